@@ -1,0 +1,1 @@
+"""LangGraph agents: triage, runbook, rightsizing (FinOps) and promotion checks."""

@@ -1,0 +1,1 @@
+"""Interfaces: FastAPI app, the `referent` CLI, the scheduler."""

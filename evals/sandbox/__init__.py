@@ -1,0 +1,1 @@
+"""The sandbox: real MLflow, Prometheus, Alertmanager and Feast started locally and loaded from a world."""
