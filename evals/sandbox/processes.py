@@ -66,7 +66,7 @@ def start(
     log_path = log_dir / f"{name}.log"
     full_env = {**os.environ, **(env or {})}
     with log_path.open("ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - argv is built by the sandbox, not from user input
+        proc = subprocess.Popen(
             list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=full_env, cwd=cwd, start_new_session=True,
         )

@@ -1,0 +1,169 @@
+"""The hash-chained, append-only audit log.
+
+Every gateway call (tool or LLM; allowed, denied or failed) appends one record. Record ``n`` stores
+``prev_hash`` = hash of record ``n-1`` and ``hash`` = sha256 over the canonical JSON of its own fields
+plus ``prev_hash``. A one-row ``audit_head`` table holds the last sequence and hash; appends lock it
+(``SELECT ... FOR UPDATE`` on PostgreSQL, the write lock on SQLite) so concurrent writers from several
+processes still form one chain. :func:`verify` recomputes the chain and names the first bad record:
+edited (hash mismatch), deleted (sequence gap or broken link) or reordered (broken link), and a
+deleted tail (head does not match the last record).
+
+Only redacted data is ever passed in: the gateway redacts arguments before calling :meth:`append`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from guardrails.canonical import canonical_json, sha256_hex
+from guardrails.store.db import Base, Database
+
+GENESIS = "0" * 64
+
+
+class AuditRecord(Base):
+    __tablename__ = "audit_records"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(40))
+    principal: Mapped[str] = mapped_column(String(200), index=True)
+    run_id: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    tool: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    environment: Mapped[str] = mapped_column(String(20))
+    arguments: Mapped[str] = mapped_column(Text)
+    result_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decision: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+HASHED_FIELDS = (
+    "seq", "ts", "principal", "run_id", "kind", "tool", "action", "environment", "arguments",
+    "result_digest", "decision", "reason", "approver", "approval_id", "outcome", "latency_ms",
+    "tokens", "cost_usd", "prev_hash",
+)
+
+
+def record_hash(fields: dict[str, Any]) -> str:
+    """The hash of one record: sha256 of the canonical JSON of its hashed fields."""
+    body = {k: fields[k] for k in HASHED_FIELDS}
+    body["latency_ms"] = round(float(body["latency_ms"]), 3)
+    body["cost_usd"] = round(float(body["cost_usd"]), 8)
+    return sha256_hex(canonical_json(body))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What the gateway hands in (already redacted)."""
+
+    principal: str
+    run_id: str
+    kind: str
+    tool: str
+    action: str
+    environment: str
+    arguments: Any
+    decision: str
+    outcome: str
+    reason: str = ""
+    result_digest: str | None = None
+    approver: str | None = None
+    approval_id: str | None = None
+    latency_ms: float = 0.0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    records: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+class AuditLog:
+    """Appends to and verifies the audit chain in a :class:`Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        with self.db.session() as session:
+            head = self._lock_head(session)
+            fields: dict[str, Any] = {
+                "seq": head.seq + 1,
+                "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
+                "principal": entry.principal, "run_id": entry.run_id, "kind": entry.kind,
+                "tool": entry.tool, "action": entry.action, "environment": entry.environment,
+                "arguments": canonical_json(entry.arguments), "result_digest": entry.result_digest,
+                "decision": entry.decision, "reason": entry.reason, "approver": entry.approver,
+                "approval_id": entry.approval_id, "outcome": entry.outcome,
+                "latency_ms": round(float(entry.latency_ms), 3), "tokens": int(entry.tokens),
+                "cost_usd": round(float(entry.cost_usd), 8), "prev_hash": head.hash,
+            }
+            fields["hash"] = record_hash(fields)
+            record = AuditRecord(**fields)
+            session.add(record)
+            head.seq, head.hash = record.seq, record.hash
+        return record
+
+    def _lock_head(self, session: Session) -> AuditHead:
+        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        if head is None:
+            head = AuditHead(id=1, seq=0, hash=GENESIS)
+            session.add(head)
+            session.flush()
+        return head
+
+    def tail(self, limit: int = 20, run_id: str | None = None) -> list[AuditRecord]:
+        with self.db.session() as session:
+            query = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
+            if run_id:
+                query = query.where(AuditRecord.run_id == run_id)
+            return list(reversed(session.execute(query).scalars().all()))
+
+    def verify(self) -> VerifyResult:
+        """Recompute the chain; report the first record that was edited, deleted or reordered."""
+        with self.db.session() as session:
+            prev_hash, expected_seq, count = GENESIS, 1, 0
+            for rec in session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars():
+                fields = {k: getattr(rec, k) for k in HASHED_FIELDS}
+                if rec.seq != expected_seq:
+                    return VerifyResult(False, count, expected_seq,
+                                        f"record {expected_seq} is missing (next is {rec.seq}): deleted")
+                if rec.prev_hash != prev_hash:
+                    return VerifyResult(False, count, rec.seq,
+                                        f"record {rec.seq} does not link to record {rec.seq - 1}: "
+                                        "a record before it was deleted, replaced or reordered")
+                if record_hash(fields) != rec.hash:
+                    return VerifyResult(False, count, rec.seq, f"record {rec.seq} was edited (hash mismatch)")
+                prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
+            head = session.get(AuditHead, 1)
+            if head is not None and (head.seq != count or head.hash != prev_hash):
+                return VerifyResult(False, count, count + 1,
+                                    f"chain ends at record {count} but the head says {head.seq}: "
+                                    "records were deleted from the end")
+            return VerifyResult(True, count)

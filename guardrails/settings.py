@@ -1,0 +1,64 @@
+"""Settings of the guardrails layer (environment variables prefixed ``REFERENT_``).
+
+Secrets are ``SecretStr`` and placeholder values are refused at start. When no pseudonym key is
+configured, a random key is created once under the state directory (mode 0600) so a single-machine
+install works out of the box; set ``REFERENT_PSEUDONYM_KEY`` (the same on every replica) in production.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "password", "xxx", "todo", "placeholder"}
+
+
+def refuse_placeholder(value: SecretStr | None, name: str) -> SecretStr | None:
+    """Raise when a secret is a well-known placeholder or too short to be a key."""
+    if value is None:
+        return None
+    raw = value.get_secret_value()
+    if raw.strip().lower() in PLACEHOLDERS or len(raw) < 16:
+        raise ValueError(f"{name} is a placeholder or shorter than 16 characters; set a real secret")
+    return value
+
+
+class GuardrailSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore")
+
+    state_dir: Path = Field(default=Path(".referent"), description="local state (SQLite db, generated keys)")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default sqlite in state_dir")
+    policy_file: Path | None = Field(default=None, description="policy YAML; default: the shipped policy")
+    pseudonym_key: SecretStr | None = Field(default=None, description="HMAC key for pseudonyms (≥16 chars)")
+    approval_ttl_minutes: int = Field(default=60, ge=1)
+    redaction_nlp: bool = Field(default=True, description="use spaCy NER for names when the model is installed")
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _no_placeholder(cls, v: SecretStr | None) -> SecretStr | None:
+        return refuse_placeholder(v, "REFERENT_PSEUDONYM_KEY")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.state_dir / 'referent.db').resolve()}"
+
+    @property
+    def approval_ttl(self) -> timedelta:
+        return timedelta(minutes=self.approval_ttl_minutes)
+
+    def resolved_pseudonym_key(self) -> SecretStr:
+        """The configured key, else one generated once and kept in ``state_dir/pseudonym.key``."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key
+        path = self.state_dir / "pseudonym.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(32))
+        return SecretStr(path.read_text().strip())
