@@ -1,0 +1,56 @@
+"""Test doubles for the one boundary that cannot exist here: the LLM.
+
+``ScriptedChatModel`` answers with a scripted list of messages (or functions of the conversation), and
+records every prompt it received — tests assert on what reached "the model" (no PII, tool results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
+Script = AIMessage | Callable[[list[BaseMessage]], AIMessage]
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Replies from ``script`` in order; the last entry repeats when the script runs out."""
+
+    script: list[Any] = Field(default_factory=list)
+    received: list[list[BaseMessage]] = Field(default_factory=list)
+    bound_tools: list[Any] = Field(default_factory=list)
+    tokens_per_call: int = 100
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools: Sequence[Any], **_: Any) -> ScriptedChatModel:  # type: ignore[override]
+        self.bound_tools = list(tools)
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        self.received.append(list(messages))
+        if not self.script:
+            raise RuntimeError("ScriptedChatModel has no script")
+        step = self.script[min(len(self.received) - 1, len(self.script) - 1)]
+        reply = step(list(messages)) if callable(step) else step
+        reply = reply.model_copy(update={"usage_metadata": {
+            "input_tokens": self.tokens_per_call, "output_tokens": self.tokens_per_call // 4,
+            "total_tokens": self.tokens_per_call + self.tokens_per_call // 4}})
+        return ChatResult(generations=[ChatGeneration(message=reply)])
+
+    def prompts_text(self) -> str:
+        """Everything the model was shown, as one string."""
+        return "\n".join(str(m.content) for conv in self.received for m in conv)
+
+
+def tool_call(name: str, args: dict[str, Any], call_id: str = "call_1") -> AIMessage:
+    """An AIMessage asking for one tool call (dotted names are converted as the LLM layer does)."""
+    return AIMessage(content="", tool_calls=[{"name": name.replace(".", "__"), "args": args, "id": call_id}])

@@ -1,0 +1,113 @@
+"""``sandbox up`` / ``sandbox down``: the real servers of a world, started, loaded and stopped.
+
+``up`` starts a real ``mlflow server`` (SQLite backend) and, while it boots, renders and backfills the
+world's history into a real Prometheus (plus Alertmanager), builds and materializes the local Feast
+repository and writes the FOCUS billing files; then it loads the models into MLflow. It returns (and
+writes to ``<dir>/endpoints.json``) the endpoints. A second ``up`` on the same directory reuses a running
+world whose history still covers "now"; ``down`` stops every process group recorded in ``state.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from evals.sandbox import processes
+from evals.worlds.schema import World, anchor_now
+
+log = logging.getLogger("referent.sandbox")
+
+DEFAULT_DIR = Path(".sandbox")
+
+
+def _reusable(state: dict[str, Any], world: World) -> bool:
+    if state.get("world") != world.name or not state.get("endpoints"):
+        return False
+    servers = processes.servers_from_state(state)
+    if not servers or not all(s.alive() for s in servers):
+        return False
+    anchor = datetime.fromisoformat(str(state["anchor"]))
+    return anchor + world.future - timedelta(hours=1) > datetime.now(UTC)
+
+
+def up(world: World, directory: Path = DEFAULT_DIR, *, webhook_url: str | None = None,
+       webhook_token: str | None = None) -> dict[str, Any]:
+    """Start (or reuse) the world's servers; return the endpoints once every source answers."""
+    directory = directory.resolve()
+    state = processes.read_state(directory)
+    if _reusable(state, world):
+        return dict(state["endpoints"])  # type: ignore[arg-type]
+    down(directory)
+    return _fresh_up(world, directory, webhook_url, webhook_token)
+
+
+def _fresh_up(world: World, directory: Path, webhook_url: str | None, webhook_token: str | None) -> dict[str, Any]:
+    from evals.sandbox import billing_world, feast_world, mlflow_world, prometheus_world
+
+    started = time.monotonic()
+    anchor = anchor_now(world.step)
+    directory.mkdir(parents=True, exist_ok=True)
+    state: dict[str, Any] = {"world": world.name, "anchor": anchor.isoformat(), "servers": {}}
+    try:
+        ml_proc, ml_uri = mlflow_world.start_mlflow(directory / "mlflow")
+        _record(directory, state, ml_proc)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            am = pool.submit(prometheus_world.start_alertmanager, directory / "alertmanager", webhook_url, webhook_token)
+            am_proc = am.result()
+            _record(directory, state, am_proc)
+            prom = pool.submit(prometheus_world.start_prometheus, world, anchor, directory / "prometheus",
+                               alertmanager_url=f"http://127.0.0.1:{am_proc.port}")
+            feast = pool.submit(feast_world.build_feast_repo, world, anchor, directory / "feast")
+            billing = pool.submit(billing_world.write_billing, world, anchor, directory / "billing")
+            prom_proc = prom.result()
+            _record(directory, state, prom_proc)
+            feast_repo, billing_path = feast.result(), billing.result()
+        mlflow_world.load_models(world, anchor, ml_uri)
+    except BaseException:
+        down(directory)
+        raise
+    endpoints = {
+        "world": world.name, "anchor": anchor.isoformat(), "dir": str(directory),
+        "mlflow_uri": ml_uri, "prometheus_url": f"http://127.0.0.1:{prom_proc.port}",
+        "alertmanager_url": f"http://127.0.0.1:{am_proc.port}",
+        "feast_repo": str(feast_repo), "billing_path": str(billing_path),
+        "startup_s": round(time.monotonic() - started, 1),
+    }
+    state["endpoints"] = endpoints
+    processes.write_state(directory, state)
+    (directory / "endpoints.json").write_text(json.dumps(endpoints, indent=2))
+    return endpoints
+
+
+def _record(directory: Path, state: dict[str, Any], proc: processes.ServerProcess) -> None:
+    state["servers"][proc.name] = processes.server_record(proc)
+    processes.write_state(directory, state)
+
+
+def down(directory: Path = DEFAULT_DIR) -> list[str]:
+    """Stop every server recorded for ``directory``; return the names stopped."""
+    directory = directory.resolve()
+    state = processes.read_state(directory)
+    stopped = []
+    for proc in processes.servers_from_state(state):
+        if proc.alive():
+            processes.stop(proc)
+            stopped.append(proc.name)
+    if state:
+        state["servers"] = {}
+        state.pop("endpoints", None)
+        processes.write_state(directory, state)
+    (directory / "endpoints.json").unlink(missing_ok=True)
+    return stopped
+
+
+def status(directory: Path = DEFAULT_DIR) -> dict[str, Any]:
+    state = processes.read_state(directory.resolve())
+    servers = {p.name: p.alive() for p in processes.servers_from_state(state)}
+    return {"world": state.get("world"), "anchor": state.get("anchor"), "servers": servers,
+            "endpoints": state.get("endpoints")}

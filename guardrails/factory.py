@@ -1,0 +1,109 @@
+"""Build a ready gateway from settings: store migrated, policy loaded, redactor, every configured tool.
+
+A source that is not configured still has its tools registered, bound to a client that answers
+``SourceUnavailable("... not configured")`` — so an agent's report can say which source was missing
+instead of failing on an unknown tool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from guardrails.approvals import ApprovalStore
+from guardrails.audit import AuditLog
+from guardrails.gateway import Gateway
+from guardrails.policy import Policy
+from guardrails.settings import GuardrailSettings
+from guardrails.store.db import Database
+from tools.base import ToolSpec
+from tools.errors import SourceUnavailable
+from tools.settings import PlatformSettings
+
+log = logging.getLogger("referent.factory")
+
+
+@dataclass
+class Runtime:
+    """The assembled guardrails: what the API, the CLI and the evals hold."""
+
+    settings: GuardrailSettings
+    platform: PlatformSettings
+    db: Database
+    policy: Policy
+    audit: AuditLog
+    approvals: ApprovalStore
+    gateway: Gateway
+
+    def close(self) -> None:
+        self.gateway.close()
+        self.db.dispose()
+
+
+def build_redactor(settings: GuardrailSettings) -> Any:
+    from guardrails.redaction import RedactionSettings, Redactor
+    from guardrails.redaction.vault import SqlVaultStore, Vault
+
+    rs = RedactionSettings(pseudonym_key=settings.resolved_pseudonym_key(), nlp=settings.redaction_nlp)
+    db = Database(settings.db_url)
+    return Redactor(rs, vault=Vault(SqlVaultStore(db), rs.pseudonym_key))
+
+
+def _unconfigured(specs: list[ToolSpec], source: str, setting: str) -> list[ToolSpec]:
+    def fail(_: Any) -> Any:
+        raise SourceUnavailable(source, f"not configured (set {setting})")
+
+    return [ToolSpec(s.name, s.description, s.input_model, s.action, fail, s.source, s.timeout_s) for s in specs]
+
+
+def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
+    """Every platform tool, bound to clients for the configured sources."""
+    from tools import billing, feast_store, mlflow_registry, prometheus
+
+    specs: list[ToolSpec] = []
+    builders: list[tuple[str, str, Any, Callable[[], list[ToolSpec]], Callable[[Any], list[ToolSpec]]]] = [
+        ("prometheus", "REFERENT_PROMETHEUS_URL", platform.prometheus_url,
+         lambda: prometheus.specs(prometheus.PrometheusClient(
+             platform.prometheus_url or "", timeout_s=platform.tool_timeout_s,
+             token=platform.prometheus_token.get_secret_value() if platform.prometheus_token else None)),
+         lambda _: prometheus.specs(prometheus.PrometheusClient("http://127.0.0.1:9"))),
+        ("mlflow", "REFERENT_MLFLOW_TRACKING_URI", platform.mlflow_tracking_uri,
+         lambda: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")),
+         lambda _: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri("http://127.0.0.1:9"))),
+        ("feast", "REFERENT_FEAST_REPO", platform.feast_repo,
+         lambda: feast_store.specs(feast_store.FeastTool(platform.feast_repo)),  # type: ignore[arg-type]
+         lambda _: feast_store.specs(feast_store.FeastTool(None))),  # type: ignore[arg-type]
+        ("billing", "REFERENT_BILLING_PATH", platform.billing_path,
+         lambda: billing.specs(billing.BillingTool.from_files(platform.billing_path)),
+         lambda _: billing.specs(billing.BillingTool.unconfigured())),
+    ]
+    for source, setting, configured, build, shape in builders:
+        if configured:
+            try:
+                specs += build()
+                continue
+            except Exception as exc:  # a broken source must not stop the others
+                log.warning("%s unavailable at start: %s", source, type(exc).__name__)
+        specs += _unconfigured(shape(None), source, setting)
+    return specs
+
+
+def build_runtime(settings: GuardrailSettings | None = None, platform: PlatformSettings | None = None, *,
+                  redactor: Any = None, extra_specs: list[ToolSpec] | None = None,
+                  register_platform_tools: bool = True) -> Runtime:
+    """Assemble the gateway and its store; migrate the schema first."""
+    settings = settings or GuardrailSettings()
+    platform = platform or PlatformSettings()
+    db = Database(settings.db_url)
+    db.migrate()
+    policy = Policy.load(settings.policy_file)
+    audit = AuditLog(db)
+    approvals = ApprovalStore(db, ttl=timedelta(minutes=settings.approval_ttl_minutes))
+    gateway = Gateway(policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings))
+    if register_platform_tools:
+        gateway.register_all(tool_specs(platform))
+    gateway.register_all(extra_specs or [])
+    return Runtime(settings, platform, db, policy, audit, approvals, gateway)

@@ -1,0 +1,172 @@
+"""The base of every Referent recognizer: a Presidio ``PatternRecognizer`` scanned with RE2.
+
+A recognizer declares :class:`Rule` s (an RE2-compatible regex, a base score, whether a context word
+must precede the match) and, where the identifier has one, a checksum in :meth:`validate_result`.
+A rule may name a group ``value``: only that group is reported (``password=<value>``), the rest of
+the match is the key that makes the value sensitive.
+
+The same :meth:`RegexRecognizer.scan` serves both paths: Presidio's ``AnalyzerEngine`` calls
+:meth:`analyze`, and the redactor's fast path calls :meth:`scan` on the rules its prefilter let
+through. Both produce Presidio ``RecognizerResult`` s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import re2
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+
+MAX_SCORE = 1.0
+PLACEHOLDERS = frozenset(
+    {"", "null", "none", "nil", "true", "false", "undefined", "redacted", "[redacted]", "<redacted>", "xxx"}
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection pattern of a recognizer.
+
+    Attributes:
+        name: Short name shown in Presidio's explanation.
+        regex: RE2 syntax (no look-around, no back-references); ``(?P<value>...)`` narrows the span.
+        score: Score when the match is not validated by a checksum (validated matches score 1.0).
+        needs_context: When true, a context word of the recognizer must occur shortly before the match.
+    """
+
+    name: str
+    regex: str
+    score: float
+    needs_context: bool = False
+
+
+def _re2(pattern: str) -> re2._Regexp:
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    return re2.compile(pattern, options)
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values that are already masked or empty (``***``, ``<redacted>``, ``${VAR}``)."""
+    low = value.strip().strip("\"'").lower()
+    return low in PLACEHOLDERS or set(low) <= {"*", "x", "#", "."} or low.startswith(("${", "{{", "<"))
+
+
+class RegexRecognizer(PatternRecognizer):
+    """A ``PatternRecognizer`` whose rules run through RE2 and report an optional ``value`` group.
+
+    Subclasses set ``ENTITY``, ``RULES`` and optionally ``CONTEXT`` and ``PRIORITY`` (which wins when
+    two findings overlap), and override :meth:`validate_result` (``True`` valid, ``False`` reject,
+    ``None`` unknown) or :meth:`accept` (to trim a candidate).
+    """
+
+    ENTITY: ClassVar[str]
+    RULES: ClassVar[Sequence[Rule]]
+    CONTEXT: ClassVar[Sequence[str]] = ()
+    CONTEXT_WINDOW: ClassVar[int] = 48
+    PRIORITY: ClassVar[int] = 50
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name=type(self).__name__,
+            patterns=[Pattern(rule.name, rule.regex, rule.score) for rule in self.RULES],
+            context=list(self.CONTEXT),
+            supported_language="en",
+        )
+        self.compiled = [_re2(rule.regex) for rule in self.RULES]
+        self._narrowed = ["(?P<value>" in rule.regex for rule in self.RULES]
+
+    def load(self) -> None:
+        """Nothing to load: the rules are compiled in ``__init__``."""
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """Checksum or shape check of a candidate; the default knows nothing (``None``)."""
+        return None
+
+    def accept(self, text: str, start: int, end: int, rule: Rule) -> tuple[int, int, float] | None:
+        """Decide on one candidate span; return the (possibly narrowed) span and its score, or None."""
+        verdict = self.validate_result(text[start:end])
+        if verdict is False:
+            return None
+        return start, end, MAX_SCORE if verdict else rule.score
+
+    def has_context(self, text: str, start: int) -> bool:
+        """True when a context word occurs within ``CONTEXT_WINDOW`` characters before ``start``."""
+        window = text[max(0, start - self.CONTEXT_WINDOW) : start].lower()
+        return any(word in window for word in self.CONTEXT)
+
+    def analyze(  # type: ignore[override]
+        self,
+        text: str,
+        entities: list[str] | None = None,
+        nlp_artifacts: object = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Presidio entry point: scan ``text`` with every rule (NLP artifacts are not needed)."""
+        return self.scan(text)
+
+    def scan(self, text: str, rule_ids: Iterable[int] | None = None) -> list[RecognizerResult]:
+        """Run the given rules (all by default) over ``text`` in one RE2 pass each.
+
+        Args:
+            text: The whole text; offsets of the results index into it.
+            rule_ids: Indices into ``RULES`` to run, e.g. those a prefilter selected.
+
+        Returns:
+            Presidio results whose score is 1.0 when a checksum validated the value.
+        """
+        results: list[RecognizerResult] = []
+        for index in range(len(self.RULES)) if rule_ids is None else rule_ids:
+            rule = self.RULES[index]
+            for match in self.compiled[index].finditer(text):
+                start, end = match.span("value") if self._narrowed[index] else match.span()
+                if start < 0 or start == end:
+                    continue
+                if rule.needs_context and not self.has_context(text, match.start()):
+                    continue
+                accepted = self.accept(text, start, end, rule)
+                if accepted is not None:
+                    results.append(self._result(*accepted, rule))
+        return results
+
+    def _result(self, start: int, end: int, score: float, rule: Rule) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type=self.ENTITY,
+            start=start,
+            end=end,
+            score=min(MAX_SCORE, score),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                "rule": rule.name,
+            },
+        )
+
+
+def compact(value: str) -> str:
+    """Drop the separators people put in identifiers (spaces, dots, dashes, slashes) and uppercase."""
+    return "".join(ch for ch in value if ch.isalnum()).upper()
+
+
+def trim_groups(
+    text: str, start: int, end: int, valid: Callable[[str], bool], min_len: int, separators: str = " .-"
+) -> int | None:
+    """Longest end ≤ ``end`` at a separator boundary for which ``valid(text[start:new_end])`` holds.
+
+    Used where a greedy pattern can swallow a trailing number (``+55 11 98765-4321 200``).
+    """
+    candidate = end
+    while candidate - start >= min_len:
+        if valid(text[start:candidate]):
+            return candidate
+        cut = max(text.rfind(sep, start, candidate) for sep in separators)
+        if cut <= start:
+            return None
+        candidate = cut
+    return None
+
+
+__all__ = ["MAX_SCORE", "RegexRecognizer", "Rule", "compact", "is_placeholder", "trim_groups"]

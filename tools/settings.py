@@ -1,0 +1,47 @@
+"""Where the platform sources are (environment variables prefixed ``REFERENT_``).
+
+Point Referent at real systems with ``REFERENT_PROMETHEUS_URL``, ``REFERENT_MLFLOW_TRACKING_URI``,
+``REFERENT_FEAST_REPO`` and ``REFERENT_BILLING_PATH``; or at a running sandbox with
+``REFERENT_SANDBOX_DIR`` (its ``endpoints.json`` fills whatever is not set explicitly).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore")
+
+    sandbox_dir: Path | None = Field(default=None, description="a sandbox whose endpoints.json to use")
+    prometheus_url: str | None = None
+    prometheus_token: SecretStr | None = Field(default=None, description="bearer token for Prometheus/Thanos/Mimir")
+    alertmanager_url: str | None = None
+    mlflow_tracking_uri: str | None = None
+    feast_repo: Path | None = None
+    billing_path: str | None = Field(default=None, description="FOCUS files: a directory, file or glob")
+    tool_timeout_s: float = Field(default=15.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_sandbox(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        directory = data.get("sandbox_dir")
+        if not directory:
+            return data
+        path = Path(directory) / "endpoints.json"
+        if not path.exists():
+            return data
+        endpoints = json.loads(path.read_text())
+        mapping = {"prometheus_url": "prometheus_url", "alertmanager_url": "alertmanager_url",
+                   "mlflow_tracking_uri": "mlflow_uri", "feast_repo": "feast_repo", "billing_path": "billing_path"}
+        for field, key in mapping.items():
+            if not data.get(field) and endpoints.get(key):
+                data[field] = endpoints[key]
+        return data
