@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import timedelta
 from typing import Any
 
@@ -43,13 +44,12 @@ class Runtime:
         self.db.dispose()
 
 
-def build_redactor(settings: GuardrailSettings) -> Any:
-    from guardrails.redaction import RedactionSettings, Redactor
-    from guardrails.redaction.vault import SqlVaultStore, Vault
+def build_redactor(settings: GuardrailSettings, db: Database | None = None) -> Any:
+    """The Presidio redactor with its pseudonym vault in the SQL store."""
+    from guardrails.redaction import RedactionSettings, Redactor, SqlStorage, Vault
 
     rs = RedactionSettings(pseudonym_key=settings.resolved_pseudonym_key(), nlp=settings.redaction_nlp)
-    db = Database(settings.db_url)
-    return Redactor(rs, vault=Vault(SqlVaultStore(db), rs.pseudonym_key))
+    return Redactor(rs, vault=Vault(rs.pseudonym_key, storage=SqlStorage(db or Database(settings.db_url))))
 
 
 def _unconfigured(specs: list[ToolSpec], source: str, setting: str) -> list[ToolSpec]:
@@ -75,10 +75,10 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
          lambda _: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri("http://127.0.0.1:9"))),
         ("feast", "REFERENT_FEAST_REPO", platform.feast_repo,
          lambda: feast_store.specs(feast_store.FeastTool(platform.feast_repo)),  # type: ignore[arg-type]
-         lambda _: feast_store.specs(feast_store.FeastTool(None))),  # type: ignore[arg-type]
+         lambda _: feast_store.specs(feast_store.FeastTool(Path("/nonexistent/feast")))),
         ("billing", "REFERENT_BILLING_PATH", platform.billing_path,
          lambda: billing.specs(billing.BillingTool.from_files(platform.billing_path)),
-         lambda _: billing.specs(billing.BillingTool.unconfigured())),
+         lambda _: billing.specs(object.__new__(billing.BillingTool))),
     ]
     for source, setting, configured, build, shape in builders:
         if configured:
@@ -87,8 +87,21 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
                 continue
             except Exception as exc:  # a broken source must not stop the others
                 log.warning("%s unavailable at start: %s", source, type(exc).__name__)
-        specs += _unconfigured(shape(None), source, setting)
+        try:
+            specs += _unconfigured(shape(None), source, setting)
+        except Exception as exc:
+            log.warning("%s tools not registered: %s", source, exc)
     return specs
+
+
+def local_specs(platform: PlatformSettings) -> list[ToolSpec]:
+    """Tools that need no remote source: promtool and the runbook library."""
+    from runbooks import LIBRARY_DIR, REFERENCE_DIR
+    from tools import promtool, runbook_library
+
+    library = runbook_library.RunbookLibrary(platform.runbooks_dir or LIBRARY_DIR, [REFERENCE_DIR],
+                                             base_url=platform.public_url)
+    return [*promtool.specs(promtool.Promtool()), *runbook_library.specs(library)]
 
 
 def build_runtime(settings: GuardrailSettings | None = None, platform: PlatformSettings | None = None, *,
@@ -102,8 +115,9 @@ def build_runtime(settings: GuardrailSettings | None = None, platform: PlatformS
     policy = Policy.load(settings.policy_file)
     audit = AuditLog(db)
     approvals = ApprovalStore(db, ttl=timedelta(minutes=settings.approval_ttl_minutes))
-    gateway = Gateway(policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings))
+    gateway = Gateway(policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db))
     if register_platform_tools:
         gateway.register_all(tool_specs(platform))
+        gateway.register_all(local_specs(platform))
     gateway.register_all(extra_specs or [])
     return Runtime(settings, platform, db, policy, audit, approvals, gateway)

@@ -1,1 +1,11 @@
-"""The runbook library (Markdown with front matter), served at a stable URL for runbook_url."""
+"""The runbook library: Markdown files with front matter, one per alert.
+
+``library/`` holds generated and curated runbooks (served by the API at ``/runbooks/<AlertName>``, the
+stable URL to put in an alert rule's ``runbook_url`` annotation); ``reference/`` holds five real runbooks
+(Apache-2.0, see ``reference/SOURCE.md``) in the Meaning / Impact / Diagnosis / Mitigation shape.
+"""
+
+from pathlib import Path
+
+LIBRARY_DIR = Path(__file__).parent / "library"
+REFERENCE_DIR = Path(__file__).parent / "reference"

@@ -437,9 +437,12 @@ def _resource_cost(resource: str | None, tags: dict[str, str], rows: list[dict[s
     currencies = {r["currency"] for r in rows}
     if len(currencies) > 1:
         raise BadInput(SOURCE, f"rows mix currencies {sorted(map(str, currencies))}; filter further")
-    start = min(_utc(r["first"]) for r in rows)  # type: ignore[type-var]
-    end = max(_utc(r["last"]) for r in rows)  # type: ignore[type-var]
-    hours = Decimal((end - start).total_seconds()) / Decimal(3600)  # type: ignore[operator]
+    starts = [s for r in rows if (s := _utc(r["first"])) is not None]
+    ends = [e for r in rows if (e := _utc(r["last"])) is not None]
+    if not starts or not ends:
+        raise BadInput(SOURCE, "the matching rows have no charge periods")
+    start, end = min(starts), max(ends)
+    hours = Decimal((end - start).total_seconds()) / Decimal(3600)
     lines = [ResourceCostLine(service=r["service"], sku_id=r["sku"], pricing_unit=r["unit"],
                               pricing_quantity=_money(r["qty"]), billed_cost=_money(r["billed"]),
                               effective_cost=_money(r["effective"]), list_cost=_money(r["list"]))

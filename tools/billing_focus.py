@@ -307,11 +307,13 @@ def discover_files(paths: str | Path | Iterable[str | Path]) -> tuple[dict[str, 
 
 
 def _common(a: dt.DataType, b: dt.DataType) -> dt.DataType:
-    """A type both columns cast to without loss (decimals → DECIMAL(38, 15), else text)."""
+    """A type both columns cast to without loss (numbers → DECIMAL(38, 15), maps → JSON, else text)."""
     if a == b:
         return a
     if a.is_numeric() and b.is_numeric():
         return MONEY
+    if a.is_json() or b.is_json():
+        return dt.JSON()  # e.g. Tags: a map<string, string> from Parquet and JSON text from CSV
     return UTC_TS if a.is_timestamp() and b.is_timestamp() else dt.string
 
 

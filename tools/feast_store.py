@@ -225,7 +225,13 @@ def compare_feature(
 
 
 class FeastTool:
-    """Typed reads and materialization over one local or remote-registry Feast repository."""
+    """Typed reads and materialization over one Feast repository.
+
+    Args:
+        repo_path: directory holding ``feature_store.yaml``.
+        store_factory: builds the ``FeatureStore`` from the path (default: ``feast.FeatureStore``).
+        clock: current time, UTC (default: the wall clock); freshness ages are measured from it.
+    """
 
     def __init__(
         self,
@@ -233,11 +239,6 @@ class FeastTool:
         store_factory: Callable[[Path], Any] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """Args:
-        repo_path: directory holding ``feature_store.yaml``.
-        store_factory: builds the ``FeatureStore`` from the path (default: ``feast.FeatureStore``).
-        clock: current time, UTC (default: the wall clock); freshness ages are measured from it.
-        """
         self.repo_path = Path(repo_path)
         self._factory = store_factory
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -298,8 +299,8 @@ class FeastTool:
         """Compare online values with a point-in-time offline join at ``at`` over sampled entity keys.
 
         ``at`` defaults to the view's last materialization end, where a healthy online store holds exactly
-        the offline values. Keys are those with offline rows within the TTL before ``at``, sampled
-        deterministically.
+        the offline values. Keys are those with offline rows in the TTL window before ``at`` (one day
+        without a TTL), sampled deterministically; entity ids appear in ``example_keys``.
         """
         fv = self._view(name)
         at = _utc(at) if at else fv.most_recent_end_time
@@ -335,22 +336,21 @@ class FeastTool:
     def _values(
         self, refs: list[str], join_keys: list[str], rows: list[dict[str, Any]], at: datetime
     ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """(online, offline) values per feature name, aligned with ``rows``."""
         import pandas as pd
 
+        names = [r.partition(":")[2] for r in refs]
         if not rows:
-            empty: dict[str, list[Any]] = {r.partition(":")[2]: [] for r in refs}
-            return empty, dict(empty)
+            return {n: [] for n in names}, {n: [] for n in names}
         with self._errors("read online and offline values"):
             online = self.store.get_online_features(features=refs, entity_rows=rows).to_dict()
             entity_df = pd.DataFrame(rows).assign(event_timestamp=pd.Timestamp(at))
             frame = self.store.get_historical_features(entity_df=entity_df, features=refs).to_df()
-        index = {tuple(_value(v) for v in r): i for i, r in enumerate(frame[join_keys].itertuples(index=False))}
-        order = [index.get(tuple(row[k] for k in join_keys)) for row in rows]
-        offline = {
-            r.partition(":")[2]: [None if i is None else frame[r.partition(":")[2]].iloc[i] for i in order]
-            for r in refs
-        }
-        return {name: list(online[name]) for name in offline}, offline
+        aligned = pd.DataFrame(rows).merge(frame[[*join_keys, *names]], on=join_keys, how="left")
+        return (
+            {n: list(online[n]) for n in names},
+            {n: aligned[n].astype(object).tolist() for n in names},
+        )
 
     # -- writes
 

@@ -26,6 +26,8 @@ class PlatformSettings(BaseSettings):
     feast_repo: Path | None = None
     billing_path: str | None = Field(default=None, description="FOCUS files: a directory, file or glob")
     tool_timeout_s: float = Field(default=15.0, gt=0)
+    runbooks_dir: Path | None = Field(default=None, description="where generated runbooks are stored")
+    public_url: str = Field(default="http://127.0.0.1:8080", description="Referent's URL, for runbook_url links")
 
     @model_validator(mode="before")
     @classmethod

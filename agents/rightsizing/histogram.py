@@ -81,10 +81,13 @@ class DecayingHistogram:
     weights: dict[int, float] = field(default_factory=dict)
     first_ts: float | None = None
     last_ts: float | None = None
-    samples: int = 0
+    samples: float = 0.0
 
-    def add(self, value: float, ts: float, weight: float = 1.0) -> None:
-        """Add one sample observed at unix time ``ts`` (negative values count as zero)."""
+    def add(self, value: float, ts: float, weight: float = 1.0, count: float = 1.0) -> None:
+        """Add a sample observed at unix time ``ts`` (negative values count as zero).
+
+        ``count`` is how many raw samples it stands for (confidence counts samples).
+        """
         if weight <= 0 or math.isnan(value):
             return
         if self.reference is None:
@@ -97,7 +100,21 @@ class DecayingHistogram:
         self.weights[bucket] = self.weights.get(bucket, 0.0) + weight * 2.0 ** exponent
         self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
         self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
-        self.samples += 1
+        self.samples += count
+
+    def add_distribution(self, quantiles: Sequence[tuple[float, float]], start_ts: float, end_ts: float,
+                         samples: float) -> None:
+        """Add a summarized window: ``(value, probability mass)`` pairs standing for ``samples`` samples.
+
+        Used when the source returns per-window quantiles instead of raw points: each quantile value
+        is added at the window's midpoint with its mass as weight, and the window's span counts as
+        history.
+        """
+        mid = (start_ts + end_ts) / 2
+        for value, mass in quantiles:
+            self.add(value, mid, weight=mass, count=samples * mass)
+        self.first_ts = start_ts if self.first_ts is None else min(self.first_ts, start_ts)
+        self.last_ts = end_ts if self.last_ts is None else max(self.last_ts, end_ts)
 
     def extend(self, points: Iterable[tuple[float, float]]) -> DecayingHistogram:
         """Add ``(ts, value)`` pairs; return self."""
@@ -140,7 +157,7 @@ class DecayingHistogram:
         return (self.last_ts - self.first_ts) / DAY_S
 
 
-def confidence(lifespan_days: float, samples: int, step_s: float) -> float:
+def confidence(lifespan_days: float, samples: float, step_s: float) -> float:
     """VPA confidence in days: ``min(lifespan, samples * step / 1 day)``."""
     return max(0.0, min(lifespan_days, samples * step_s / DAY_S))
 
@@ -165,7 +182,7 @@ class Estimate:
     upper: float
     confidence_days: float
     history_days: float
-    samples: int
+    samples: float
 
 
 def estimate(hist: DecayingHistogram, step_s: float, *, margin: float = SAFETY_MARGIN,

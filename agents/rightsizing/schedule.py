@@ -1,8 +1,8 @@
 """Off-hours idle detection: capacity busy in working hours and idle on nights and weekends.
 
-Usage samples are bucketed by local hour of day (America/Sao_Paulo by default) on weekdays and by
-weekend. Active hours are the weekday hours whose mean usage reaches ``active_share`` of the busiest
-hour; the workload is *off-hours idle* when the mean outside those hours (and on weekends, if they are
+Usage is read as an hour-of-day profile (America/Sao_Paulo by default): the weekday mean per local
+hour and the weekend mean. Active hours are the weekday hours whose mean usage reaches
+``active_share`` of the busiest hour; the workload is *off-hours idle* when the mean outside those hours (and on weekends, if they are
 idle too) stays below ``idle_ratio`` of the working-hours mean. The proposal is a scale-to-zero
 schedule: down at the end of the working day, up at its start (weekdays only when weekends are idle).
 """
@@ -19,6 +19,7 @@ from agents.rightsizing.usage import Points
 
 LOCAL_TZ = "America/Sao_Paulo"
 HOURS_PER_WEEK = 168.0
+MIN_HOURS = 20  # hours of day with data needed (a sparse series may miss a few)
 
 
 @dataclass(frozen=True)
@@ -48,35 +49,42 @@ class OffHoursPattern:
         return f"0 {self.start_hour} * * {'1-5' if self.weekends_idle else '*'}"
 
 
-def _hour_profile(points: Points, tz: ZoneInfo) -> tuple[dict[int, list[float]], list[float]]:
+@dataclass(frozen=True)
+class HourProfile:
+    """Mean usage per local hour of day on weekdays, mean on weekends, and days of history behind it."""
+
+    weekday: dict[int, float]
+    weekend: float | None
+    history_days: float
+
+
+def profile_of_points(points: Points, tz_name: str = LOCAL_TZ) -> HourProfile:
+    """Build an :class:`HourProfile` from ``(unix seconds, usage)`` samples."""
+    tz = ZoneInfo(tz_name)
     weekday: dict[int, list[float]] = defaultdict(list)
     weekend: list[float] = []
     for ts, value in points:
         local = datetime.fromtimestamp(ts, tz)
-        if local.weekday() >= 5:
-            weekend.append(value)
-        else:
-            weekday[local.hour].append(value)
-    return weekday, weekend
+        (weekend if local.weekday() >= 5 else weekday[local.hour]).append(value)
+    span = (max(p[0] for p in points) - min(p[0] for p in points)) / 86400 if points else 0.0
+    return HourProfile(weekday={h: statistics.fmean(v) for h, v in weekday.items()},
+                       weekend=statistics.fmean(weekend) if weekend else None, history_days=span)
 
 
-def detect_off_hours(points: Points, *, tz_name: str = LOCAL_TZ, min_days: float = 3.0,
+def detect_off_hours(profile: HourProfile, *, tz_name: str = LOCAL_TZ, min_days: float = 3.0,
                      active_share: float = 0.25, idle_ratio: float = 0.1) -> OffHoursPattern | None:
-    """Find a nights/weekends idle pattern in usage ``points``; None when there is none.
+    """Find a nights/weekends idle pattern in an hour-of-day usage profile; None when there is none.
 
     Args:
-        points: ``(unix seconds, usage)`` samples.
-        tz_name: the time zone working hours are read in.
+        profile: weekday means per local hour (at least :data:`MIN_HOURS` of them), weekend mean, history.
+        tz_name: the time zone the profile's hours are in.
         min_days: history needed before a pattern is trusted.
         active_share: an hour is active when its mean reaches this share of the busiest hour's mean.
         idle_ratio: off-hours mean must stay below this share of the working-hours mean.
     """
-    if len(points) < 2 or (max(p[0] for p in points) - min(p[0] for p in points)) < min_days * 86400:
+    means = profile.weekday
+    if profile.history_days < min_days or len(means) < MIN_HOURS:
         return None
-    weekday, weekend = _hour_profile(points, ZoneInfo(tz_name))
-    if len(weekday) < 24:
-        return None
-    means = {h: statistics.fmean(v) for h, v in weekday.items()}
     peak = max(means.values())
     if peak <= 0:
         return None
@@ -84,12 +92,14 @@ def detect_off_hours(points: Points, *, tz_name: str = LOCAL_TZ, min_days: float
     start, end = active[0], active[-1] + 1
     if end - start >= 20:
         return None
-    busy = [v for h in range(start, end) for v in weekday[h]]
-    nights = [v for h, vals in weekday.items() if not start <= h < end for v in vals]
-    busy_mean, night_mean = statistics.fmean(busy), statistics.fmean(nights)
+    busy_mean = statistics.fmean(means[h] for h in range(start, end) if h in means)
+    nights = [m for h, m in means.items() if not start <= h < end]
+    night_mean = statistics.fmean(nights)
     if night_mean > idle_ratio * busy_mean:
         return None
-    weekends_idle = bool(weekend) and statistics.fmean(weekend) <= idle_ratio * busy_mean
-    idle = nights + (weekend if weekends_idle else [])
+    weekends_idle = profile.weekend is not None and profile.weekend <= idle_ratio * busy_mean
+    idle = night_mean
+    if weekends_idle and profile.weekend is not None:  # hours-weighted: 5 weekday nights + 48 weekend hours
+        idle = (5 * sum(nights) + 48 * profile.weekend) / (5 * len(nights) + 48)
     return OffHoursPattern(start_hour=start, end_hour=end, weekends_idle=weekends_idle,
-                           busy_mean=busy_mean, idle_mean=statistics.fmean(idle), timezone=tz_name)
+                           busy_mean=busy_mean, idle_mean=idle, timezone=tz_name)

@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from agents.rightsizing.histogram import BucketScheme, DecayingHistogram
 
 GIB = float(2**30)
 
 Points = list[tuple[float, float]]
 
 
+@dataclass(frozen=True)
+class WindowSketch:
+    """Usage over one window (a day) summarized as quantiles: ``(value, probability mass)`` pairs.
+
+    ``samples`` is how many raw (scrape-step) samples the window stands for.
+    """
+
+    start_ts: float
+    end_ts: float
+    quantiles: tuple[tuple[float, float], ...]
+    samples: float
+
+    @property
+    def max_value(self) -> float:
+        return max((v for v, _ in self.quantiles), default=0.0)
+
+
+def histogram_of_sketches(sketches: Sequence[WindowSketch], scheme: BucketScheme) -> DecayingHistogram:
+    """A decaying histogram fed with per-window quantile sketches, oldest first."""
+    hist = DecayingHistogram(scheme)
+    for sk in sorted(sketches, key=lambda s: s.start_ts):
+        hist.add_distribution(sk.quantiles, sk.start_ts, sk.end_ts, sk.samples)
+    return hist
+
+
 @dataclass
 class WorkloadUsage:
     """Requests, usage and health signals of one workload over the analysis window.
 
-    Usage points are ``(unix seconds, value)`` per pod sample (CPU cores, memory bytes, GPU percent);
-    requests and limits are per pod. ``requests_total`` is None when the workload exposes no request
-    counter at all (a batch job), 0.0 when it does and nobody called it.
+    Usage histories are per-day quantile sketches of per-pod usage (CPU cores, memory bytes, GPU
+    percent); requests and limits are per pod. ``hour_profile`` maps a local weekday hour to the mean
+    CPU usage (key -1 = weekend mean), when it was collected. ``requests_total`` is None when the
+    workload exposes no request counter at all, 0.0 when it does and nobody called it.
     """
 
     workload: str
@@ -30,9 +59,9 @@ class WorkloadUsage:
     mem_limit_bytes: float | None = None
     gpus: int = 0
     gpu_model: str | None = None
-    cpu_points: Points = field(default_factory=list)
-    mem_points: Points = field(default_factory=list)
-    gpu_points: Points = field(default_factory=list)
+    cpu_days: list[WindowSketch] = field(default_factory=list)
+    mem_days: list[WindowSketch] = field(default_factory=list)
+    hour_profile: dict[int, float] = field(default_factory=dict)
     mem_peak_bytes: float | None = None
     cpu_peak: float | None = None
     gpu_avg: float | None = None

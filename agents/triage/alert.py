@@ -100,9 +100,7 @@ def normalize_alert(raw: dict[str, Any]) -> NormalizedAlert:
     """Normalize one alert object (Alertmanager, Prometheus API or the short world form)."""
     if not isinstance(raw, dict):
         raise AlertError("an alert must be a JSON object")
-    if "labels" not in raw and "alertname" in raw:
-        raw = _short_form(raw)
-    elif "alertname" in raw and "alertname" not in (raw.get("labels") or {}):
+    if "alertname" in raw and "alertname" not in (raw.get("labels") or {}):
         raw = _short_form(raw)
     labels = _strings(raw.get("labels"), "labels")
     if not labels.get("alertname"):

@@ -1,24 +1,22 @@
-"""Small, pure time-series analysis for triage: summaries, before/after comparison, change points.
+"""Read Prometheus answers as triage needs them: instant samples and range-series summaries.
 
-A series is a list of ``(unix_seconds, value)`` points in time order. The change-point detector is a
-single mean-shift split (the first step of binary segmentation): for every split ``k`` it computes the
-two-sample t statistic of the segments' means with a pooled standard deviation and keeps the largest.
-A shift counts when the statistic is at least ``min_score`` and the relative change at least
-``min_relative`` — both needed, because a perfectly flat series makes any tiny step "significant".
+``prometheus.query_range`` never returns raw points: each series comes back summarized (count, min, max,
+mean, quantiles, first/last point and level shifts found by the tool's windowed mean-shift test; see
+:mod:`tools.prometheus_summary`). This module parses those summaries into small typed views and picks
+the level shift that matters for an incident (upward, the largest relative change, nearest the start).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-Point = tuple[float, float]
+from typing import Any
 
 
 @dataclass(frozen=True)
-class ChangePoint:
-    """A mean shift: ``at`` is the first point of the new regime."""
+class Shift:
+    """A level shift of a series: the mean before ``at`` and after it."""
 
     at: datetime
     before: float
@@ -27,94 +25,90 @@ class ChangePoint:
 
     @property
     def relative(self) -> float:
-        """``after / before - 1`` (``inf`` when the series starts at zero)."""
+        """``after / before - 1`` (``inf`` when the series rose from zero)."""
         if self.before == 0:
             return math.inf if self.after > 0 else 0.0
         return self.after / self.before - 1
 
     @property
-    def direction(self) -> str:
-        return "up" if self.after > self.before else "down"
+    def up(self) -> bool:
+        return self.after > self.before
 
 
 @dataclass(frozen=True)
-class Summary:
-    first: float
-    last: float
-    minimum: float
-    maximum: float
-    mean: float
-    n: int
+class SeriesView:
+    """One summarized range series."""
+
+    labels: dict[str, str]
+    count: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
+    mean: float | None = None
+    first_at: datetime | None = None
+    last: float | None = None
+    last_at: datetime | None = None
+    shifts: list[Shift] = field(default_factory=list)
 
 
-def to_datetime(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
-
-
-def clean(points: list[Point]) -> list[Point]:
-    """Finite points only, in time order."""
-    return sorted((t, v) for t, v in points if math.isfinite(v))
-
-
-def summarize(points: list[Point]) -> Summary | None:
-    pts = clean(points)
-    if not pts:
+def parse_time(value: Any) -> datetime | None:
+    if value is None:
         return None
-    values = [v for _, v in pts]
-    return Summary(values[0], values[-1], min(values), max(values), sum(values) / len(values), len(values))
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def mean_between(points: list[Point], start: float, end: float) -> float | None:
-    """Mean of the values with ``start <= t < end`` (None when there are none)."""
-    values = [v for t, v in clean(points) if start <= t < end]
-    return sum(values) / len(values) if values else None
-
-
-def change_point(points: list[Point], *, min_segment: int = 3, min_score: float = 4.0,
-                 min_relative: float = 0.3) -> ChangePoint | None:
-    """The strongest single mean shift in ``points``, or None when there is none worth reporting.
-
-    Args:
-        points: the series.
-        min_segment: fewest points on each side of the split.
-        min_score: least t statistic of the split.
-        min_relative: least relative change of the mean (``|after - before| / max(|before|, eps)``).
-    """
-    pts = clean(points)
-    n = len(pts)
-    if n < 2 * min_segment:
+def _num(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
         return None
-    values = [v for _, v in pts]
-    prefix, prefix_sq = [0.0], [0.0]
-    for v in values:
-        prefix.append(prefix[-1] + v)
-        prefix_sq.append(prefix_sq[-1] + v * v)
-    best: tuple[float, int] | None = None
-    for k in range(min_segment, n - min_segment + 1):
-        score = _split_score(prefix, prefix_sq, k, n)
-        if best is None or score > best[0]:
-            best = (score, k)
-    if best is None:
+    return out if math.isfinite(out) else None
+
+
+def _point(raw: Any) -> tuple[datetime | None, float | None]:
+    if isinstance(raw, list | tuple) and len(raw) == 2:
+        return parse_time(raw[0]), _num(raw[1])
+    return None, None
+
+
+def range_views(data: Any) -> list[SeriesView]:
+    """The series of a ``prometheus.query_range`` answer (``{"series": [summary, ...]}``)."""
+    views = []
+    for s in (data or {}).get("series", []) if isinstance(data, dict) else []:
+        first_at, _ = _point(s.get("first"))
+        last_at, last = _point(s.get("last"))
+        shifts = [Shift(at=t, before=float(c["before_mean"]), after=float(c["after_mean"]), score=float(c["score"]))
+                  for c in s.get("change_points") or [] if (t := parse_time(c.get("ts"))) is not None]
+        views.append(SeriesView(labels=dict(s.get("labels") or {}), count=int(s.get("count") or 0),
+                                minimum=_num(s.get("min")), maximum=_num(s.get("max")), mean=_num(s.get("mean")),
+                                first_at=first_at, last=last, last_at=last_at, shifts=shifts))
+    return views
+
+
+def instant_values(data: Any) -> list[tuple[dict[str, str], float]]:
+    """``(labels, value)`` of a ``prometheus.query`` answer (``{"samples": [...]}``), finite values only."""
+    out = []
+    for s in (data or {}).get("samples", []) if isinstance(data, dict) else []:
+        value = _num(s.get("value"))
+        if value is not None:
+            out.append((dict(s.get("labels") or {}), value))
+    return out
+
+
+def rise(view: SeriesView, *, min_relative: float, near: datetime | None = None) -> Shift | None:
+    """The upward shift of at least ``min_relative`` to report: nearest ``near`` if given, else largest."""
+    ups = [s for s in view.shifts if s.up and s.relative >= min_relative]
+    if not ups:
         return None
-    score, k = best
-    before, after = prefix[k] / k, (prefix[n] - prefix[k]) / (n - k)
-    scale = max(abs(before), abs(after) * 0.01, 1e-12)
-    if score < min_score or abs(after - before) / scale < min_relative:
-        return None
-    return ChangePoint(at=to_datetime(pts[k][0]), before=before, after=after, score=round(score, 2))
+    if near is not None:
+        return min(ups, key=lambda s: abs((s.at - near).total_seconds()))
+    return max(ups, key=lambda s: s.relative)
 
 
-def _split_score(prefix: list[float], prefix_sq: list[float], k: int, n: int) -> float:
-    n1, n2 = k, n - k
-    m1, m2 = prefix[k] / n1, (prefix[n] - prefix[k]) / n2
-    ss1 = prefix_sq[k] - n1 * m1 * m1
-    ss2 = (prefix_sq[n] - prefix_sq[k]) - n2 * m2 * m2
-    pooled = math.sqrt(max(ss1 + ss2, 0.0) / max(n - 2, 1))
-    # a floor on the noise keeps a flat-then-step series finite while still ranking the split first
-    pooled = max(pooled, 1e-3 * max(abs(m1), abs(m2), 1e-9))
-    return abs(m2 - m1) / (pooled * math.sqrt(1 / n1 + 1 / n2))
-
-
-def near(a: datetime | None, b: datetime | None, seconds: float) -> bool:
+def close(a: datetime | None, b: datetime | None, seconds: float) -> bool:
     """True when both times are known and at most ``seconds`` apart."""
     return a is not None and b is not None and abs((a - b).total_seconds()) <= seconds

@@ -69,11 +69,14 @@ BLOCK_S = 162 * 3600  # promtool block length for --max-block-duration=336h (2h 
 _GPU = {"nvidia-a10g": ("NVIDIA A10G", 23028.0), "nvidia-t4": ("Tesla T4", 15360.0)}
 _Z99 = 2.3263
 _SIGMA = 0.5
-_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _hash(*parts: object) -> str:
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in z.tolist()]))
 
 
 def _rng(seed: int, *parts: object) -> np.random.Generator:
@@ -149,7 +152,7 @@ class _Families:
                     prefix = f"{s.name}{{{labels}}} "
                     idx = np.flatnonzero(window if s.mask is None else window & s.mask).tolist()
                     vals = s.values.tolist()
-                    out.write("".join(f"{prefix}{vals[i]:.10g} {ts[i]}\n" for i in idx))
+                    out.write("".join(f"{prefix}{vals[i]:.12g} {ts[i]}\n" for i in idx))
                     total += len(idx)
             out.write("# EOF\n")
         return total
@@ -277,7 +280,7 @@ def _traffic_series(out: _Families, world: World, w: WorkloadSpec, clock: _Clock
     rng = _rng(world.seed, w.name, "traffic")
     rps = w.traffic_rps * (1 + 0.35 * np.sin(2 * np.pi * (clock.hour - 9) / 24)) * rng.normal(1, 0.03, clock.n)
     requests = np.clip(rps, 0, None) * clock.step_s
-    err = np.clip(w.error_rate * rng.normal(1, 0.1, clock.n), 0, 1)
+    err = np.clip(w.error_rate * rng.normal(1, 0.05, clock.n), 0, 1)
     slow = np.ones(clock.n)
     model = world.model(w.model) if w.model else None
     if model is not None:
@@ -307,7 +310,7 @@ def _request_families(out: _Families, prefix: str, labels: dict[str, str], reque
     family = f"{prefix}_request_duration_seconds"
     total = np.round(requests)
     for le in BUCKETS:
-        share = 0.5 * (1 + _erf((math.log(le) - mu) / (_SIGMA * math.sqrt(2))).astype(float))
+        share = _normal_cdf((math.log(le) - mu) / _SIGMA)
         out.add(family, "histogram", f"{family}_bucket", labels | {"le": str(le)},
                 np.cumsum(np.round(total * share)), mask)
     out.add(family, "histogram", f"{family}_bucket", labels | {"le": "+Inf"}, np.cumsum(total), mask)
@@ -411,7 +414,7 @@ def backfill(openmetrics: Path | Sequence[Path], data_dir: Path, *, parallel: in
     pending = [openmetrics] if isinstance(openmetrics, Path) else list(openmetrics)
     while pending:
         batch, pending = pending[:parallel], pending[parallel:]
-        running = [subprocess.Popen(  # noqa: S603 - fixed argv
+        running = [subprocess.Popen(
             ["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", "--max-block-duration=336h",
              str(path), str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for path in batch]
@@ -482,7 +485,10 @@ def start_prometheus(world: World, anchor: datetime, directory: Path, *, port: i
     config.write_text(yaml.safe_dump(prometheus_config(port, rules, alertmanager_port), sort_keys=False))
     argv = ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={home / 'data'}",
             "--storage.tsdb.retention.time=400d", f"--web.listen-address=127.0.0.1:{port}",
-            "--web.enable-admin-api", "--web.enable-lifecycle", "--query.lookback-delta=10m"]
+            "--web.enable-admin-api", "--web.enable-lifecycle", "--query.lookback-delta=10m",
+            # firing alerts are re-sent every 15s (default 1m), so the ones evaluated before
+            # Alertmanager was discovered reach it quickly
+            "--rules.alert.resend-delay=15s"]
     proc = processes.start("prometheus", argv, port=port, log_dir=directory)
     url = f"http://127.0.0.1:{port}"
     try:

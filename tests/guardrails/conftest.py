@@ -58,11 +58,21 @@ def make_specs(world: World) -> list[ToolSpec]:
         time.sleep(5)
 
     return [
-        ToolSpec("logs.search", "Return log lines of a namespace.", LogsArgs, ActionClass.READ, world.logs, "logs"),
+        ToolSpec(
+            "logs.search", "Return log lines of a namespace.", LogsArgs, ActionClass.READ, world.logs, "logs"
+        ),
         ToolSpec("logs.down", "A source that is down.", LogsArgs, ActionClass.READ, down, "loki"),
-        ToolSpec("logs.slow", "A source that hangs.", LogsArgs, ActionClass.READ, slow, "logs", timeout_s=0.3),
-        ToolSpec("mlflow.set_alias", "Point a model alias at a version.", AliasArgs, ActionClass.WRITE,
-                 world.set_alias, "mlflow"),
+        ToolSpec(
+            "logs.slow", "A source that hangs.", LogsArgs, ActionClass.READ, slow, "logs", timeout_s=0.3
+        ),
+        ToolSpec(
+            "mlflow.set_alias",
+            "Point a model alias at a version.",
+            AliasArgs,
+            ActionClass.WRITE,
+            world.set_alias,
+            "mlflow",
+        ),
     ]
 
 
@@ -104,8 +114,11 @@ def world() -> World:
 def rt(tmp_path: Path, world: World) -> Iterator[Runtime]:
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
-    settings = GuardrailSettings(state_dir=tmp_path, policy_file=policy, pseudonym_key=KEY, redaction_nlp=False)
-    runtime = build_runtime(settings, PlatformSettings(), register_platform_tools=False,
-                            extra_specs=make_specs(world))
+    settings = GuardrailSettings(
+        state_dir=tmp_path, policy_file=policy, pseudonym_key=KEY, redaction_nlp=False
+    )
+    runtime = build_runtime(
+        settings, PlatformSettings(), register_platform_tools=False, extra_specs=make_specs(world)
+    )
     yield runtime
     runtime.close()

@@ -14,9 +14,19 @@ from guardrails.store.db import Database
 
 
 def _entry(i: int) -> AuditEntry:
-    return AuditEntry(principal="agent:triage", run_id="run-a", kind="tool", tool="prometheus.query",
-                      action="read", environment="production", arguments={"query": f"up{{i=\"{i}\"}}"},
-                      decision="allow", outcome="ok", result_digest="0" * 64, latency_ms=1.5 + i)
+    return AuditEntry(
+        principal="agent:triage",
+        run_id="run-a",
+        kind="tool",
+        tool="prometheus.query",
+        action="read",
+        environment="production",
+        arguments={"query": f'up{{i="{i}"}}'},
+        decision="allow",
+        outcome="ok",
+        result_digest="0" * 64,
+        latency_ms=1.5 + i,
+    )
 
 
 @pytest.fixture
@@ -76,8 +86,10 @@ def test_deleted_tail_is_detected(chain):
 def test_reordered_records_are_named(chain):
     db, log = chain
     # swap the contents of records 2 and 5 (keeping their sequence numbers)
-    cols = "ts, principal, run_id, kind, tool, action, environment, arguments, result_digest, decision, reason, " \
-           "approver, approval_id, outcome, latency_ms, tokens, cost_usd, prev_hash, hash"
+    cols = (
+        "ts, principal, run_id, kind, tool, action, environment, arguments, result_digest, decision, reason, "
+        "approver, approval_id, outcome, latency_ms, tokens, cost_usd, prev_hash, hash"
+    )
     _exec(db, "UPDATE audit_records SET seq = -2 WHERE seq = 2")
     _exec(db, "UPDATE audit_records SET seq = 2 WHERE seq = 5")
     _exec(db, "UPDATE audit_records SET seq = 5 WHERE seq = -2")

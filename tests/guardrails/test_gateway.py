@@ -27,16 +27,27 @@ def test_allowed_read_is_redacted_and_audited(rt, world):
     assert "4111 1111 1111 1111" not in text and "529.982.247-25" not in text
     assert "ana.souza@example.com.br" not in text
     # operational evidence survives
-    assert "4bf92f3577b34da6a3ce929d0e0e4736" in text and "fraud-scorer-7f9c-0" in text and "latency_ms=41" in text
+    assert (
+        "4bf92f3577b34da6a3ce929d0e0e4736" in text
+        and "fraud-scorer-7f9c-0" in text
+        and "latency_ms=41" in text
+    )
     assert result.evidence_id == "E1"
     [rec] = rt.audit.tail(1)
-    assert (rec.tool, rec.decision, rec.outcome, rec.principal) == ("logs.search", "allow", "ok", "agent:triage")
+    assert (rec.tool, rec.decision, rec.outcome, rec.principal) == (
+        "logs.search",
+        "allow",
+        "ok",
+        "agent:triage",
+    )
     assert rec.result_digest and len(rec.result_digest) == 64
 
 
 def test_default_deny_for_unlisted_write(rt, world):
     with pytest.raises(PolicyDenied) as err:
-        rt.gateway.call(TRIAGE, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 1})
+        rt.gateway.call(
+            TRIAGE, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 1}
+        )
     assert "default deny" in err.value.message
     assert world.aliases[("fraud-scorer", "champion")] == 3
     assert rt.audit.tail(1)[0].decision == "deny"
@@ -48,18 +59,24 @@ def test_injection_in_tool_output_cannot_yield_a_write(rt, world):
     assert any("IGNORE PREVIOUS INSTRUCTIONS" in line for line in result.data["lines"])
     # the obedient model now asks for the write with the triage agent's identity
     with pytest.raises(PolicyDenied):
-        rt.gateway.call(TRIAGE, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 1})
+        rt.gateway.call(
+            TRIAGE, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 1}
+        )
     assert world.aliases[("fraud-scorer", "champion")] == 3
 
 
 def test_argument_constraints(rt):
     with pytest.raises(PolicyDenied) as err:
-        rt.gateway.call(PROMOTION, "mlflow.set_alias", {"model": "ledger-model", "alias": "staging", "version": 2})
+        rt.gateway.call(
+            PROMOTION, "mlflow.set_alias", {"model": "ledger-model", "alias": "staging", "version": 2}
+        )
     assert "outside rule" in err.value.message
 
 
 def test_staging_write_allowed(rt, world):
-    rt.gateway.call(PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "staging", "version": 4})
+    rt.gateway.call(
+        PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "staging", "version": 4}
+    )
     assert world.aliases[("fraud-scorer", "staging")] == 4
 
 
@@ -92,7 +109,9 @@ def test_approval_cannot_be_spent_on_other_arguments(rt, world):
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args)
     rt.gateway.decide_approval(pending.value.approval_id, "user:lead", approve=True)
     with pytest.raises(ApprovalInvalid):
-        rt.gateway.call(PROMOTION, "mlflow.set_alias", {**args, "version": 1}, approval_id=pending.value.approval_id)
+        rt.gateway.call(
+            PROMOTION, "mlflow.set_alias", {**args, "version": 1}, approval_id=pending.value.approval_id
+        )
     assert world.aliases[("fraud-scorer", "champion")] == 3
 
 
@@ -100,7 +119,9 @@ def test_unauthorized_or_self_approval_refused(rt):
     from guardrails.approvals import ApprovalError
 
     with pytest.raises(ApprovalRequired) as pending:
-        rt.gateway.call(PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 4})
+        rt.gateway.call(
+            PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 4}
+        )
     with pytest.raises(ApprovalError, match="may not decide"):
         rt.gateway.decide_approval(pending.value.approval_id, "user:intern", approve=True)
     with pytest.raises(ApprovalError, match="unknown approval"):
@@ -122,7 +143,9 @@ def test_approval_expiry(rt):
 
     rt.approvals.ttl = timedelta(seconds=-1)
     with pytest.raises(ApprovalRequired) as pending:
-        rt.gateway.call(PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 4})
+        rt.gateway.call(
+            PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 4}
+        )
     assert rt.approvals.get(pending.value.approval_id).status.value == "expired"
 
 
@@ -159,7 +182,9 @@ def test_llm_prompt_redacted_budgeted_and_audited(rt):
         seen.append(messages)
         return LLMReply(content="ok", prompt_tokens=200, completion_tokens=50, cost_usd=0.002)
 
-    prompt = [{"role": "user", "content": "cardholder=Maria Silva card 4111-1111-1111-1111 CPF 529.982.247-25"}]
+    prompt = [
+        {"role": "user", "content": "cardholder=Maria Silva card 4111-1111-1111-1111 CPF 529.982.247-25"}
+    ]
     rt.gateway.llm(tiny, "gpt-test", prompt, invoke)
     sent = seen[0][0]["content"]
     assert "4111-1111-1111-1111" not in sent and "529.982.247-25" not in sent
@@ -179,7 +204,12 @@ def test_nothing_unredacted_reaches_audit_or_logs(rt, caplog):
 
     with rt.db.engine.connect() as conn:
         dump = "\n".join(str(row) for row in conn.execute(text("SELECT * FROM audit_records")))
-    for raw in ("Sup3rS3cretValue!", "AKIAIOSFODNN7EXAMPLE", "4111 1111 1111 1111", "529.982.247-25",
-                "ana.souza@example.com.br"):
+    for raw in (
+        "Sup3rS3cretValue!",
+        "AKIAIOSFODNN7EXAMPLE",
+        "4111 1111 1111 1111",
+        "529.982.247-25",
+        "ana.souza@example.com.br",
+    ):
         assert raw not in dump
         assert raw not in caplog.text

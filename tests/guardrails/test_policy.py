@@ -19,7 +19,13 @@ def test_default_deny_without_rules():
 def test_deny_beats_approval_beats_allow():
     rules = [
         {"name": "a", "principals": ["agent:*"], "tools": ["*"], "decision": "allow"},
-        {"name": "b", "principals": ["agent:x"], "tools": ["mlflow.*"], "decision": "needs_approval", "approvers": ["user:l"]},
+        {
+            "name": "b",
+            "principals": ["agent:x"],
+            "tools": ["mlflow.*"],
+            "decision": "needs_approval",
+            "approvers": ["user:l"],
+        },
         {"name": "c", "principals": ["agent:x"], "tools": ["mlflow.delete_alias"], "decision": "deny"},
     ]
     p = make(rules)
@@ -29,8 +35,19 @@ def test_deny_beats_approval_beats_allow():
 
 
 def test_groups_environments_and_actions():
-    p = make([{"name": "r", "principals": ["group:oncall"], "tools": ["prometheus.*"], "actions": ["read"],
-               "environments": ["production"], "decision": "allow"}], groups={"oncall": ["slack:U1*"]})
+    p = make(
+        [
+            {
+                "name": "r",
+                "principals": ["group:oncall"],
+                "tools": ["prometheus.*"],
+                "actions": ["read"],
+                "environments": ["production"],
+                "decision": "allow",
+            }
+        ],
+        groups={"oncall": ["slack:U1*"]},
+    )
     assert p.decide("slack:U123", "prometheus.query", "read", "production", {}).allowed
     assert not p.decide("slack:U999"[:6] + "X", "prometheus.query", "read", "production", {}).allowed
     assert not p.decide("slack:U123", "prometheus.query", "read", "staging", {}).allowed
@@ -38,8 +55,17 @@ def test_groups_environments_and_actions():
 
 
 def test_constraints_missing_and_outside():
-    p = make([{"name": "r", "principals": ["agent:promotion"], "tools": ["mlflow.set_alias"],
-               "constraints": {"model": ["fraud-*"]}, "decision": "allow"}])
+    p = make(
+        [
+            {
+                "name": "r",
+                "principals": ["agent:promotion"],
+                "tools": ["mlflow.set_alias"],
+                "constraints": {"model": ["fraud-*"]},
+                "decision": "allow",
+            }
+        ]
+    )
     assert p.decide("agent:promotion", "mlflow.set_alias", "write", "dev", {"model": "fraud-scorer"}).allowed
     d = p.decide("agent:promotion", "mlflow.set_alias", "write", "dev", {"model": "ledger"})
     assert not d.allowed and "outside rule" in d.reason
@@ -63,11 +89,27 @@ def test_shipped_policy_for_the_four_agents():
     p = Policy.load()
     for agent in ("triage", "runbook", "rightsizing", "promotion"):
         assert p.decide(f"agent:{agent}", "prometheus.query", "read", "production", {}).allowed
-        assert p.decide(f"agent:{agent}", "mlflow.delete_alias", "destructive", "dev", {"model": "fraud-scorer"}).decision is Decision.DENY
-    assert p.decide("agent:triage", "mlflow.set_alias", "write", "production", {"model": "fraud-scorer"}).decision is Decision.DENY
-    assert p.decide("agent:promotion", "mlflow.set_alias", "write", "production",
-                    {"model": "fraud-scorer"}).decision is Decision.NEEDS_APPROVAL
-    assert p.decide("agent:promotion", "mlflow.set_alias", "write", "staging", {"model": "fraud-scorer"}).allowed
+        assert (
+            p.decide(
+                f"agent:{agent}", "mlflow.delete_alias", "destructive", "dev", {"model": "fraud-scorer"}
+            ).decision
+            is Decision.DENY
+        )
+    assert (
+        p.decide(
+            "agent:triage", "mlflow.set_alias", "write", "production", {"model": "fraud-scorer"}
+        ).decision
+        is Decision.DENY
+    )
+    assert (
+        p.decide(
+            "agent:promotion", "mlflow.set_alias", "write", "production", {"model": "fraud-scorer"}
+        ).decision
+        is Decision.NEEDS_APPROVAL
+    )
+    assert p.decide(
+        "agent:promotion", "mlflow.set_alias", "write", "staging", {"model": "fraud-scorer"}
+    ).allowed
     assert p.budget_for("agent:triage").tool_calls == 120
     assert p.budget_for("token:someone").tool_calls == 200
     assert p.can_approve("user:ml-lead", ("group:ml-approvers",))

@@ -10,7 +10,14 @@ class AwsAccessKeyRecognizer(RegexRecognizer):
 
     ENTITY = "AWS_ACCESS_KEY_ID"
     PRIORITY = 90
-    RULES = (Rule("aws access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z2-7]{16}\b", 0.95),)
+    RULES = (
+        Rule(
+            "aws access key id",
+            r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z2-7]{16}\b",
+            0.95,
+            hints=("akia", "asia", "abia", "acca", "aida", "aroa"),
+        ),
+    )
 
 
 class AwsSecretKeyRecognizer(RegexRecognizer):
@@ -27,6 +34,7 @@ class AwsSecretKeyRecognizer(RegexRecognizer):
             r"(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?"
             r"(?P<value>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
             0.95,
+            hints=("secret",),
         ),
     )
 

@@ -12,6 +12,8 @@ through. Both produce Presidio ``RecognizerResult`` s.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -34,18 +36,69 @@ class Rule:
         regex: RE2 syntax (no look-around, no back-references); ``(?P<value>...)`` narrows the span.
         score: Score when the match is not validated by a checksum (validated matches score 1.0).
         needs_context: When true, a context word of the recognizer must occur shortly before the match.
+        hints: Lower-case literals of which at least one occurs in any match (or, for rules that need
+            context, in the text): when none occurs in the text the rule is not run at all.
     """
 
     name: str
     regex: str
     score: float
     needs_context: bool = False
+    hints: tuple[str, ...] = ()
 
 
 def _re2(pattern: str) -> re2._Regexp:
     options = re2.Options()
     options.max_mem = 64 << 20
-    return re2.compile(pattern, options)
+    return re2.compile(pattern.encode(), options)  # bytes: byte offsets, mapped back by ScanText
+
+
+class ScanText:
+    """A text prepared for RE2: UTF-8 bytes once, their lower-case copy, and byte → character offsets.
+
+    RE2 works on UTF-8; encoding the text once (instead of once per rule) and mapping offsets back
+    with a table of the non-ASCII characters keeps scans linear and cheap.
+    """
+
+    __slots__ = ("_byte_ends", "_extra", "data", "lowered", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = _encodable(text)
+        self.data = self.text.encode("utf-8")
+        self.lowered = self.data.lower()
+        self._byte_ends: list[int] = []  # byte offset just after each multi-byte character
+        self._extra: list[int] = []  # bytes beyond one per character, up to and including it
+        if len(self.data) != len(self.text):
+            extra = 0
+            for match in _NON_ASCII.finditer(self.text):
+                extra += len(match.group().encode("utf-8")) - 1
+                self._byte_ends.append(match.end() + extra)
+                self._extra.append(extra)
+
+    def char_offset(self, byte_offset: int) -> int:
+        """Character offset of a byte offset that falls on a character boundary."""
+        if not self._byte_ends:
+            return byte_offset
+        index = bisect_right(self._byte_ends, byte_offset)
+        return byte_offset - (self._extra[index - 1] if index else 0)
+
+    def contains(self, hints: Sequence[str]) -> bool:
+        """True when any of the lower-case ``hints`` occurs in the text (or no hints are given)."""
+        return not hints or any(hint.encode() in self.lowered for hint in hints)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates (undecodable input bytes) replaced 1:1 by U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 def is_placeholder(value: str) -> bool:
@@ -77,7 +130,7 @@ class RegexRecognizer(PatternRecognizer):
             supported_language="en",
         )
         self.compiled = [_re2(rule.regex) for rule in self.RULES]
-        self._narrowed = ["(?P<value>" in rule.regex for rule in self.RULES]
+        self._value_group = [regex.groupindex.get(b"value", 0) for regex in self.compiled]
 
     def load(self) -> None:
         """Nothing to load: the rules are compiled in ``__init__``."""
@@ -106,28 +159,34 @@ class RegexRecognizer(PatternRecognizer):
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         """Presidio entry point: scan ``text`` with every rule (NLP artifacts are not needed)."""
-        return self.scan(text)
+        return self.scan(ScanText(text))
 
-    def scan(self, text: str, rule_ids: Iterable[int] | None = None) -> list[RecognizerResult]:
-        """Run the given rules (all by default) over ``text`` in one RE2 pass each.
+    def scan(self, source: ScanText, rule_ids: Iterable[int] | None = None) -> list[RecognizerResult]:
+        """Run the given rules (all by default) over the text in one RE2 pass each.
+
+        Rules whose hints do not occur in the text are skipped without scanning.
 
         Args:
-            text: The whole text; offsets of the results index into it.
-            rule_ids: Indices into ``RULES`` to run, e.g. those a prefilter selected.
+            source: The whole text, prepared once for every recognizer; offsets index into it.
+            rule_ids: Indices into ``RULES`` to run.
 
         Returns:
             Presidio results whose score is 1.0 when a checksum validated the value.
         """
         results: list[RecognizerResult] = []
+        text, offset = source.text, source.char_offset
         for index in range(len(self.RULES)) if rule_ids is None else rule_ids:
             rule = self.RULES[index]
-            for match in self.compiled[index].finditer(text):
-                start, end = match.span("value") if self._narrowed[index] else match.span()
-                if start < 0 or start == end:
+            if not source.contains(rule.hints or (self.CONTEXT if rule.needs_context else ())):
+                continue
+            for match in self.compiled[index].finditer(source.data):
+                byte_start, byte_end = match.span(self._value_group[index])
+                if byte_start < 0 or byte_start == byte_end:
                     continue
-                if rule.needs_context and not self.has_context(text, match.start()):
+                start = offset(byte_start)
+                if rule.needs_context and not self.has_context(text, offset(match.start())):
                     continue
-                accepted = self.accept(text, start, end, rule)
+                accepted = self.accept(text, start, offset(byte_end), rule)
                 if accepted is not None:
                     results.append(self._result(*accepted, rule))
         return results
@@ -139,7 +198,7 @@ class RegexRecognizer(PatternRecognizer):
             end=end,
             score=min(MAX_SCORE, score),
             recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 "rule": rule.name,
             },
@@ -169,4 +228,4 @@ def trim_groups(
     return None
 
 
-__all__ = ["MAX_SCORE", "RegexRecognizer", "Rule", "compact", "is_placeholder", "trim_groups"]
+__all__ = ["MAX_SCORE", "RegexRecognizer", "Rule", "ScanText", "compact", "is_placeholder", "trim_groups"]

@@ -15,8 +15,13 @@ class BearerTokenRecognizer(RegexRecognizer):
     ENTITY = "BEARER_TOKEN"
     PRIORITY = 88
     RULES = (
-        Rule("bearer", r"(?i:\bbearer)\s+(?P<value>[A-Za-z0-9._~+/-]{8,}=*)", 0.9),
-        Rule("authorization", r"(?i:\bauthorization[\"']?\s*[:=]\s*[\"']?(?:basic|token|apikey))\s+(?P<value>[A-Za-z0-9._~+/-]{6,}=*)", 0.9),
+        Rule("bearer", r"(?i:\bbearer)\s+(?P<value>[A-Za-z0-9._~+/-]{8,}=*)", 0.9, hints=("bearer",)),
+        Rule(
+            "authorization",
+            r"(?i:\bauthorization[\"']?\s*[:=]\s*[\"']?(?:basic|token|apikey))\s+(?P<value>[A-Za-z0-9._~+/-]{6,}=*)",
+            0.9,
+            hints=("authorization",),
+        ),
     )
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -29,7 +34,14 @@ class UrlPasswordRecognizer(RegexRecognizer):
 
     ENTITY = "PASSWORD"
     PRIORITY = 86
-    RULES = (Rule("url password", r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@\"']+:(?P<value>[^\s@/\"']+)@", 0.95),)
+    RULES = (
+        Rule(
+            "url password",
+            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@\"']+:(?P<value>[^\s@/\"']+)@",
+            0.95,
+            hints=("://",),
+        ),
+    )
 
     def validate_result(self, pattern_text: str) -> bool:
         """Not a placeholder."""
@@ -46,6 +58,7 @@ class PasswordPairRecognizer(RegexRecognizer):
             "password pair",
             r"(?i:\b" + _PREFIX + r"(?:password|passwd|passphrase|pwd|pass)[\"']?\s*[:=]\s*)" + _VALUE,
             0.9,
+            hints=("pass", "pwd"),
         ),
     )
 
@@ -65,6 +78,7 @@ class SecretPairRecognizer(RegexRecognizer):
             r"(?i:\b" + _PREFIX + r"(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)"
             r"[\"']?\s*[:=]\s*)" + _VALUE,
             0.85,
+            hints=("secret", "token", "key", "credential"),
         ),
     )
 
@@ -83,6 +97,12 @@ class PrivateKeyRecognizer(RegexRecognizer):
             "pem block",
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?s:.)*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
             1.0,
+            hints=("private key-----",),
         ),
-        Rule("pem head", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:\\n|\s|[A-Za-z0-9+/=])*", 0.9),
+        Rule(
+            "pem head",
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:\\n|\r?\n[A-Za-z0-9+/=]{16,}|[ \t]|[A-Za-z0-9+/=])*",
+            0.9,
+            hints=("private key-----",),
+        ),
     )

@@ -36,7 +36,7 @@ def card_brand(digits: str) -> str | None:
     return None
 
 
-class CreditCardRecognizer(RegexRecognizer):
+class PaymentCardRecognizer(RegexRecognizer):
     """Card numbers with a known brand prefix and length and a valid Luhn digit."""
 
     ENTITY = "CREDIT_CARD"
@@ -51,5 +51,5 @@ class CreditCardRecognizer(RegexRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         """Known brand and a valid Luhn check digit."""
-        digits = compact(pattern_text)
+        digits = pattern_text if pattern_text.isdigit() else compact(pattern_text)
         return card_brand(digits) is not None and luhn.is_valid(digits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import RegexRecognizer, Rule
 
 
-class EmailRecognizer(RegexRecognizer):
+class EmailAddressRecognizer(RegexRecognizer):
     """``local@domain.tld`` where the top-level label is 2-24 letters; no network, no tldextract."""
 
     ENTITY = "EMAIL_ADDRESS"
@@ -17,6 +17,7 @@ class EmailRecognizer(RegexRecognizer):
             r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
             r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b",
             0.9,
+            hints=("@",),
         ),
     )
 

@@ -7,7 +7,7 @@ from stdnum import iban
 from .base import RegexRecognizer, Rule, trim_groups
 
 
-class IbanRecognizer(RegexRecognizer):
+class IbanCodeRecognizer(RegexRecognizer):
     """IBAN validated by python-stdnum; a greedy match is trimmed back to the longest valid prefix."""
 
     ENTITY = "IBAN_CODE"

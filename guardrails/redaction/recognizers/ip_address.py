@@ -7,7 +7,7 @@ import ipaddress
 from .base import RegexRecognizer, Rule
 
 
-class IpRecognizer(RegexRecognizer):
+class IpAddressRecognizer(RegexRecognizer):
     """IP addresses; times (``12:34:56``), MACs and version strings are not valid addresses."""
 
     ENTITY = "IP_ADDRESS"

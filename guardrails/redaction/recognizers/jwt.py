@@ -14,7 +14,9 @@ class JwtRecognizer(RegexRecognizer):
 
     ENTITY = "JWT"
     PRIORITY = 92
-    RULES = (Rule("jwt", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}", 0.7),)
+    RULES = (
+        Rule("jwt", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}", 0.7, hints=("eyj",)),
+    )
 
     def validate_result(self, pattern_text: str) -> bool:
         """The header segment is base64url JSON naming an ``alg``."""

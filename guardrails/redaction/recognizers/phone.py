@@ -25,7 +25,7 @@ def _valid(candidate: str, regions: tuple[str | None, ...]) -> bool:
     return False
 
 
-class PhoneRecognizer(RegexRecognizer):
+class PhoneNumberRecognizer(RegexRecognizer):
     """Phone numbers valid for their country (international) or for a LatAm region (national)."""
 
     ENTITY = "PHONE_NUMBER"
@@ -35,14 +35,21 @@ class PhoneRecognizer(RegexRecognizer):
         "contacto", "contact", "msisdn", "telefono", "teléfono",
     )  # fmt: skip
     RULES = (
-        Rule(_INTERNATIONAL, r"(?:^|[^\w+])(?P<value>\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,5}){1,4})\b", 0.5),
+        Rule(
+            _INTERNATIONAL,
+            r"(?:^|[^\w+])(?P<value>\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,5}){1,4})\b",
+            0.5,
+        ),
         Rule("phone area in parens", r"(?P<value>\(\d{2,3}\) ?9?\d{4}[ -]?\d{4})\b", 0.4),
         Rule("phone national", r"\b(?:0?\d{2,3}[ .-]?)?9?\d{4}[ .-]?\d{4}\b", 0.3, needs_context=True),
     )
 
     def accept(self, text: str, start: int, end: int, rule: Rule) -> tuple[int, int, float] | None:
         """Longest prefix that ``phonenumbers`` accepts as a valid number."""
-        regions: tuple[str | None, ...] = (None,) if rule.name == _INTERNATIONAL else _REGIONS
+        international = rule.name == _INTERNATIONAL
+        if not international and "+" in text[max(0, start - 6) : start]:
+            return None  # the tail of an international number, which the first rule handles
+        regions: tuple[str | None, ...] = (None,) if international else _REGIONS
 
         def valid(candidate: str) -> bool:
             return _valid(candidate, regions)

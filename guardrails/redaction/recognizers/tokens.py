@@ -11,9 +11,14 @@ class SlackTokenRecognizer(RegexRecognizer):
     ENTITY = "SLACK_TOKEN"
     PRIORITY = 90
     RULES = (
-        Rule("slack token", r"\bxox[abposre]-[A-Za-z0-9-]{10,250}", 0.95),
-        Rule("slack app token", r"\bxapp-\d-[A-Za-z0-9-]{10,250}", 0.95),
-        Rule("slack webhook", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}", 0.95),
+        Rule("slack token", r"\bxox[abposre]-[A-Za-z0-9-]{10,250}", 0.95, hints=("xox",)),
+        Rule("slack app token", r"\bxapp-\d-[A-Za-z0-9-]{10,250}", 0.95, hints=("xapp-",)),
+        Rule(
+            "slack webhook",
+            r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}",
+            0.95,
+            hints=("hooks.slack.com",),
+        ),
     )
 
 
@@ -23,8 +28,13 @@ class GithubTokenRecognizer(RegexRecognizer):
     ENTITY = "GITHUB_TOKEN"
     PRIORITY = 90
     RULES = (
-        Rule("github token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b", 0.95),
-        Rule("github fine-grained pat", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", 0.95),
+        Rule(
+            "github token",
+            r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b",
+            0.95,
+            hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        ),
+        Rule("github fine-grained pat", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", 0.95, hints=("github_pat_",)),
     )
 
 
@@ -37,7 +47,9 @@ class OpenAiKeyRecognizer(RegexRecognizer):
 
     ENTITY = "OPENAI_API_KEY"
     PRIORITY = 90
-    RULES = (Rule("sk key", r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,200}", 0.6),)
+    RULES = (
+        Rule("sk key", r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,200}", 0.6, hints=("sk-",)),
+    )
 
     def validate_result(self, pattern_text: str) -> bool:
         """At least two upper-case letters, two lower-case letters and two digits."""

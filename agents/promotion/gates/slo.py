@@ -1,0 +1,61 @@
+"""Gate: canary/shadow SLOs of the candidate version from Prometheus (latency p99, error rate).
+
+Over the window, for the series of this model and version: p99 latency from
+``histogram_quantile(0.99, sum by (le) (rate(model_request_duration_seconds_bucket[w])))`` and the 5xx
+share of ``model_requests_total``. A version with no traffic in the window is skipped with that reason
+(no canary or shadow ran); a source that did not answer fails the gate (it cannot be verified).
+Per-model limits come from the model tags ``slo.latency_p99_ms`` and ``slo.error_rate``.
+"""
+
+from __future__ import annotations
+
+from agents.promotion.models import GateResult, GateStatus, PromotionFacts
+from agents.promotion.settings import PromotionSettings
+
+NAME = "canary_slo"
+
+
+def limits(facts: PromotionFacts, settings: PromotionSettings) -> tuple[float, float]:
+    """(p99 latency limit in seconds, error-rate limit): model tags override the settings."""
+    latency, errors = settings.slo_latency_p99_s, settings.slo_error_rate
+    try:
+        if "slo.latency_p99_ms" in facts.model_tags:
+            latency = float(facts.model_tags["slo.latency_p99_ms"]) / 1000
+        if "slo.error_rate" in facts.model_tags:
+            errors = float(facts.model_tags["slo.error_rate"])
+    except ValueError:
+        pass  # a malformed tag keeps the default limit; the line below names the limit used
+    return latency, errors
+
+
+def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
+    """Judge p99 latency and error rate against the limits; skip without traffic."""
+    slo = facts.slo
+    if slo is None:
+        return GateResult(gate=NAME, status=GateStatus.FAIL, why="cannot verify: Prometheus did not answer "
+                          f"({facts.unavailable.get('prometheus', 'unavailable')})")
+    if slo.requests is None or slo.requests < settings.slo_min_requests:
+        return GateResult(gate=NAME, status=GateStatus.SKIP, evidence=slo.evidence,
+                          why=f"v{facts.version} served no traffic in the last {slo.window} ({slo.selector}); "
+                              "no canary or shadow to judge")
+    if slo.latency_p99_s is None and slo.error_rate is None:
+        return GateResult(gate=NAME, status=GateStatus.FAIL, evidence=slo.evidence,
+                          why=f"cannot verify: v{facts.version} has traffic but no latency or error measurement")
+    max_latency, max_errors = limits(facts, settings)
+    lines, failures = [f"requests in {slo.window}: {slo.requests:.0f}"], []
+    if slo.latency_p99_s is None:
+        lines.append("latency p99: no histogram samples")
+    else:
+        ok = slo.latency_p99_s <= max_latency
+        lines.append(f"latency p99 {slo.latency_p99_s * 1000:.1f} ms (limit {max_latency * 1000:.0f} ms)")
+        if not ok:
+            failures.append(f"p99 {slo.latency_p99_s * 1000:.0f} ms > {max_latency * 1000:.0f} ms")
+    if slo.error_rate is not None:
+        lines.append(f"error rate {slo.error_rate:.2%} (limit {max_errors:.2%})")
+        if slo.error_rate > max_errors:
+            failures.append(f"error rate {slo.error_rate:.2%} > {max_errors:.2%}")
+    if failures:
+        return GateResult(gate=NAME, status=GateStatus.FAIL, details=lines, evidence=slo.evidence,
+                          why=f"v{facts.version} breaks its SLOs over {slo.window}: {'; '.join(failures)}")
+    return GateResult(gate=NAME, status=GateStatus.PASS, details=lines, evidence=slo.evidence,
+                      why=f"v{facts.version} within its SLOs over {slo.window}")

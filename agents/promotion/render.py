@@ -1,0 +1,95 @@
+"""Render a PromotionReport as Markdown and as Slack Block Kit blocks (with Approve / Deny buttons)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.promotion.models import GateStatus, PromotionReport
+
+ICON = {GateStatus.PASS: "✅", GateStatus.FAIL: "❌", GateStatus.SKIP: "⏭️"}
+APPROVE_ACTION, DENY_ACTION = "approval_approve", "approval_deny"
+
+
+def headline(report: PromotionReport) -> str:
+    """One line: what was asked and what happened."""
+    verb = "Rollback" if report.kind == "rollback" else "Promotion"
+    what = f"{report.model} v{report.version} → {report.alias} ({report.target})"
+    if report.alias_moved:
+        outcome = "DONE: alias moved"
+    elif report.approval_status == "pending":
+        outcome = "WAITING for approval"
+    elif report.decision == "promote":
+        outcome = "would PROMOTE (dry run)" if report.dry_run else "PROMOTE"
+    else:
+        outcome = "BLOCKED"
+    return f"{verb} {what}: {outcome}"
+
+
+def decision_word(report: PromotionReport) -> str:
+    """PROMOTE / ROLLBACK when the run may proceed, BLOCK otherwise."""
+    if report.decision != "promote":
+        return "BLOCK"
+    return "ROLLBACK" if report.kind == "rollback" else "PROMOTE"
+
+
+def to_markdown(report: PromotionReport) -> str:
+    """The report as Markdown (gates table, reasons, approval, rollback hint)."""
+    lines = [f"# {headline(report)}", "", f"- run: `{report.run_id}`  mode: {report.mode}"]
+    if report.baseline_version:
+        lines.append(f"- compared with champion: v{report.baseline_version}")
+    if report.previous_champion:
+        lines.append(f"- previous {report.alias}: v{report.previous_champion}")
+    if report.missing_sources:
+        lines.append(f"- **sources that did not answer:** {', '.join(report.missing_sources)}")
+    if report.gates:
+        lines += ["", "| gate | result | why |", "|---|---|---|"]
+        lines += [f"| {g.gate} | {ICON[g.status]} {g.status.value} | {g.why.replace('|', '/')} |" for g in report.gates]
+    lines += ["", "## Decision", f"**{decision_word(report)}**", ""]
+    lines += [f"- {r}" for r in report.reasons]
+    lines += _approval_md(report)
+    details = [(g.gate, g.details, g.evidence) for g in report.gates if g.details]
+    if details:
+        lines += ["", "## Details"]
+        for name, rows, evidence in details:
+            cite = f" (evidence {', '.join(evidence)})" if evidence else ""
+            lines += [f"**{name}**{cite}", *[f"- {row}" for row in rows], ""]
+    if report.summary:
+        lines += ["", "## Summary", report.summary]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _approval_md(report: PromotionReport) -> list[str]:
+    out: list[str] = []
+    if report.approval_id:
+        out += ["", "## Approval", f"- approval `{report.approval_id}`: {report.approval_status}"
+                + (f" by {report.approved_by}" if report.approved_by else "")]
+        if report.approval_status == "pending":
+            out += [f"- approve: `referent approvals approve {report.approval_id} --as user:ml-lead`",
+                    f"- then resume: `referent promote --resume {report.run_id}`"]
+    if report.alias_moved and report.previous_champion:
+        out += ["", f"To undo: `referent rollback {report.model} --alias {report.alias}` "
+                    f"(restores v{report.previous_champion})"]
+    return out
+
+
+def to_slack_blocks(report: PromotionReport) -> list[dict[str, Any]]:
+    """Block Kit blocks; a pending approval gets Approve / Deny buttons whose value is the approval id."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": headline(report)[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(
+            f"{ICON[g.status]} *{g.gate}*: {g.why}" for g in report.gates)[:2900] or "_no gates ran_"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"*Decision: {decision_word(report)}*\n" + "\n".join(f"• {r}" for r in report.reasons))[:2900]}},
+    ]
+    if report.missing_sources:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"Sources that did not answer: {', '.join(report.missing_sources)}"}]})
+    if report.approval_id and report.approval_status == "pending":
+        blocks.append({"type": "actions", "block_id": f"approval:{report.approval_id}", "elements": [
+            {"type": "button", "action_id": APPROVE_ACTION, "style": "primary", "value": report.approval_id,
+             "text": {"type": "plain_text", "text": "Approve"}},
+            {"type": "button", "action_id": DENY_ACTION, "style": "danger", "value": report.approval_id,
+             "text": {"type": "plain_text", "text": "Deny"}},
+        ]})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"run `{report.run_id}`"}]})
+    return blocks

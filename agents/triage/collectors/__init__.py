@@ -1,0 +1,1 @@
+"""Triage collectors: each gathers one kind of evidence through the gateway and reports findings."""

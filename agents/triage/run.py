@@ -1,0 +1,95 @@
+"""Entry points: triage one alert or a whole Alertmanager payload, render and persist the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.deps import AgentDeps
+from agents.reports import ReportStore
+from agents.triage.alert import NormalizedAlert, normalize_alert, parse_alerts
+from agents.triage.graph import TriageState, build_graph, context_of, findings_of, merged_ledger
+from agents.triage.models import EvidenceRef, SourceState, TriageReport
+from agents.triage.reasoner import cite, conclude
+from agents.triage.render import to_markdown
+from agents.triage.scoring import score
+
+
+def deterministic_reason(state: TriageState) -> dict[str, Any]:
+    """The ``reason`` node without a model: the evidence-weighting ranking of :mod:`scoring`."""
+    hypotheses = score(findings_of(state), state["alert"], state["targets"], state.get("expression", ""))
+    return {"result": {"hypotheses": hypotheses, "ledger": merged_ledger(state), "llm": {}, "checks": []}}
+
+
+def _reason_for(deps: AgentDeps) -> Any:
+    if deps.chat is None:
+        return deterministic_reason
+    from agents.triage.llm_mode import make_llm_reason
+
+    return make_llm_reason(deps)
+
+
+def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
+    """Assemble the report from the graph's final state (citations checked, conclusion drawn)."""
+    result = state["result"]
+    ledger = result["ledger"]
+    findings = findings_of(state)
+    hypotheses, dropped = cite(result["hypotheses"], ledger)
+    missing = ledger.missing_sources()
+    ranked, abstained, reason, checks, actions = conclude(hypotheses, findings, state["targets"], missing)
+    ranked, _ = cite(ranked, ledger)  # the unknown hypothesis, if any, cites raw findings
+    window = state["window"]
+    starts = [f.at for f in findings if f.at]
+    context = context_of(state)
+    return TriageReport(
+        run_id=deps.ctx.run_id, mode=deps.mode, alert=state["alert"], created_at=deps.clock(),  # type: ignore[arg-type]
+        window_start=window.start, window_end=window.end,
+        incident_start=window.incident_start or (min(starts) if starts else None),
+        targets={**state["targets"].names(), **({"runbook_url": context["runbook"]["runbook_url"]}
+                                                if context.get("runbook", {}).get("runbook_url") else {})},
+        collectors=state.get("collectors", []), hypotheses=ranked, abstained=abstained, abstain_reason=reason,
+        next_checks=[*checks, *result.get("checks", [])], next_actions=actions,
+        sources=[SourceState(source=s.source, ok=s.ok, error=s.error) for s in ledger.sources.values()],
+        missing_sources=missing,
+        evidence=[EvidenceRef(id=e.id, source=e.source, query=e.query, value=e.value, at=e.at, summary=e.summary)
+                  for e in ledger.items],
+        dropped_claims=dropped, llm_stats=result.get("llm", {}),
+    )
+
+
+def redact_alert(deps: AgentDeps, alert: NormalizedAlert) -> NormalizedAlert:
+    """The alert with its free-text annotations redacted (they reach the report, Slack and the store).
+
+    Labels stay as they are: they are identifiers the collectors query by (model, workload, ...).
+    """
+    scope = deps.ctx.pseudonym_scope
+    safe = {k: deps.gateway.redactor.redact_text(v, scope) for k, v in alert.annotations.items()}
+    return alert.model_copy(update={"annotations": safe})
+
+
+def run_triage(deps: AgentDeps, alert: NormalizedAlert | dict[str, Any], *,
+               store: ReportStore | None = None) -> TriageReport:
+    """Triage one alert: gather evidence through the gateway, rank causes, render, and persist.
+
+    Args:
+        deps: gateway, call context (principal ``agent:triage``), optional chat model (LLM mode).
+        alert: a normalized alert or one alert object in any accepted shape.
+        store: where to save the report (kind ``triage``); None to skip persistence.
+
+    Returns:
+        The report, with ``report_id`` set when it was stored.
+    """
+    normalized = redact_alert(deps, alert if isinstance(alert, NormalizedAlert) else normalize_alert(alert))
+    graph = build_graph(deps, _reason_for(deps))
+    state = graph.invoke({"alert": normalized, "outputs": [], "ledgers": []})
+    report = build_report(deps, state)
+    if store is not None:
+        report.report_id = store.save(kind="triage", run_id=deps.ctx.run_id,
+                                      subject=f"{normalized.alertname}:{normalized.fingerprint}",
+                                      body_json=report.model_dump_json(), markdown=to_markdown(report))
+    return report
+
+
+def triage_payload(deps: AgentDeps, payload: Any, *, store: ReportStore | None = None) -> list[TriageReport]:
+    """Triage every distinct firing alert of a payload (Alertmanager v4 or one alert), in order."""
+    alerts = [a for a in parse_alerts(payload) if a.status == "firing"]
+    return [run_triage(deps, a, store=store) for a in alerts]

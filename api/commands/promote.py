@@ -1,0 +1,131 @@
+"""``referent promote``, ``referent resume`` and ``referent rollback``: promotion checks and alias moves.
+
+Exit codes: 0 when the decision is promote (moved, waiting for approval, or a passing dry run), 1 when
+blocked, 2 on bad input. A production move waits for a human: the command prints the approval id and
+exits; after ``referent approvals approve ID --as PRINCIPAL``, ``referent promote --resume RUN_ID`` (or
+``referent resume RUN_ID``) continues the same run in a new process from the checkpoint file
+``<REFERENT_STATE_DIR>/checkpoints.sqlite``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from api.commands.common import fail, runtime
+
+PRINCIPAL = "agent:promotion"
+JsonOption = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
+SlackOption = Annotated[bool, typer.Option("--slack", help="print the Slack Block Kit blocks as JSON")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="run the gates only; never move the alias")]
+
+
+def _run(run_id: str, environment: str, body: Callable[[Any, Any, Any], Any]) -> Any:
+    """Build the runtime, the run's deps and the SQLite checkpointer; call ``body(deps, saver, reports)``."""
+    from agents.deps import AgentDeps
+    from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
+    from agents.reports import ReportStore
+    from guardrails.gateway import CallContext
+
+    rt = runtime()
+    try:
+        deps = AgentDeps(gateway=rt.gateway, ctx=CallContext(PRINCIPAL, run_id, environment=environment))
+        with sqlite_checkpointer(checkpoint_path(rt.settings.state_dir)) as saver:
+            return body(deps, saver, ReportStore(rt.db))
+    finally:
+        rt.close()
+
+
+def _emit(report: Any, json_out: bool, slack: bool) -> None:
+    from agents.promotion.render import to_markdown, to_slack_blocks
+
+    if json_out:
+        typer.echo(report.model_dump_json(indent=2))
+    elif slack:
+        typer.echo(json.dumps(to_slack_blocks(report), indent=2))
+    else:
+        typer.echo(to_markdown(report))
+    if report.decision != "promote":
+        raise typer.Exit(code=1)
+
+
+def _resume(run_id: str, json_out: bool, slack: bool) -> None:
+    from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
+    from agents.promotion.run import PromotionError, resume_run, saved_state
+    from guardrails.approvals import ApprovalError
+    from guardrails.settings import GuardrailSettings
+
+    with sqlite_checkpointer(checkpoint_path(GuardrailSettings().state_dir)) as saver:
+        state = saved_state(saver, run_id)
+    if state is None:
+        fail(f"no promotion run {run_id} in the checkpoint store")
+    try:
+        report = _run(run_id, str(state.get("target", "production")),
+                      lambda deps, saver, reports: resume_run(deps, checkpointer=saver, reports=reports))
+    except (PromotionError, ApprovalError) as exc:
+        fail(str(exc))
+    _emit(report, json_out, slack)
+
+
+def promote(
+    model: Annotated[str | None, typer.Argument(help="registered model name")] = None,
+    version: Annotated[int | None, typer.Argument(min=1, help="model version number")] = None,
+    to: Annotated[str, typer.Option("--to", help="staging | production")] = "staging",
+    dry_run: DryRunOption = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="resume the waiting run RUN_ID")] = None,
+    json_out: JsonOption = False,
+    slack: SlackOption = False,
+) -> None:
+    """Check a model version against its champion and move the staging / champion alias."""
+    if resume:
+        _resume(resume, json_out, slack)
+        return
+    if model is None or version is None:
+        fail("give MODEL and VERSION (or --resume RUN_ID)")
+    if to not in ("staging", "production"):
+        fail(f"--to must be staging or production, not {to!r}")
+    from agents.promotion.run import run_promotion
+
+    run_id = f"promote-{uuid.uuid4().hex[:12]}"
+    report = _run(run_id, to, lambda deps, saver, reports: run_promotion(
+        deps, model, version, to, dry_run=dry_run, checkpointer=saver, reports=reports))  # type: ignore[arg-type]
+    _emit(report, json_out, slack)
+
+
+def resume_cmd(
+    run_id: Annotated[str, typer.Argument(help="the run id a waiting promotion or rollback printed")],
+    json_out: JsonOption = False,
+    slack: SlackOption = False,
+) -> None:
+    """Resume a promotion or rollback that waited for approval (after the approver decided)."""
+    _resume(run_id, json_out, slack)
+
+
+def rollback(
+    model: Annotated[str, typer.Argument(help="registered model name")],
+    alias: Annotated[str, typer.Option("--alias", help="alias to move back (champion = production)")] = "champion",
+    dry_run: DryRunOption = False,
+    json_out: JsonOption = False,
+    slack: SlackOption = False,
+) -> None:
+    """Point an alias back at its previous holder (production needs approval, then `referent resume`)."""
+    from agents.promotion.run import run_rollback
+
+    if not alias.strip():
+        fail("--alias must not be empty")
+    environment = "production" if alias in ("champion", "production", "prod") else "staging"
+    run_id = f"rollback-{uuid.uuid4().hex[:12]}"
+    report = _run(run_id, environment, lambda deps, saver, reports: run_rollback(
+        deps, model, alias=alias, dry_run=dry_run, checkpointer=saver, reports=reports))
+    _emit(report, json_out, slack)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``promote``, ``resume`` and ``rollback`` to the ``referent`` app."""
+    app.command("promote")(promote)
+    app.command("resume")(resume_cmd)
+    app.command("rollback")(rollback)

@@ -1,0 +1,109 @@
+"""Triage wall-time benchmark: p50/p95 over the demo incidents, deterministic mode (target p95 ≤ 10 s).
+
+Brings up (or reuses) the demo sandbox with :func:`evals.sandbox.world.up`, builds a runtime over it,
+runs one untimed warm-up triage (imports, the Feast SDK and the redactor load once per process), then
+times ``repeats`` triages of every incident's alert. Prints a JSON summary; exits 1 when p95 misses
+the target.
+
+Usage: ``python -m evals.bench.triage_bench [--dir .sandbox] [--repeats 3] [--out FILE] [--down]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+TARGET_P95_S = 10.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (``q`` in [0, 1]) of the values."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _alert(incident: Any, anchor: datetime) -> dict[str, Any]:
+    a = incident.alert
+    return {"status": "firing", "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
+            "annotations": {"summary": a.summary}, "startsAt": (anchor - incident.start_ago).isoformat()}
+
+
+def bench(directory: Path, repeats: int) -> dict[str, Any]:
+    """Run the benchmark against the sandbox in ``directory`` (started if needed)."""
+    from agents.deps import AgentDeps
+    from agents.triage import run_triage
+    from evals.sandbox import world as sandbox
+    from evals.worlds import load_world
+    from guardrails.factory import build_runtime
+    from guardrails.gateway import CallContext
+    from guardrails.settings import GuardrailSettings
+    from tools.settings import PlatformSettings
+
+    world = load_world("demo")
+    endpoints = sandbox.up(world, directory)
+    anchor = datetime.fromisoformat(str(endpoints["anchor"]))
+    incidents = [i for i in world.incidents if i.alert is not None]
+    with tempfile.TemporaryDirectory(prefix="referent-bench-") as state:
+        rt = build_runtime(GuardrailSettings(state_dir=Path(state)), PlatformSettings(sandbox_dir=directory))
+        try:
+            def once(incident: Any) -> tuple[float, Any]:
+                ctx = CallContext(principal="agent:triage", run_id=f"bench-{uuid.uuid4().hex[:10]}")
+                started = time.perf_counter()
+                report = run_triage(AgentDeps(gateway=rt.gateway, ctx=ctx), _alert(incident, anchor))
+                return time.perf_counter() - started, report
+
+            warmup_s, _ = once(incidents[0])
+            rows: list[dict[str, Any]] = []
+            for incident in incidents:
+                for _ in range(repeats):
+                    seconds, report = once(incident)
+                    top = report.top
+                    rows.append({"incident": incident.id, "seconds": round(seconds, 3),
+                                 "correct": bool(top and top.kind == incident.kind)})
+        finally:
+            rt.close()
+    times = [float(r["seconds"]) for r in rows]
+    return {"benchmark": "triage_wall_time", "mode": "deterministic", "runs": len(rows), "repeats": repeats,
+            "warmup_s": round(warmup_s, 3), "p50_s": round(statistics.median(times), 3),
+            "p95_s": round(percentile(times, 0.95), 3), "max_s": round(max(times), 3),
+            "target_p95_s": TARGET_P95_S, "correct": sum(r["correct"] for r in rows), "rows": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the process exit code."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("FEAST_USAGE", "False")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=Path(".sandbox"), help="sandbox directory (reused if running)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per incident")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary here")
+    parser.add_argument("--down", action="store_true", help="stop the sandbox afterwards")
+    args = parser.parse_args(argv)
+    try:
+        result = bench(args.dir, max(1, args.repeats))
+    finally:
+        if args.down:
+            from evals.sandbox import world as sandbox
+
+            sandbox.down(args.dir)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0 if result["p95_s"] <= TARGET_P95_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

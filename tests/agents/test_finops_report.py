@@ -1,0 +1,171 @@
+"""FinOps report: SVG charts, Markdown/HTML, Slack delivery to a local recorder, and a run on the demo world."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+import pytest
+from pydantic import SecretStr
+from slack_sdk import WebClient
+
+from agents.finops import charts
+from agents.finops.models import DailyCost, FinOpsReport, Mover, ProviderCost, WaterfallStep
+from agents.finops.render import to_html, to_markdown
+from agents.finops.slack import deliver_to_slack
+from agents.rightsizing.models import RightsizingTotals
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _report() -> FinOpsReport:
+    start = date(2026, 11, 1)
+    return FinOpsReport(
+        run_id="run-1", generated_at=datetime(2026, 11, 27, tzinfo=UTC),
+        providers=[ProviderCost(provider="AWS", currency="USD", billed_cost=100, effective_cost=90, list_cost=120),
+                   ProviderCost(provider="Microsoft", currency="USD", billed_cost=2, effective_cost=2, list_cost=2)],
+        daily=[DailyCost(day=start + timedelta(days=i), cost=10 + i) for i in range(10)],
+        movers=[Mover(key="AWS Data Transfer", previous=20, current=50), Mover(key="S3", previous=5, current=4)],
+        rightsizing_totals=RightsizingTotals(current_monthly_cost=1000, rightsize=300, schedule=100, decommission=50,
+                                             monthly_savings=450),
+        waterfall=[WaterfallStep(label="current run-rate", value=1000, kind="total"),
+                   WaterfallStep(label="rightsizing", value=-300, kind="delta"),
+                   WaterfallStep(label="off-hours schedules", value=-100, kind="delta"),
+                   WaterfallStep(label="decommission", value=-50, kind="delta"),
+                   WaterfallStep(label="projected", value=550, kind="total")],
+        price_source="billing")
+
+
+def test_charts_are_well_formed_svg():
+    for svg in (charts.line_chart([("2026-11-01", 1.0), ("2026-11-02", 3.0)], "trend"),
+                charts.diverging_bars([("a", 5.0), ("b", -2.0)], "movers"),
+                charts.waterfall([("now", 10.0, "total"), ("cut", -4.0, "delta"), ("after", 6.0, "total")], "fall"),
+                charts.line_chart([], "empty")):
+        root = ET.fromstring(svg)
+        assert root.tag == f"{SVG}svg"
+
+
+def test_waterfall_bars_float_from_the_running_total():
+    root = ET.fromstring(charts.waterfall([("now", 10.0, "total"), ("cut", -4.0, "delta"), ("after", 6.0, "total")], "f"))
+    heights = [float(r.get("height", 0)) for r in root.iter(f"{SVG}rect")]
+    assert heights[0] == pytest.approx(heights[1] + heights[2], rel=0.02)  # 10 = 4 + 6
+
+
+def test_html_has_the_three_charts_and_markdown_the_totals():
+    report = _report()
+    html = to_html(report)
+    assert html.count("<svg") == 3
+    for title in ("Effective cost per day", "Top movers", "savings waterfall"):
+        assert title in html
+    md = to_markdown(report)
+    assert "| AWS | USD |" in md and "| Microsoft | USD |" in md
+    assert "+30.00" in md and "450.00 USD" in md
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A tiny Slack Web API stand-in: records every request and answers like Slack does."""
+
+    calls: ClassVar[list[tuple[str, dict[str, Any], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        ctype = self.headers.get("Content-Type", "")
+        if "json" in ctype:
+            params = json.loads(body or b"{}")
+        elif "form" in ctype:
+            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        else:
+            params = {}
+        method = self.path.rsplit("/", 1)[-1]
+        type(self).calls.append((self.path, params, body))
+        port = self.server.server_address[1]
+        answers: dict[str, dict[str, Any]] = {
+            "chat.postMessage": {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"},
+            "files.getUploadURLExternal": {"ok": True, "upload_url": f"http://127.0.0.1:{port}/upload/F123",
+                                           "file_id": "F123"},
+            "files.completeUploadExternal": {"ok": True, "files": [{"id": "F123", "title": "FinOps report"}]},
+        }
+        if self.path.startswith("/upload/"):
+            payload, ctype = b"OK - 1", "text/plain"
+        else:
+            payload, ctype = json.dumps(answers.get(method, {"ok": False, "error": "unknown_method"})).encode(), "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def slack_recorder() -> Iterator[tuple[str, list[tuple[str, dict[str, Any], bytes]]]]:
+    _Recorder.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/", _Recorder.calls
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_deliver_to_slack_posts_summary_and_uploads_html(slack_recorder):
+    base_url, calls = slack_recorder
+    client = WebClient(token="xoxb-test-token", base_url=base_url)
+    sent = deliver_to_slack(_report(), client, "C0FINOPS")
+    assert sent == {"channel": "C0FINOPS", "ts": "1700000000.000100", "file_id": "F123"}
+    paths = [c[0] for c in calls]
+    assert paths[0] == "/api/chat.postMessage"
+    assert "/api/files.getUploadURLExternal" in paths and "/upload/F123" in paths
+    assert paths[-1] == "/api/files.completeUploadExternal"
+    post = calls[0][1]
+    assert post["channel"] == "C0FINOPS" and "450.00 USD" in post["text"]
+    blocks = json.loads(post["blocks"]) if isinstance(post["blocks"], str) else post["blocks"]
+    assert blocks[0]["type"] == "header"
+    uploaded = next(body for path, _, body in calls if path == "/upload/F123")
+    assert uploaded.count(b"<svg") == 3
+    complete = calls[-1][1]
+    assert complete.get("channel_id") == "C0FINOPS" and complete.get("thread_ts") == "1700000000.000100"
+
+
+@pytest.mark.integration
+def test_finops_report_on_the_demo_world(demo_sandbox: dict[str, Any], tmp_path: Path) -> None:
+    from agents.deps import AgentDeps
+    from agents.finops.report import run_finops_report
+    from agents.reports import ReportStore
+    from guardrails.factory import build_runtime
+    from guardrails.gateway import CallContext
+    from guardrails.settings import GuardrailSettings
+    from tools.settings import PlatformSettings
+
+    rt = build_runtime(GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("test-pseudonym-key-0123456789abcdef")),
+                       PlatformSettings(sandbox_dir=Path(demo_sandbox["dir"])))
+    try:
+        deps = AgentDeps(gateway=rt.gateway, ctx=CallContext(principal="agent:rightsizing", run_id=f"t-{uuid.uuid4().hex[:8]}"),
+                         real_model=False)
+        report = run_finops_report(deps, store=ReportStore(rt.db), namespace="ds-notebooks")
+        stored = ReportStore(rt.db).get(report.report_id or "")
+    finally:
+        rt.close()
+    assert {p.provider for p in report.providers} >= {"AWS", "Microsoft", "Oracle"}  # the real FOCUS sample too
+    assert len(report.daily) == 30 and all(d.cost > 0 for d in report.daily)
+    assert report.movers[0].key == "AWS Data Transfer" and report.movers[0].delta > 0
+    assert any(a.key == "AWS Data Transfer" for a in report.anomalies)
+    t = report.rightsizing_totals
+    assert [s.value for s in report.waterfall] == pytest.approx(
+        [t.current_monthly_cost, -t.rightsize, -t.schedule, -t.decommission, t.current_monthly_cost - t.monthly_savings])
+    assert {s.workload for s in report.schedules} == {"jupyter-ana", "jupyter-bruno", "jupyter-carla", "jupyter-gpu-diego"}
+    assert report.top_recommendations and report.top_recommendations[0].monthly_savings > 0
+    assert stored is not None and stored.kind == "finops"
+    assert to_html(report).count("<svg") == 3

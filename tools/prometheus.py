@@ -1,0 +1,380 @@
+"""Prometheus HTTP API client and the ``prometheus.*`` tools built on it.
+
+Works against anything that speaks the Prometheus HTTP API (Prometheus, Thanos, Mimir). The network
+client is injected; every failure is a :mod:`tools.errors` error with ``source="prometheus"``:
+
+    connection refused / reset, 5xx after retries  -> SourceUnavailable
+    no answer within ``timeout_s`` (or 503 query timeout) -> SourceTimeout
+    401 / 403                                       -> SourceAuthError
+    400 / 422 (bad PromQL, bad parameters)          -> BadInput, with Prometheus's own message
+    404                                             -> NotFound
+
+Connection errors and 5xx answers are retried (``retries`` attempts in all, exponential backoff from
+0.1 s, no new attempt after ``timeout_s`` has passed since the first). Timeouts are not retried.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+import stamina
+from pydantic import BaseModel, Field
+
+from tools.base import ActionClass, ToolSpec
+from tools.errors import BadInput, NotFound, SourceAuthError, SourceTimeout, SourceUnavailable
+from tools.prometheus_summary import SeriesSummary, summarize
+
+SOURCE = "prometheus"
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+Time = datetime | float
+
+
+class Sample(BaseModel):
+    """One point of an instant vector (or a scalar, with no labels)."""
+
+    labels: dict[str, str]
+    value: float
+    ts: datetime
+
+
+class RangeSeries(BaseModel):
+    """One series of a range query: labels and time-ordered ``(timestamp, value)`` points."""
+
+    labels: dict[str, str]
+    points: list[tuple[datetime, float]]
+
+
+class ValidationResult(BaseModel):
+    valid: bool
+    error: str | None = None
+
+
+class Rule(BaseModel):
+    name: str
+    type: str = Field(description="alerting or recording")
+    query: str
+    duration_s: float = 0.0
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    health: str = "unknown"
+    last_error: str | None = None
+    state: str | None = Field(default=None, description="alerting rules: inactive, pending or firing")
+
+
+class RuleGroup(BaseModel):
+    name: str
+    file: str
+    rules: list[Rule]
+
+
+class Alert(BaseModel):
+    labels: dict[str, str]
+    annotations: dict[str, str] = Field(default_factory=dict)
+    state: str
+    active_at: datetime | None = None
+    value: str | None = None
+
+
+class _ServerError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+
+
+def _retryable(exc: Exception) -> bool:
+    return isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | _ServerError)
+
+
+def _ts(value: Time) -> float:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return float(value)
+
+
+def _dt(value: float | str) -> datetime:
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Prometheus duration such as ``90s``, ``15m``, ``1h30m``, ``14d``."""
+    parts = _DURATION_PART.findall(text.strip())
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        raise BadInput(SOURCE, f"not a duration: {text!r} (use e.g. 30s, 5m, 6h, 14d)")
+    return sum(float(n) * _UNIT_S[u] for n, u in parts)
+
+
+class PrometheusClient:
+    """Typed access to the Prometheus HTTP API (``/api/v1``)."""
+
+    def __init__(self, base_url: str, http: httpx.Client | None = None, timeout_s: float = 10.0,
+                 retries: int = 3) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = http or httpx.Client(timeout=timeout_s)
+        self._owns_http = http is None
+        self.timeout_s = timeout_s
+        self.retries = max(1, retries)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> PrometheusClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        """Send with retries and return the ``data`` member of a successful answer."""
+        try:
+            for attempt in stamina.retry_context(on=_retryable, attempts=self.retries, timeout=self.timeout_s,
+                                                 wait_initial=0.1, wait_max=1.0, wait_jitter=0.1):
+                with attempt:
+                    return self._send(method, path, params)
+        except httpx.TimeoutException as exc:
+            raise SourceTimeout(SOURCE, f"no answer from {path} within {self.timeout_s:g}s") from exc
+        except (httpx.TransportError, _ServerError) as exc:
+            raise SourceUnavailable(SOURCE, f"{path}: {type(exc).__name__}: {exc}") from exc
+        raise SourceUnavailable(SOURCE, f"{path}: no attempt was made")  # pragma: no cover
+
+    def _send(self, method: str, path: str, params: dict[str, Any] | None) -> Any:
+        url = f"{self.base_url}{path}"
+        if method == "POST":
+            resp = self._http.post(url, data=params, timeout=self.timeout_s)
+        else:
+            resp = self._http.get(url, params=params, timeout=self.timeout_s)
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        message = body.get("error", "") if isinstance(body, dict) else resp.text[:200]
+        if resp.status_code in (401, 403):
+            raise SourceAuthError(SOURCE, f"HTTP {resp.status_code} from {path}")
+        if resp.status_code in (400, 422):
+            raise BadInput(SOURCE, message or f"HTTP {resp.status_code}")
+        if resp.status_code == 404:
+            raise NotFound(SOURCE, f"{path} not found")
+        if resp.status_code == 503 and isinstance(body, dict) and body.get("errorType") == "timeout":
+            raise SourceTimeout(SOURCE, message)
+        if resp.status_code >= 500:
+            raise _ServerError(resp.status_code, message)
+        if not isinstance(body, dict) or body.get("status") != "success":
+            raise SourceUnavailable(SOURCE, f"unexpected answer from {path} (HTTP {resp.status_code})")
+        return body.get("data")
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def query(self, promql: str, at: Time | None = None) -> list[Sample]:
+        """Evaluate an instant query (at ``at``, default now); vector and scalar results only."""
+        params: dict[str, Any] = {"query": promql, "timeout": f"{self.timeout_s:g}s"}
+        if at is not None:
+            params["time"] = _ts(at)
+        data = self._call("POST", "/api/v1/query", params)
+        kind, result = data["resultType"], data["result"]
+        if kind == "vector":
+            return [Sample(labels=r["metric"], value=float(r["value"][1]), ts=_dt(r["value"][0]))
+                    for r in result]
+        if kind == "scalar":
+            return [Sample(labels={}, value=float(result[1]), ts=_dt(result[0]))]
+        raise BadInput(SOURCE, f"the query returns a {kind}; use query_range, or wrap the range "
+                               "selector in a function such as max_over_time()")
+
+    def query_range(self, promql: str, start: Time, end: Time, step: float | timedelta | str) -> list[RangeSeries]:
+        """Evaluate ``promql`` from ``start`` to ``end`` every ``step`` (seconds, timedelta or ``"5m"``)."""
+        step_param = step.total_seconds() if isinstance(step, timedelta) else step
+        params = {"query": promql, "start": _ts(start), "end": _ts(end), "step": step_param,
+                  "timeout": f"{self.timeout_s:g}s"}
+        data = self._call("POST", "/api/v1/query_range", params)
+        return [RangeSeries(labels=r["metric"], points=[(_dt(t), float(v)) for t, v in r["values"]])
+                for r in data["result"]]
+
+    def series(self, match: str | Sequence[str], start: Time | None = None,
+               end: Time | None = None) -> list[dict[str, str]]:
+        """Label sets of the series matching any selector in ``match`` (between ``start`` and ``end``)."""
+        params: dict[str, Any] = {"match[]": [match] if isinstance(match, str) else list(match)}
+        if start is not None:
+            params["start"] = _ts(start)
+        if end is not None:
+            params["end"] = _ts(end)
+        return list(self._call("POST", "/api/v1/series", params))
+
+    def label_values(self, label: str, match: str | Sequence[str] | None = None) -> list[str]:
+        """Values of ``label`` (optionally only on series matching ``match``)."""
+        if not _LABEL_NAME.match(label):
+            raise BadInput(SOURCE, f"not a label name: {label!r}")
+        params = {"match[]": [match] if isinstance(match, str) else list(match)} if match else None
+        return list(self._call("GET", f"/api/v1/label/{label}/values", params))
+
+    def metadata(self, metric: str | None = None) -> dict[str, list[dict[str, str]]]:
+        """Type, help and unit per metric name, as the scrape targets declared them."""
+        return dict(self._call("GET", "/api/v1/metadata", {"metric": metric} if metric else None))
+
+    def rules(self, type: Literal["alert", "record"] | None = None) -> list[RuleGroup]:
+        """Loaded rule groups with each rule's health and, for alerting rules, state."""
+        data = self._call("GET", "/api/v1/rules", {"type": type} if type else None)
+        return [RuleGroup(name=g["name"], file=g.get("file", ""), rules=[
+            Rule(name=r["name"], type=r["type"], query=r["query"], duration_s=float(r.get("duration", 0)),
+                 labels=r.get("labels") or {}, annotations=r.get("annotations") or {},
+                 health=r.get("health", "unknown"), last_error=r.get("lastError") or None,
+                 state=r.get("state")) for r in g["rules"]]) for g in data["groups"]]
+
+    def alerts(self) -> list[Alert]:
+        """Alerts that are pending or firing now."""
+        data = self._call("GET", "/api/v1/alerts")
+        return [Alert(labels=a["labels"], annotations=a.get("annotations") or {}, state=a["state"],
+                      active_at=a.get("activeAt"), value=a.get("value")) for a in data["alerts"]]
+
+    def validate(self, promql: str) -> ValidationResult:
+        """Ask the server whether ``promql`` parses and type-checks.
+
+        Evaluated as an instant query at the Unix epoch, where no data exists, so the check is cheap
+        yet done by the server's own parser (Prometheus 2.42 has no ``/api/v1/format_query``).
+        """
+        try:
+            self.query(promql, at=0.0)
+        except BadInput as exc:
+            if "returns a matrix" in exc.message:
+                return ValidationResult(valid=True)
+            return ValidationResult(valid=False, error=exc.message)
+        return ValidationResult(valid=True)
+
+    def buildinfo(self) -> dict[str, str]:
+        """Version, revision and Go version of the server."""
+        return dict(self._call("GET", "/api/v1/status/buildinfo"))
+
+    def healthy(self) -> bool:
+        """True when ``/-/healthy`` answers 200 within the timeout; never raises."""
+        try:
+            return self._http.get(f"{self.base_url}/-/healthy", timeout=self.timeout_s).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+# --- tools -----------------------------------------------------------------------------------------
+
+
+class QueryInput(BaseModel):
+    promql: str = Field(description="PromQL expression returning an instant vector or a scalar")
+    at: datetime | None = Field(default=None, description="evaluation time (RFC 3339); default now")
+    max_series: int = Field(default=50, ge=1, le=500, description="return at most this many samples")
+
+
+class QueryRangeInput(BaseModel):
+    promql: str = Field(description="PromQL expression returning an instant vector")
+    start: datetime | None = Field(default=None, description="default: end minus lookback")
+    end: datetime | None = Field(default=None, description="default: now")
+    lookback: str = Field(default="6h", description="range length when start is not given, e.g. 6h, 14d")
+    step: str = Field(default="5m", description="resolution, e.g. 1m, 5m, 1h (at most 11,000 points)")
+    max_series: int = Field(default=20, ge=1, le=200, description="summarize at most this many series")
+
+
+class SeriesInput(BaseModel):
+    match: list[str] = Field(min_length=1, description="series selectors, e.g. ['up{job=\"x\"}']")
+    lookback: str = Field(default="1h", description="only series with samples in this recent window")
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class LabelsInput(BaseModel):
+    label: str = Field(description="label name, e.g. namespace, pod, model, __name__")
+    match: list[str] | None = Field(default=None, description="only values on series matching these")
+    limit: int = Field(default=200, ge=1, le=2000)
+
+
+class RulesInput(BaseModel):
+    type: Literal["alert", "record"] | None = Field(default=None, description="only alerting or recording")
+
+
+class AlertsInput(BaseModel):
+    pass
+
+
+class ValidateInput(BaseModel):
+    promql: str
+
+
+class QueryResult(BaseModel):
+    samples: list[Sample]
+    total: int
+    truncated: bool
+
+
+class RangeResult(BaseModel):
+    start: datetime
+    end: datetime
+    step_s: float
+    series: list[SeriesSummary]
+    total: int
+    truncated: bool
+
+
+class ListResult(BaseModel):
+    items: list[Any]
+    total: int
+    truncated: bool
+
+
+def _capped(items: list[Any], limit: int) -> ListResult:
+    return ListResult(items=items[:limit], total=len(items), truncated=len(items) > limit)
+
+
+def specs(client: PrometheusClient) -> list[ToolSpec]:
+    """The read-only ``prometheus.*`` tools over ``client``."""
+
+    def query(args: QueryInput) -> QueryResult:
+        samples = client.query(args.promql, at=args.at)
+        return QueryResult(samples=samples[:args.max_series], total=len(samples),
+                           truncated=len(samples) > args.max_series)
+
+    def query_range(args: QueryRangeInput) -> RangeResult:
+        end = args.end or datetime.now(UTC)
+        start = args.start or end - timedelta(seconds=parse_duration(args.lookback))
+        step_s = parse_duration(args.step)
+        series = client.query_range(args.promql, start, end, step_s)
+        return RangeResult(start=start, end=end, step_s=step_s,
+                           series=[summarize(s) for s in series[:args.max_series]],
+                           total=len(series), truncated=len(series) > args.max_series)
+
+    def series(args: SeriesInput) -> ListResult:
+        end = datetime.now(UTC)
+        start = end - timedelta(seconds=parse_duration(args.lookback))
+        return _capped(client.series(args.match, start, end), args.limit)
+
+    def labels(args: LabelsInput) -> ListResult:
+        return _capped(client.label_values(args.label, args.match), args.limit)
+
+    read = ActionClass.READ
+    t = client.timeout_s * 2 + 1
+    return [
+        ToolSpec("prometheus.query", "Evaluate a PromQL instant query (at `at`, default now). Returns "
+                 "{samples: [{labels, value, ts}], total, truncated}: at most max_series samples; "
+                 "range-vector results are refused (wrap them in e.g. max_over_time).",
+                 QueryInput, read, query, SOURCE, t),
+        ToolSpec("prometheus.query_range", "Evaluate a PromQL range query and return one SUMMARY per "
+                 "series, never the raw points: count, min, max, mean, p50/p95/p99, first and last "
+                 "point, and change points (level shifts: time, mean before, mean after). Range: "
+                 "start..end or the last `lookback`; at most max_series series (total and truncated "
+                 "tell how many matched).", QueryRangeInput, read, query_range, SOURCE, t),
+        ToolSpec("prometheus.series", "List the label sets of series matching selectors that had "
+                 "samples in the last `lookback`. Returns {items, total, truncated}.",
+                 SeriesInput, read, series, SOURCE, t),
+        ToolSpec("prometheus.labels", "List the values of one label (e.g. namespace, model, "
+                 "__name__ for metric names), optionally only on series matching selectors. Returns "
+                 "{items, total, truncated}.", LabelsInput, read, labels, SOURCE, t),
+        ToolSpec("prometheus.rules", "List the loaded rule groups: each rule's name, type, PromQL, "
+                 "`for` duration, labels, annotations (summary, runbook_url), health and alert state.",
+                 RulesInput, read, lambda args: client.rules(args.type), SOURCE, t),
+        ToolSpec("prometheus.alerts", "List the alerts pending or firing now, with labels, "
+                 "annotations, state, since when and the value that triggered them.",
+                 AlertsInput, read, lambda _args: client.alerts(), SOURCE, t),
+        ToolSpec("prometheus.validate", "Check a PromQL expression with the Prometheus server's own "
+                 "parser, without reading data. Returns {valid, error}; error is Prometheus's message.",
+                 ValidateInput, read, lambda args: client.validate(args.promql), SOURCE, t),
+    ]
