@@ -6,8 +6,8 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export FEAST_USAGE := False
-export MLFLOW_ENABLE_TELEMETRY := false
-export DO_NOT_TRACK := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
 
 .PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean
 

@@ -15,7 +15,7 @@ app = typer.Typer(name="referent", help="Agentic MLOps automation behind one aud
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 # Agent command groups are registered when their module is present.
-AGENT_COMMANDS = ("triage", "runbook", "rightsize", "promote", "serve", "demo")
+AGENT_COMMANDS = ("triage", "runbook", "rightsize", "promote", "demo")
 
 
 def _register_all() -> None:

@@ -13,11 +13,12 @@ Only redacted data is ever passed in: the gateway redacts arguments before calli
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text, select
+from sqlalchemy import Float, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from guardrails.canonical import canonical_json, sha256_hex
@@ -109,9 +110,13 @@ class AuditLog:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._lock = threading.Lock()
 
     def append(self, entry: AuditEntry) -> AuditRecord:
-        with self.db.session() as session:
+        """Append one record; serialized across threads (lock) and processes (head row / write lock)."""
+        with self._lock, self.db.session() as session:
+            if self.db.engine.dialect.name == "sqlite":
+                session.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))  # take the write lock now
             head = self._lock_head(session)
             fields: dict[str, Any] = {
                 "seq": head.seq + 1,

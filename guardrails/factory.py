@@ -59,6 +59,16 @@ def _unconfigured(specs: list[ToolSpec], source: str, setting: str) -> list[Tool
     return [ToolSpec(s.name, s.description, s.input_model, s.action, fail, s.source, s.timeout_s) for s in specs]
 
 
+def _prometheus_http(platform: PlatformSettings) -> Any:
+    """An httpx client for Prometheus/Thanos/Mimir, with the bearer token when one is configured."""
+    import httpx
+
+    headers = {}
+    if platform.prometheus_token is not None:
+        headers["Authorization"] = f"Bearer {platform.prometheus_token.get_secret_value()}"
+    return httpx.Client(timeout=platform.tool_timeout_s, headers=headers)
+
+
 def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
     """Every platform tool, bound to clients for the configured sources."""
     from tools import billing, feast_store, mlflow_registry, prometheus
@@ -67,8 +77,7 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
     builders: list[tuple[str, str, Any, Callable[[], list[ToolSpec]], Callable[[Any], list[ToolSpec]]]] = [
         ("prometheus", "REFERENT_PROMETHEUS_URL", platform.prometheus_url,
          lambda: prometheus.specs(prometheus.PrometheusClient(
-             platform.prometheus_url or "", timeout_s=platform.tool_timeout_s,
-             token=platform.prometheus_token.get_secret_value() if platform.prometheus_token else None)),
+             platform.prometheus_url or "", http=_prometheus_http(platform), timeout_s=platform.tool_timeout_s)),
          lambda _: prometheus.specs(prometheus.PrometheusClient("http://127.0.0.1:9"))),
         ("mlflow", "REFERENT_MLFLOW_TRACKING_URI", platform.mlflow_tracking_uri,
          lambda: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")),

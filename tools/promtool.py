@@ -61,14 +61,17 @@ class Promtool:
         """Check every query; a query is valid when promtool accepts it as a rule expression."""
         if not queries:
             raise BadInput(SOURCE, "no queries to check")
-        ok, _ = self._check(queries)
+        return self._bisect(queries)
+
+    def _bisect(self, queries: list[str]) -> list[QueryCheck]:
+        """One promtool run for the whole batch; halves of a rejected batch are checked again."""
+        ok, detail = self._check(queries)
         if ok:
             return [QueryCheck(query=q, valid=True) for q in queries]
-        results = []
-        for q in queries:
-            valid, detail = self._check([q])
-            results.append(QueryCheck(query=q, valid=valid, error="" if valid else detail[-500:]))
-        return results
+        if len(queries) == 1:
+            return [QueryCheck(query=queries[0], valid=False, error=detail[-500:])]
+        mid = len(queries) // 2
+        return self._bisect(queries[:mid]) + self._bisect(queries[mid:])
 
 
 def specs(promtool: Promtool) -> list[ToolSpec]:

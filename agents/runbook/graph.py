@@ -67,12 +67,12 @@ def _discover(deps: AgentDeps, state: RunbookState) -> RunbookState:
     if not any(derive.is_ml_component(r, state["shapes"][r.alert]) for r in state["rules"]):
         return {"available": []}
     try:
-        result = deps.call("prometheus.labels", label="__name__")
+        result = deps.call("prometheus.labels", label="__name__", limit=2000)
     except GatewayError as exc:
         log.info("metric discovery unavailable: %s", exc.message)
         return {"available": []}
     data = result.data
-    values = data.get("values", data) if isinstance(data, dict) else data
+    values = data.get("items", []) if isinstance(data, dict) else data
     return {"available": [str(v) for v in values or []]}
 
 
@@ -91,7 +91,8 @@ def _derive(state: RunbookState) -> RunbookState:
 def _validate(deps: AgentDeps, state: RunbookState) -> RunbookState:
     unique = sorted({q.promql for qs in state["candidates"].values() for q in qs})
     result = deps.call("promtool.check_queries", queries=unique)
-    verdict = {c["query"]: c for c in result.data}
+    # by position: the result is redacted, so the query text in it may differ from what was sent
+    verdict = dict(zip(unique, result.data, strict=True))
     server = state.get("server_check", False) and len(state["rules"]) == 1
     kept: dict[str, list[DiagnosisQuery]] = {}
     rejected = 0
@@ -111,7 +112,7 @@ def _validate(deps: AgentDeps, state: RunbookState) -> RunbookState:
 
 def _server_accepts(deps: AgentDeps, query: DiagnosisQuery) -> bool:
     try:
-        data = deps.call("prometheus.validate", query=query.promql).data
+        data = deps.call("prometheus.validate", promql=query.promql).data
     except GatewayError:
         return True  # no server to ask: promtool (the same parser) already accepted it
     return bool(data.get("valid", True)) if isinstance(data, dict) else True
@@ -155,12 +156,11 @@ def _polish(deps: AgentDeps, rb: Runbook) -> Runbook:
 def _store(deps: AgentDeps, state: RunbookState) -> RunbookState:
     if not state.get("store", True):
         return {}
-    stored, errors = [], list(state.get("errors", []))
+    errors = list(state.get("errors", []))
     for rb in state["runbooks"]:
         try:
             doc = deps.call("runbooks.save", alert=rb.alert, markdown=to_markdown(rb)).data
             rb.url = doc.get("url")
-            stored.append(doc.get("path", ""))
         except GatewayError as exc:
             errors.append(f"{rb.alert}: not stored: {exc.message}")
     return {"errors": errors, "runbooks": state["runbooks"]}

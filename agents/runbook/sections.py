@@ -32,6 +32,12 @@ COMPONENTS: dict[str, tuple[tuple[str, ...], list[str], list[str]]] = {
         "Find the consumer: `top`/`iotop`/`du -xh --max-depth=1` on the host.",
         "Free or extend the resource (clean up, resize the volume, add memory), or move workloads off the host.",
     ]),
+    "storage": (("ceph", "minio", "zfs", "openebs", "nfs", "glusterfs", "longhorn"), [
+        "Volumes may become read-only or unavailable; writes fail and data durability is at risk.",
+    ], [
+        "Check cluster health and the failing disks/OSDs; replace failed hardware and let the cluster rebalance.",
+        "Free or add capacity before the cluster reaches its full ratio.",
+    ]),
     "database": (("mysql", "postgres", "pg_", "mongodb", "redis", "cassandra", "elasticsearch", "opensearch",
                   "clickhouse", "couchdb", "memcached", "sql", "db"), [
         "Queries may fail or slow down; callers time out and retry, adding load.",

@@ -10,6 +10,7 @@ world whose history still covers "now"; ``down`` stops every process group recor
 from __future__ import annotations
 
 import json
+import os
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,9 @@ def up(world: World, directory: Path = DEFAULT_DIR, *, webhook_url: str | None =
 def _fresh_up(world: World, directory: Path, webhook_url: str | None, webhook_token: str | None) -> dict[str, Any]:
     from evals.sandbox import billing_world, feast_world, mlflow_world, prometheus_world
 
+    from tools.mlflow_registry import configure_http
+
+    configure_http(os.environ)  # a down MLflow fails fast instead of retrying for minutes
     started = time.monotonic()
     anchor = anchor_now(world.step)
     directory.mkdir(parents=True, exist_ok=True)
@@ -61,7 +65,7 @@ def _fresh_up(world: World, directory: Path, webhook_url: str | None, webhook_to
             am_proc = am.result()
             _record(directory, state, am_proc)
             prom = pool.submit(prometheus_world.start_prometheus, world, anchor, directory / "prometheus",
-                               alertmanager_url=f"http://127.0.0.1:{am_proc.port}")
+                               alertmanager_port=am_proc.port)
             feast = pool.submit(feast_world.build_feast_repo, world, anchor, directory / "feast")
             billing = pool.submit(billing_world.write_billing, world, anchor, directory / "billing")
             prom_proc = prom.result()
