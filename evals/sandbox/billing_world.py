@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from evals.worlds.schema import BillingSpec, WorkloadSpec, World
 from tools.billing_focus import FOCUS_COLUMNS
 
-SAMPLE_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "focus"
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "focus"
 SAMPLE_FILES = ("focus-1.0-sample.csv", "SOURCE.md")
 TRANSFER_SPIKE_DAYS_AGO = 4
 TRANSFER_SPIKE_FACTOR = 6
