@@ -35,15 +35,25 @@ class AgentDeps:
     def guarded_chat(self) -> GuardedChat | None:
         if self.chat is None:
             return None
-        return GuardedChat(self.chat, self.gateway, self.ctx, name=self.llm.model or "chat", real=self.real_model)
+        return GuardedChat(
+            self.chat, self.gateway, self.ctx, name=self.llm.model or "chat", real=self.real_model
+        )
 
     @property
     def mode(self) -> str:
         return "llm" if self.chat is not None else "deterministic"
 
 
-def collect(deps: AgentDeps, ledger: EvidenceLedger, tool: str, args: dict[str, Any], *,
-            summary: str, query: str | None = None, value: Any = None) -> Evidence | None:
+def collect(
+    deps: AgentDeps,
+    ledger: EvidenceLedger,
+    tool: str,
+    args: dict[str, Any],
+    *,
+    summary: str,
+    query: str | None = None,
+    value: Any = None,
+) -> Evidence | None:
     """Call ``tool`` through the gateway and record the result as evidence; a failure marks the source.
 
     Returns the evidence, or None when the source failed (the ledger then says which source and why).
@@ -57,5 +67,15 @@ def collect(deps: AgentDeps, ledger: EvidenceLedger, tool: str, args: dict[str, 
     except GatewayError as exc:
         ledger.failed(source, f"{exc.kind}: {exc.message}")
         return None
-    return ledger.add(Evidence(id=result.evidence_id, source=source, tool=tool, query=query or str(args),
-                               summary=summary, value=value, at=deps.clock(), data=result.data))
+    return ledger.add(
+        Evidence(
+            id=result.evidence_id,
+            source=source,
+            tool=tool,
+            query=query or str(args),
+            summary=summary,
+            value=value,
+            at=deps.clock(),
+            data=result.data,
+        )
+    )

@@ -56,8 +56,12 @@ def make_chat_model(settings: LLMSettings) -> BaseChatModel | None:
     offline_litellm()
     from langchain_litellm import ChatLiteLLM
 
-    kwargs: dict[str, Any] = {"model": settings.model, "temperature": settings.temperature,
-                              "max_tokens": settings.max_tokens, "request_timeout": settings.timeout_s}
+    kwargs: dict[str, Any] = {
+        "model": settings.model,
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "request_timeout": settings.timeout_s,
+    }
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
     if settings.api_key:
@@ -71,13 +75,15 @@ def tool_name(spec_name: str) -> str:
 
 
 def tool_schema(name: str, description: str, model: type[BaseModel]) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name, "description": description,
-                                             "parameters": model.model_json_schema()}}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": model.model_json_schema()},
+    }
 
 
 def _cost_of(chat: BaseChatModel, message: AIMessage) -> float:
     model = getattr(chat, "model", None)
-    usage = message.usage_metadata or {}
+    usage: Any = message.usage_metadata or {}
     if not isinstance(model, str) or not usage:
         return 0.0
     try:
@@ -85,8 +91,10 @@ def _cost_of(chat: BaseChatModel, message: AIMessage) -> float:
         import litellm
 
         prompt, completion = litellm.cost_per_token(
-            model=model, prompt_tokens=usage.get("input_tokens", 0),
-            completion_tokens=usage.get("output_tokens", 0))
+            model=model,
+            prompt_tokens=usage.get("input_tokens", 0),
+            completion_tokens=usage.get("output_tokens", 0),
+        )
         return float(prompt + completion)
     except Exception:  # unknown model in the local cost map: tokens are still counted
         return 0.0
@@ -108,12 +116,18 @@ class GuardedChat:
 
         def _invoke(safe: list[dict[str, Any]]) -> LLMReply:
             if self.real and not ALLOW_MODEL_REQUESTS:
-                raise ModelRequestsBlocked(f"real model call to {self.name} blocked (ALLOW_MODEL_REQUESTS=False)")
+                raise ModelRequestsBlocked(
+                    f"real model call to {self.name} blocked (ALLOW_MODEL_REQUESTS=False)"
+                )
             bound: Any = self.chat.bind_tools(tools) if tools else self.chat
             ai = bound.invoke(convert_to_messages(safe))
             usage = ai.usage_metadata or {}
-            return LLMReply(content=ai, prompt_tokens=int(usage.get("input_tokens", 0)),
-                            completion_tokens=int(usage.get("output_tokens", 0)), cost_usd=_cost_of(self.chat, ai))
+            return LLMReply(
+                content=ai,
+                prompt_tokens=int(usage.get("input_tokens", 0)),
+                completion_tokens=int(usage.get("output_tokens", 0)),
+                cost_usd=_cost_of(self.chat, ai),
+            )
 
         reply = self.gateway.llm(self.ctx, self.name, dicts, _invoke, estimated_tokens=estimate)
         content = reply.content
@@ -141,8 +155,9 @@ def _parse_json_answer(text: str, output: type[T]) -> T | None:
         return None
 
 
-def run_tool_loop(chat: GuardedChat, *, system: str, user: str, specs: list[ToolSpec], output: type[T],
-                  max_rounds: int = 6) -> tuple[T | None, LoopStats]:
+def run_tool_loop(
+    chat: GuardedChat, *, system: str, user: str, specs: list[ToolSpec], output: type[T], max_rounds: int = 6
+) -> tuple[T | None, LoopStats]:
     """Let the model gather evidence with gateway tools, then submit a structured ``output``.
 
     The answer is the arguments of a final ``submit`` tool call (validated by ``output``), or a JSON
@@ -172,14 +187,18 @@ def run_tool_loop(chat: GuardedChat, *, system: str, user: str, specs: list[Tool
                     stats.stop_reason = "submitted"
                     return output.model_validate(call["args"]), stats
                 except ValidationError as exc:
-                    messages.append(ToolMessage(f"invalid submission: {exc.errors()[:3]}", tool_call_id=call["id"] or ""))
+                    messages.append(
+                        ToolMessage(f"invalid submission: {exc.errors()[:3]}", tool_call_id=call["id"] or "")
+                    )
                     continue
             messages.append(_execute_call(chat, by_name, call, stats))
     stats.partial, stats.stop_reason = True, "tool rounds exhausted"
     return None, stats
 
 
-def _execute_call(chat: GuardedChat, by_name: dict[str, ToolSpec], call: Any, stats: LoopStats) -> ToolMessage:
+def _execute_call(
+    chat: GuardedChat, by_name: dict[str, ToolSpec], call: Any, stats: LoopStats
+) -> ToolMessage:
     spec = by_name.get(call["name"])
     call_id = call.get("id") or ""
     if spec is None:

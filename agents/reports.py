@@ -36,7 +36,9 @@ class StoredReport:
 
 
 def _stored(row: ReportRow) -> StoredReport:
-    return StoredReport(row.id, row.kind, row.run_id, row.subject, row.created_at, row.body_json, row.markdown)
+    return StoredReport(
+        row.id, row.kind, row.run_id, row.subject, row.created_at, row.body_json, row.markdown
+    )
 
 
 class ReportStore:
@@ -48,8 +50,17 @@ class ReportStore:
     def save(self, *, kind: str, run_id: str, subject: str, body_json: str, markdown: str) -> str:
         report_id = f"{kind}-{uuid.uuid4().hex[:12]}"
         with self.db.session() as session:
-            session.add(ReportRow(id=report_id, kind=kind, run_id=run_id, subject=subject,
-                                  created_at=datetime.now(UTC), body_json=body_json, markdown=markdown))
+            session.add(
+                ReportRow(
+                    id=report_id,
+                    kind=kind,
+                    run_id=run_id,
+                    subject=subject,
+                    created_at=datetime.now(UTC),
+                    body_json=body_json,
+                    markdown=markdown,
+                )
+            )
         return report_id
 
     def get(self, report_id: str) -> StoredReport | None:

@@ -18,7 +18,9 @@ class LLMSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="REFERENT_LLM_", extra="ignore")
 
-    model: str | None = Field(default=None, description="litellm model id, e.g. openai/gpt-4.1-mini, ollama/llama3.1")
+    model: str | None = Field(
+        default=None, description="litellm model id, e.g. openai/gpt-4.1-mini, ollama/llama3.1"
+    )
     api_base: str | None = Field(default=None, description="OpenAI-compatible endpoint (vLLM, Ollama)")
     api_key: SecretStr | None = None
     temperature: float = Field(default=0.0, ge=0, le=2)

@@ -34,16 +34,27 @@ class ScriptedChatModel(BaseChatModel):
         self.bound_tools = list(tools)
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         self.received.append(list(messages))
         if not self.script:
             raise RuntimeError("ScriptedChatModel has no script")
         step = self.script[min(len(self.received) - 1, len(self.script) - 1)]
         reply = step(list(messages)) if callable(step) else step
-        reply = reply.model_copy(update={"usage_metadata": {
-            "input_tokens": self.tokens_per_call, "output_tokens": self.tokens_per_call // 4,
-            "total_tokens": self.tokens_per_call + self.tokens_per_call // 4}})
+        reply = reply.model_copy(
+            update={
+                "usage_metadata": {
+                    "input_tokens": self.tokens_per_call,
+                    "output_tokens": self.tokens_per_call // 4,
+                    "total_tokens": self.tokens_per_call + self.tokens_per_call // 4,
+                }
+            }
+        )
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
     def prompts_text(self) -> str:

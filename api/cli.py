@@ -11,8 +11,13 @@ import typer
 
 from api.commands import gateway_cmds, sandbox_cmds
 
-app = typer.Typer(name="referent", help="Agentic MLOps automation behind one audited gateway.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="referent",
+    help="Agentic MLOps automation behind one audited gateway.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 # Agent command groups are registered when their module is present.
 AGENT_COMMANDS = ("triage", "runbook", "rightsize", "promote", "demo")
@@ -34,8 +39,11 @@ def _register_all() -> None:
 def main() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("FEAST_USAGE", "False")
-    logging.basicConfig(level=os.environ.get("REFERENT_LOG_LEVEL", "WARNING"), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("REFERENT_LOG_LEVEL", "WARNING"),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     _register_all()
     app()
 

@@ -79,11 +79,20 @@ def _to_approval(row: ApprovalRow, now: datetime) -> Approval:
     if status in (ApprovalStatus.PENDING, ApprovalStatus.APPROVED) and _aware(row.expires_at) <= now:
         status = ApprovalStatus.EXPIRED
     return Approval(
-        id=row.id, status=status, requester=row.requester, run_id=row.run_id, tool=row.tool,
-        environment=row.environment, arguments=row.arguments, arguments_digest=row.arguments_digest,
-        approvers=tuple(json.loads(row.approvers)), reason=row.reason,
-        created_at=_aware(row.created_at), expires_at=_aware(row.expires_at),
-        decided_by=row.decided_by, note=row.note,
+        id=row.id,
+        status=status,
+        requester=row.requester,
+        run_id=row.run_id,
+        tool=row.tool,
+        environment=row.environment,
+        arguments=row.arguments,
+        arguments_digest=row.arguments_digest,
+        approvers=tuple(json.loads(row.approvers)),
+        reason=row.reason,
+        created_at=_aware(row.created_at),
+        expires_at=_aware(row.expires_at),
+        decided_by=row.decided_by,
+        note=row.note,
     )
 
 
@@ -94,23 +103,48 @@ class ApprovalStore:
         self.db = db
         self.ttl = ttl
 
-    def request(self, *, requester: str, run_id: str, tool: str, environment: str, arguments: str,
-                arguments_digest: str, approvers: tuple[str, ...], reason: str) -> Approval:
+    def request(
+        self,
+        *,
+        requester: str,
+        run_id: str,
+        tool: str,
+        environment: str,
+        arguments: str,
+        arguments_digest: str,
+        approvers: tuple[str, ...],
+        reason: str,
+    ) -> Approval:
         """Create a pending approval, or return the pending one already bound to the same call."""
         now = datetime.now(UTC)
         with self.db.session() as session:
-            existing = session.execute(select(ApprovalRow).where(
-                ApprovalRow.run_id == run_id, ApprovalRow.tool == tool,
-                ApprovalRow.arguments_digest == arguments_digest,
-                ApprovalRow.status.in_([ApprovalStatus.PENDING.value, ApprovalStatus.APPROVED.value]),
-            )).scalars().first()
+            existing = (
+                session.execute(
+                    select(ApprovalRow).where(
+                        ApprovalRow.run_id == run_id,
+                        ApprovalRow.tool == tool,
+                        ApprovalRow.arguments_digest == arguments_digest,
+                        ApprovalRow.status.in_([ApprovalStatus.PENDING.value, ApprovalStatus.APPROVED.value]),
+                    )
+                )
+                .scalars()
+                .first()
+            )
             if existing is not None and _aware(existing.expires_at) > now:
                 return _to_approval(existing, now)
             row = ApprovalRow(
-                id=uuid.uuid4().hex, created_at=now, expires_at=now + self.ttl,
-                status=ApprovalStatus.PENDING.value, requester=requester, run_id=run_id, tool=tool,
-                environment=environment, arguments=arguments, arguments_digest=arguments_digest,
-                approvers=json.dumps(list(approvers)), reason=reason,
+                id=uuid.uuid4().hex,
+                created_at=now,
+                expires_at=now + self.ttl,
+                status=ApprovalStatus.PENDING.value,
+                requester=requester,
+                run_id=run_id,
+                tool=tool,
+                environment=environment,
+                arguments=arguments,
+                arguments_digest=arguments_digest,
+                approvers=json.dumps(list(approvers)),
+                reason=reason,
             )
             session.add(row)
             return _to_approval(row, now)
@@ -125,11 +159,20 @@ class ApprovalStore:
     def pending(self) -> list[Approval]:
         now = datetime.now(UTC)
         with self.db.session() as session:
-            rows = session.execute(select(ApprovalRow).where(
-                ApprovalRow.status == ApprovalStatus.PENDING.value).order_by(ApprovalRow.created_at))
-            return [a for a in (_to_approval(r, now) for r in rows.scalars()) if a.status is ApprovalStatus.PENDING]
+            rows = session.execute(
+                select(ApprovalRow)
+                .where(ApprovalRow.status == ApprovalStatus.PENDING.value)
+                .order_by(ApprovalRow.created_at)
+            )
+            return [
+                a
+                for a in (_to_approval(r, now) for r in rows.scalars())
+                if a.status is ApprovalStatus.PENDING
+            ]
 
-    def decide(self, approval_id: str, *, approver: str, approve: bool, authorized: bool, note: str = "") -> Approval:
+    def decide(
+        self, approval_id: str, *, approver: str, approve: bool, authorized: bool, note: str = ""
+    ) -> Approval:
         """Approve or deny a pending approval. ``authorized`` is the policy's verdict on ``approver``."""
         now = datetime.now(UTC)
         with self.db.session() as session:
@@ -140,8 +183,10 @@ class ApprovalStore:
             if current.status is not ApprovalStatus.PENDING:
                 raise ApprovalError(f"approval {approval_id} is {current.status.value}, not pending")
             if not authorized:
-                raise ApprovalError(f"{approver} may not decide approval {approval_id} "
-                                    f"(approvers: {', '.join(current.approvers)})")
+                raise ApprovalError(
+                    f"{approver} may not decide approval {approval_id} "
+                    f"(approvers: {', '.join(current.approvers)})"
+                )
             if approver == row.requester:
                 raise ApprovalError(f"{approver} requested approval {approval_id} and cannot approve it")
             row.status = (ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED).value

@@ -61,9 +61,25 @@ class AuditHead(Base):
 
 
 HASHED_FIELDS = (
-    "seq", "ts", "principal", "run_id", "kind", "tool", "action", "environment", "arguments",
-    "result_digest", "decision", "reason", "approver", "approval_id", "outcome", "latency_ms",
-    "tokens", "cost_usd", "prev_hash",
+    "seq",
+    "ts",
+    "principal",
+    "run_id",
+    "kind",
+    "tool",
+    "action",
+    "environment",
+    "arguments",
+    "result_digest",
+    "decision",
+    "reason",
+    "approver",
+    "approval_id",
+    "outcome",
+    "latency_ms",
+    "tokens",
+    "cost_usd",
+    "prev_hash",
 )
 
 
@@ -116,18 +132,30 @@ class AuditLog:
         """Append one record; serialized across threads (lock) and processes (head row / write lock)."""
         with self._lock, self.db.session() as session:
             if self.db.engine.dialect.name == "sqlite":
-                session.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))  # take the write lock now
+                session.execute(
+                    text("UPDATE audit_head SET seq = seq WHERE id = 1")
+                )  # take the write lock now
             head = self._lock_head(session)
             fields: dict[str, Any] = {
                 "seq": head.seq + 1,
                 "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
-                "principal": entry.principal, "run_id": entry.run_id, "kind": entry.kind,
-                "tool": entry.tool, "action": entry.action, "environment": entry.environment,
-                "arguments": canonical_json(entry.arguments), "result_digest": entry.result_digest,
-                "decision": entry.decision, "reason": entry.reason, "approver": entry.approver,
-                "approval_id": entry.approval_id, "outcome": entry.outcome,
-                "latency_ms": round(float(entry.latency_ms), 3), "tokens": int(entry.tokens),
-                "cost_usd": round(float(entry.cost_usd), 8), "prev_hash": head.hash,
+                "principal": entry.principal,
+                "run_id": entry.run_id,
+                "kind": entry.kind,
+                "tool": entry.tool,
+                "action": entry.action,
+                "environment": entry.environment,
+                "arguments": canonical_json(entry.arguments),
+                "result_digest": entry.result_digest,
+                "decision": entry.decision,
+                "reason": entry.reason,
+                "approver": entry.approver,
+                "approval_id": entry.approval_id,
+                "outcome": entry.outcome,
+                "latency_ms": round(float(entry.latency_ms), 3),
+                "tokens": int(entry.tokens),
+                "cost_usd": round(float(entry.cost_usd), 8),
+                "prev_hash": head.hash,
             }
             fields["hash"] = record_hash(fields)
             record = AuditRecord(**fields)
@@ -136,7 +164,9 @@ class AuditLog:
         return record
 
     def _lock_head(self, session: Session) -> AuditHead:
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        head = session.execute(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one_or_none()
         if head is None:
             head = AuditHead(id=1, seq=0, hash=GENESIS)
             session.add(head)
@@ -157,18 +187,30 @@ class AuditLog:
             for rec in session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars():
                 fields = {k: getattr(rec, k) for k in HASHED_FIELDS}
                 if rec.seq != expected_seq:
-                    return VerifyResult(False, count, expected_seq,
-                                        f"record {expected_seq} is missing (next is {rec.seq}): deleted")
+                    return VerifyResult(
+                        False,
+                        count,
+                        expected_seq,
+                        f"record {expected_seq} is missing (next is {rec.seq}): deleted",
+                    )
                 if rec.prev_hash != prev_hash:
-                    return VerifyResult(False, count, rec.seq,
-                                        f"record {rec.seq} does not link to record {rec.seq - 1}: "
-                                        "a record before it was deleted, replaced or reordered")
+                    return VerifyResult(
+                        False,
+                        count,
+                        rec.seq,
+                        f"record {rec.seq} does not link to record {rec.seq - 1}: "
+                        "a record before it was deleted, replaced or reordered",
+                    )
                 if record_hash(fields) != rec.hash:
                     return VerifyResult(False, count, rec.seq, f"record {rec.seq} was edited (hash mismatch)")
                 prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
             head = session.get(AuditHead, 1)
             if head is not None and (head.seq != count or head.hash != prev_hash):
-                return VerifyResult(False, count, count + 1,
-                                    f"chain ends at record {count} but the head says {head.seq}: "
-                                    "records were deleted from the end")
+                return VerifyResult(
+                    False,
+                    count,
+                    count + 1,
+                    f"chain ends at record {count} but the head says {head.seq}: "
+                    "records were deleted from the end",
+                )
             return VerifyResult(True, count)

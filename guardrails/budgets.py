@@ -25,13 +25,20 @@ class RunBudget:
     def charge_tool_call(self, tool: str) -> None:
         with self._lock:
             if self.limits.tool_calls is not None and self.tool_calls >= self.limits.tool_calls:
-                raise BudgetExceeded(tool, f"tool-call budget of {self.limits.tool_calls} used up", "tool_calls")
+                raise BudgetExceeded(
+                    tool, f"tool-call budget of {self.limits.tool_calls} used up", "tool_calls"
+                )
             self.tool_calls += 1
 
     def check_llm(self, tool: str, estimated_tokens: int = 0) -> None:
         with self._lock:
-            if self.limits.llm_tokens is not None and self.llm_tokens + estimated_tokens > self.limits.llm_tokens:
-                raise BudgetExceeded(tool, f"token budget of {self.limits.llm_tokens} would be exceeded", "llm_tokens")
+            if (
+                self.limits.llm_tokens is not None
+                and self.llm_tokens + estimated_tokens > self.limits.llm_tokens
+            ):
+                raise BudgetExceeded(
+                    tool, f"token budget of {self.limits.llm_tokens} would be exceeded", "llm_tokens"
+                )
             if self.limits.cost_usd is not None and self.cost_usd >= self.limits.cost_usd:
                 raise BudgetExceeded(tool, f"money budget of ${self.limits.cost_usd:.2f} used up", "cost_usd")
 
@@ -41,6 +48,11 @@ class RunBudget:
             self.cost_usd += cost_usd
 
     def snapshot(self) -> dict[str, float | int | None]:
-        return {"tool_calls": self.tool_calls, "llm_tokens": self.llm_tokens, "cost_usd": round(self.cost_usd, 6),
-                "limit_tool_calls": self.limits.tool_calls, "limit_llm_tokens": self.limits.llm_tokens,
-                "limit_cost_usd": self.limits.cost_usd}
+        return {
+            "tool_calls": self.tool_calls,
+            "llm_tokens": self.llm_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "limit_tool_calls": self.limits.tool_calls,
+            "limit_llm_tokens": self.limits.llm_tokens,
+            "limit_cost_usd": self.limits.cost_usd,
+        }

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from guardrails.approvals import ApprovalStore
@@ -56,7 +56,9 @@ def _unconfigured(specs: list[ToolSpec], source: str, setting: str) -> list[Tool
     def fail(_: Any) -> Any:
         raise SourceUnavailable(source, f"not configured (set {setting})")
 
-    return [ToolSpec(s.name, s.description, s.input_model, s.action, fail, s.source, s.timeout_s) for s in specs]
+    return [
+        ToolSpec(s.name, s.description, s.input_model, s.action, fail, s.source, s.timeout_s) for s in specs
+    ]
 
 
 def _prometheus_http(platform: PlatformSettings) -> Any:
@@ -75,19 +77,42 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
 
     specs: list[ToolSpec] = []
     builders: list[tuple[str, str, Any, Callable[[], list[ToolSpec]], Callable[[Any], list[ToolSpec]]]] = [
-        ("prometheus", "REFERENT_PROMETHEUS_URL", platform.prometheus_url,
-         lambda: prometheus.specs(prometheus.PrometheusClient(
-             platform.prometheus_url or "", http=_prometheus_http(platform), timeout_s=platform.tool_timeout_s)),
-         lambda _: prometheus.specs(prometheus.PrometheusClient("http://127.0.0.1:9"))),
-        ("mlflow", "REFERENT_MLFLOW_TRACKING_URI", platform.mlflow_tracking_uri,
-         lambda: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")),
-         lambda _: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri("http://127.0.0.1:9"))),
-        ("feast", "REFERENT_FEAST_REPO", platform.feast_repo,
-         lambda: feast_store.specs(feast_store.FeastTool(platform.feast_repo)),  # type: ignore[arg-type]
-         lambda _: feast_store.specs(feast_store.FeastTool(Path("/nonexistent/feast")))),
-        ("billing", "REFERENT_BILLING_PATH", platform.billing_path,
-         lambda: billing.specs(billing.BillingTool.from_files(platform.billing_path)),
-         lambda _: billing.specs(object.__new__(billing.BillingTool))),
+        (
+            "prometheus",
+            "REFERENT_PROMETHEUS_URL",
+            platform.prometheus_url,
+            lambda: prometheus.specs(
+                prometheus.PrometheusClient(
+                    platform.prometheus_url or "",
+                    http=_prometheus_http(platform),
+                    timeout_s=platform.tool_timeout_s,
+                )
+            ),
+            lambda _: prometheus.specs(prometheus.PrometheusClient("http://127.0.0.1:9")),
+        ),
+        (
+            "mlflow",
+            "REFERENT_MLFLOW_TRACKING_URI",
+            platform.mlflow_tracking_uri,
+            lambda: mlflow_registry.specs(
+                mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")
+            ),
+            lambda _: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri("http://127.0.0.1:9")),
+        ),
+        (
+            "feast",
+            "REFERENT_FEAST_REPO",
+            platform.feast_repo,
+            lambda: feast_store.specs(feast_store.FeastTool(platform.feast_repo)),  # type: ignore[arg-type]
+            lambda _: feast_store.specs(feast_store.FeastTool(Path("/nonexistent/feast"))),
+        ),
+        (
+            "billing",
+            "REFERENT_BILLING_PATH",
+            platform.billing_path,
+            lambda: billing.specs(billing.BillingTool.from_files(platform.billing_path or "")),
+            lambda _: billing.specs(object.__new__(billing.BillingTool)),
+        ),
     ]
     for source, setting, configured, build, shape in builders:
         if configured:
@@ -108,14 +133,20 @@ def local_specs(platform: PlatformSettings) -> list[ToolSpec]:
     from runbooks import LIBRARY_DIR, REFERENCE_DIR
     from tools import promtool, runbook_library
 
-    library = runbook_library.RunbookLibrary(platform.runbooks_dir or LIBRARY_DIR, [REFERENCE_DIR],
-                                             base_url=platform.public_url)
+    library = runbook_library.RunbookLibrary(
+        platform.runbooks_dir or LIBRARY_DIR, [REFERENCE_DIR], base_url=platform.public_url
+    )
     return [*promtool.specs(promtool.Promtool()), *runbook_library.specs(library)]
 
 
-def build_runtime(settings: GuardrailSettings | None = None, platform: PlatformSettings | None = None, *,
-                  redactor: Any = None, extra_specs: list[ToolSpec] | None = None,
-                  register_platform_tools: bool = True) -> Runtime:
+def build_runtime(
+    settings: GuardrailSettings | None = None,
+    platform: PlatformSettings | None = None,
+    *,
+    redactor: Any = None,
+    extra_specs: list[ToolSpec] | None = None,
+    register_platform_tools: bool = True,
+) -> Runtime:
     """Assemble the gateway and its store; migrate the schema first."""
     settings = settings or GuardrailSettings()
     platform = platform or PlatformSettings()
@@ -124,7 +155,9 @@ def build_runtime(settings: GuardrailSettings | None = None, platform: PlatformS
     policy = Policy.load(settings.policy_file)
     audit = AuditLog(db)
     approvals = ApprovalStore(db, ttl=timedelta(minutes=settings.approval_ttl_minutes))
-    gateway = Gateway(policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db))
+    gateway = Gateway(
+        policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db)
+    )
     if register_platform_tools:
         gateway.register_all(tool_specs(platform))
         gateway.register_all(local_specs(platform))

@@ -41,8 +41,12 @@ from tools.errors import ToolError
 
 log = logging.getLogger("referent.gateway")
 
-ALIAS_ENVIRONMENTS = {"champion": "production", "production": "production", "prod": "production",
-                      "staging": "staging"}
+ALIAS_ENVIRONMENTS = {
+    "champion": "production",
+    "production": "production",
+    "prod": "production",
+    "staging": "staging",
+}
 
 
 class Redacting(Protocol):
@@ -115,8 +119,15 @@ def environment_of(args: BaseModel, default: str) -> str:
 class Gateway:
     """Wraps every registered tool and the LLM path with policy, approval, redaction and audit."""
 
-    def __init__(self, *, policy: Policy, audit: AuditLog, approvals: ApprovalStore, redactor: Redacting,
-                 max_workers: int = 8) -> None:
+    def __init__(
+        self,
+        *,
+        policy: Policy,
+        audit: AuditLog,
+        approvals: ApprovalStore,
+        redactor: Redacting,
+        max_workers: int = 8,
+    ) -> None:
         self.policy = policy
         self.audit = audit
         self.approvals = approvals
@@ -157,8 +168,14 @@ class Gateway:
         return self._run(ctx).budget
 
     # --- tool calls -----------------------------------------------------------------------
-    def call(self, ctx: CallContext, tool: str, args: dict[str, Any] | None = None, *,
-             approval_id: str | None = None) -> ToolResult:
+    def call(
+        self,
+        ctx: CallContext,
+        tool: str,
+        args: dict[str, Any] | None = None,
+        *,
+        approval_id: str | None = None,
+    ) -> ToolResult:
         """Run one tool call through policy → approval → budget → call → redaction → audit."""
         spec = self.spec(tool)
         raw = dict(args or {})
@@ -171,7 +188,9 @@ class Gateway:
             self._audit(ctx, spec, "n/a", safe_args, "invalid", "bad_input", reason=msg)
             raise InvalidArguments(tool, msg) from None
         env = environment_of(parsed, ctx.environment)
-        decision = self.policy.decide(ctx.principal, tool, spec.action.value, env, parsed.model_dump(mode="json"))
+        decision = self.policy.decide(
+            ctx.principal, tool, spec.action.value, env, parsed.model_dump(mode="json")
+        )
         approver = self._authorize(ctx, spec, env, decision, safe_args, raw, approval_id)
         try:
             self._run(ctx).budget.charge_tool_call(tool)
@@ -180,8 +199,16 @@ class Gateway:
             raise
         return self._execute(ctx, spec, env, parsed, safe_args, decision, approver, approval_id)
 
-    def _authorize(self, ctx: CallContext, spec: ToolSpec, env: str, decision: PolicyDecision,
-                   safe_args: Any, raw: dict[str, Any], approval_id: str | None) -> str | None:
+    def _authorize(
+        self,
+        ctx: CallContext,
+        spec: ToolSpec,
+        env: str,
+        decision: PolicyDecision,
+        safe_args: Any,
+        raw: dict[str, Any],
+        approval_id: str | None,
+    ) -> str | None:
         if decision.decision is Decision.DENY:
             self._audit(ctx, spec, env, safe_args, "deny", "denied", reason=decision.reason)
             raise PolicyDenied(spec.name, decision.reason, decision.rule)
@@ -190,23 +217,57 @@ class Gateway:
         args_digest = digest({"tool": spec.name, "args": raw, "env": env})
         if approval_id is None:
             approval = self.approvals.request(
-                requester=ctx.principal, run_id=ctx.run_id, tool=spec.name, environment=env,
-                arguments=canonical_json(safe_args), arguments_digest=args_digest,
-                approvers=decision.approvers, reason=decision.reason)
-            self._audit(ctx, spec, env, safe_args, "needs_approval", "approval_requested",
-                        reason=decision.reason, approval_id=approval.id)
-            raise ApprovalRequired(spec.name, f"{decision.reason}; approval {approval.id} is pending", approval.id)
+                requester=ctx.principal,
+                run_id=ctx.run_id,
+                tool=spec.name,
+                environment=env,
+                arguments=canonical_json(safe_args),
+                arguments_digest=args_digest,
+                approvers=decision.approvers,
+                reason=decision.reason,
+            )
+            self._audit(
+                ctx,
+                spec,
+                env,
+                safe_args,
+                "needs_approval",
+                "approval_requested",
+                reason=decision.reason,
+                approval_id=approval.id,
+            )
+            raise ApprovalRequired(
+                spec.name, f"{decision.reason}; approval {approval.id} is pending", approval.id
+            )
         try:
-            approval = self.approvals.consume(approval_id, run_id=ctx.run_id, tool=spec.name,
-                                              arguments_digest=args_digest)
+            approval = self.approvals.consume(
+                approval_id, run_id=ctx.run_id, tool=spec.name, arguments_digest=args_digest
+            )
         except ApprovalError as exc:
-            self._audit(ctx, spec, env, safe_args, "needs_approval", "approval_invalid",
-                        reason=str(exc), approval_id=approval_id)
+            self._audit(
+                ctx,
+                spec,
+                env,
+                safe_args,
+                "needs_approval",
+                "approval_invalid",
+                reason=str(exc),
+                approval_id=approval_id,
+            )
             raise ApprovalInvalid(spec.name, str(exc)) from None
         return approval.decided_by
 
-    def _execute(self, ctx: CallContext, spec: ToolSpec, env: str, parsed: BaseModel, safe_args: Any,
-                 decision: PolicyDecision, approver: str | None, approval_id: str | None) -> ToolResult:
+    def _execute(
+        self,
+        ctx: CallContext,
+        spec: ToolSpec,
+        env: str,
+        parsed: BaseModel,
+        safe_args: Any,
+        decision: PolicyDecision,
+        approver: str | None,
+        approval_id: str | None,
+    ) -> ToolResult:
         started = time.perf_counter()
         future = self._pool.submit(spec.func, parsed)
         try:
@@ -222,49 +283,106 @@ class Gateway:
         else:
             latency = (time.perf_counter() - started) * 1000
             data = self.redactor.redact_obj(to_jsonable(result), ctx.pseudonym_scope)
-            rec = self._audit(ctx, spec, env, safe_args, decision.decision.value, "ok", latency_ms=latency,
-                              result_digest=digest(data), approver=approver, approval_id=approval_id)
+            rec = self._audit(
+                ctx,
+                spec,
+                env,
+                safe_args,
+                decision.decision.value,
+                "ok",
+                latency_ms=latency,
+                result_digest=digest(data),
+                approver=approver,
+                approval_id=approval_id,
+            )
             evidence_id = f"E{next(self._run(ctx).evidence)}"
             return ToolResult(spec.name, evidence_id, data, latency, rec.seq)
         latency = (time.perf_counter() - started) * 1000
         safe_message = self.redactor.redact_text(failure.message, ctx.pseudonym_scope)
-        self._audit(ctx, spec, env, safe_args, decision.decision.value, f"error:{failure.failure}",
-                    reason=safe_message, latency_ms=latency, approver=approver, approval_id=approval_id)
+        self._audit(
+            ctx,
+            spec,
+            env,
+            safe_args,
+            decision.decision.value,
+            f"error:{failure.failure}",
+            reason=safe_message,
+            latency_ms=latency,
+            approver=approver,
+            approval_id=approval_id,
+        )
         raise ToolFailed(spec.name, safe_message, failure.failure, failure.source)
 
     # --- LLM calls ------------------------------------------------------------------------
-    def llm(self, ctx: CallContext, model: str, messages: list[dict[str, Any]],
-            invoke: Callable[[list[dict[str, Any]]], LLMReply], *, estimated_tokens: int = 0) -> LLMReply:
+    def llm(
+        self,
+        ctx: CallContext,
+        model: str,
+        messages: list[dict[str, Any]],
+        invoke: Callable[[list[dict[str, Any]]], LLMReply],
+        *,
+        estimated_tokens: int = 0,
+    ) -> LLMReply:
         """Redact the prompt, check policy and budget, invoke the model, charge and audit the call."""
         tool = f"llm.{model}"
         scope = ctx.pseudonym_scope
         safe_messages = [{**m, "content": self._redact_content(m.get("content"), scope)} for m in messages]
         audit_args = {"model": model, "messages": len(safe_messages), "prompt_digest": digest(safe_messages)}
-        decision = self.policy.decide(ctx.principal, tool, ActionClass.READ.value, ctx.environment, {"model": model})
+        decision = self.policy.decide(
+            ctx.principal, tool, ActionClass.READ.value, ctx.environment, {"model": model}
+        )
         spec = ToolSpec(tool, "LLM call", BaseModel, ActionClass.READ, invoke, "llm")
         if decision.decision is not Decision.ALLOW:
-            self._audit(ctx, spec, ctx.environment, audit_args, decision.decision.value, "denied",
-                        reason=decision.reason, kind="llm")
+            self._audit(
+                ctx,
+                spec,
+                ctx.environment,
+                audit_args,
+                decision.decision.value,
+                "denied",
+                reason=decision.reason,
+                kind="llm",
+            )
             raise PolicyDenied(tool, decision.reason, decision.rule)
         budget = self._run(ctx).budget
         try:
             budget.check_llm(tool, estimated_tokens)
         except GatewayError as exc:
-            self._audit(ctx, spec, ctx.environment, audit_args, "allow", exc.kind, reason=exc.message, kind="llm")
+            self._audit(
+                ctx, spec, ctx.environment, audit_args, "allow", exc.kind, reason=exc.message, kind="llm"
+            )
             raise
         started = time.perf_counter()
         try:
             reply = invoke(safe_messages)
         except Exception as exc:
             msg = self.redactor.redact_text(f"{type(exc).__name__}: {exc}", scope)
-            self._audit(ctx, spec, ctx.environment, audit_args, "allow", "error:unavailable", reason=msg,
-                        latency_ms=(time.perf_counter() - started) * 1000, kind="llm")
+            self._audit(
+                ctx,
+                spec,
+                ctx.environment,
+                audit_args,
+                "allow",
+                "error:unavailable",
+                reason=msg,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                kind="llm",
+            )
             raise ToolFailed(tool, msg, "unavailable", "llm") from None
         budget.charge_llm(reply.tokens, reply.cost_usd)
-        self._audit(ctx, spec, ctx.environment, audit_args, "allow", "ok",
-                    latency_ms=(time.perf_counter() - started) * 1000,
-                    result_digest=digest(self.redactor.redact_obj(to_jsonable(reply.content), scope)),
-                    tokens=reply.tokens, cost_usd=reply.cost_usd, kind="llm")
+        self._audit(
+            ctx,
+            spec,
+            ctx.environment,
+            audit_args,
+            "allow",
+            "ok",
+            latency_ms=(time.perf_counter() - started) * 1000,
+            result_digest=digest(self.redactor.redact_obj(to_jsonable(reply.content), scope)),
+            tokens=reply.tokens,
+            cost_usd=reply.cost_usd,
+            kind="llm",
+        )
         return reply
 
     def _redact_content(self, content: Any, scope: str) -> Any:
@@ -277,19 +395,53 @@ class Gateway:
         """Approve or deny a pending approval as ``approver`` (checked against the policy's approvers)."""
         pending = self.approvals.get(approval_id)
         authorized = self.policy.can_approve(approver, pending.approvers)
-        return self.approvals.decide(approval_id, approver=approver, approve=approve, authorized=authorized,
-                                     note=self.redactor.redact_text(note, pending.run_id))
+        return self.approvals.decide(
+            approval_id,
+            approver=approver,
+            approve=approve,
+            authorized=authorized,
+            note=self.redactor.redact_text(note, pending.run_id),
+        )
 
     # --- audit ----------------------------------------------------------------------------
-    def _audit(self, ctx: CallContext, spec: ToolSpec, env: str, safe_args: Any, decision: str, outcome: str,
-               *, reason: str = "", latency_ms: float = 0.0, result_digest: str | None = None,
-               approver: str | None = None, approval_id: str | None = None, tokens: int = 0,
-               cost_usd: float = 0.0, kind: str = "tool") -> Any:
-        return self.audit.append(AuditEntry(
-            principal=ctx.principal, run_id=ctx.run_id, kind=kind, tool=spec.name, action=spec.action.value,
-            environment=env, arguments=safe_args, decision=decision, outcome=outcome, reason=reason,
-            result_digest=result_digest, approver=approver, approval_id=approval_id, latency_ms=latency_ms,
-            tokens=tokens, cost_usd=cost_usd))
+    def _audit(
+        self,
+        ctx: CallContext,
+        spec: ToolSpec,
+        env: str,
+        safe_args: Any,
+        decision: str,
+        outcome: str,
+        *,
+        reason: str = "",
+        latency_ms: float = 0.0,
+        result_digest: str | None = None,
+        approver: str | None = None,
+        approval_id: str | None = None,
+        tokens: int = 0,
+        cost_usd: float = 0.0,
+        kind: str = "tool",
+    ) -> Any:
+        return self.audit.append(
+            AuditEntry(
+                principal=ctx.principal,
+                run_id=ctx.run_id,
+                kind=kind,
+                tool=spec.name,
+                action=spec.action.value,
+                environment=env,
+                arguments=safe_args,
+                decision=decision,
+                outcome=outcome,
+                reason=reason,
+                result_digest=result_digest,
+                approver=approver,
+                approval_id=approval_id,
+                latency_ms=latency_ms,
+                tokens=tokens,
+                cost_usd=cost_usd,
+            )
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -53,7 +53,8 @@ class Rule(BaseModel):
     actions: list[str] = Field(default_factory=lambda: ["read", "write", "destructive"])
     environments: list[str] = Field(default_factory=lambda: ["*"])
     constraints: dict[str, list[str]] = Field(
-        default_factory=dict, description="argument name -> allowed glob patterns")
+        default_factory=dict, description="argument name -> allowed glob patterns"
+    )
     approvers: list[str] = Field(default_factory=list, description="who may approve (needs_approval)")
     reason: str = ""
 
@@ -131,15 +132,20 @@ class Policy:
         best: PolicyDecision | None = None
         misses: list[str] = []
         for rule in self.spec.rules:
-            if not (self._matches(rule.principals, ids) and self._matches(rule.tools, {tool})
-                    and action in rule.actions and self._matches(rule.environments, {environment})):
+            if not (
+                self._matches(rule.principals, ids)
+                and self._matches(rule.tools, {tool})
+                and action in rule.actions
+                and self._matches(rule.environments, {environment})
+            ):
                 continue
             miss = self._constraints_hold(rule, args)
             if miss:
                 misses.append(miss)
                 continue
-            cand = PolicyDecision(rule.decision, rule.name, rule.reason or f"rule {rule.name}",
-                                  tuple(rule.approvers))
+            cand = PolicyDecision(
+                rule.decision, rule.name, rule.reason or f"rule {rule.name}", tuple(rule.approvers)
+            )
             if best is None or _RANK[cand.decision] > _RANK[best.decision]:
                 best = cand
         if best is not None:

@@ -36,7 +36,9 @@ class GuardrailSettings(BaseSettings):
     policy_file: Path | None = Field(default=None, description="policy YAML; default: the shipped policy")
     pseudonym_key: SecretStr | None = Field(default=None, description="HMAC key for pseudonyms (≥16 chars)")
     approval_ttl_minutes: int = Field(default=60, ge=1)
-    redaction_nlp: bool = Field(default=True, description="use spaCy NER for names when the model is installed")
+    redaction_nlp: bool = Field(
+        default=True, description="use spaCy NER for names when the model is installed"
+    )
 
     @field_validator("pseudonym_key")
     @classmethod

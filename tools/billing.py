@@ -226,13 +226,18 @@ class BillingTool:
 
     @staticmethod
     def _costs(t: ir.Table) -> dict[str, ir.Value]:
-        return {"billed": t.BilledCost.sum(), "effective": t.EffectiveCost.sum(),
-                "list": t.ListCost.sum(), "n": t.count()}
+        return {
+            "billed": t.BilledCost.sum(),
+            "effective": t.EffectiveCost.sum(),
+            "list": t.ListCost.sum(),
+            "n": t.count(),
+        }
 
     # --- queries ------------------------------------------------------------------------------
 
-    def totals(self, by: str | None = None, start: When = None, end: When = None,
-               filters: Filters | None = None) -> list[ProviderTotal]:
+    def totals(
+        self, by: str | None = None, start: When = None, end: When = None, filters: Filters | None = None
+    ) -> list[ProviderTotal]:
         """Total cost per provider and currency (and per ``by`` value when given).
 
         Args:
@@ -248,18 +253,37 @@ class BillingTool:
         keys = {"provider": t.ProviderName, "currency": t.BillingCurrency}
         if by is not None:
             keys["key"] = dimension_value(t, by)
-        aggs = {**self._costs(t), "contracted": t.ContractedCost.sum(),
-                "first": t.ChargePeriodStart.min(), "last": t.ChargePeriodEnd.max()}
+        aggs = {
+            **self._costs(t),
+            "contracted": t.ContractedCost.sum(),
+            "first": t.ChargePeriodStart.min(),
+            "last": t.ChargePeriodEnd.max(),
+        }
         rows = self._run(t.group_by(**keys).aggregate(**aggs).order_by(ibis.desc("effective")))
-        return [ProviderTotal(
-            provider=r["provider"], key=r.get("key"), currency=r["currency"] or "", rows=r["n"],
-            billed_cost=_money(r["billed"]), effective_cost=_money(r["effective"]),
-            list_cost=_money(r["list"]), contracted_cost=_money(r["contracted"]),
-            period_start=_utc(r["first"]), period_end=_utc(r["last"]),
-        ) for r in rows]
+        return [
+            ProviderTotal(
+                provider=r["provider"],
+                key=r.get("key"),
+                currency=r["currency"] or "",
+                rows=r["n"],
+                billed_cost=_money(r["billed"]),
+                effective_cost=_money(r["effective"]),
+                list_cost=_money(r["list"]),
+                contracted_cost=_money(r["contracted"]),
+                period_start=_utc(r["first"]),
+                period_end=_utc(r["last"]),
+            )
+            for r in rows
+        ]
 
-    def cost_by(self, dimension: str, start: When = None, end: When = None,
-                filters: Filters | None = None, limit: int | None = None) -> list[CostRow]:
+    def cost_by(
+        self,
+        dimension: str,
+        start: When = None,
+        end: When = None,
+        filters: Filters | None = None,
+        limit: int | None = None,
+    ) -> list[CostRow]:
         """BilledCost, EffectiveCost and ListCost per value of ``dimension`` and currency.
 
         Args:
@@ -283,13 +307,28 @@ class BillingTool:
         expr = expr.order_by("key") if dimension == "day" else expr.order_by(ibis.desc("effective"), "key")
         if limit is not None:
             expr = expr.limit(limit)
-        return [CostRow(dimension=dimension, key=r["key"], currency=r["currency"] or "", rows=r["n"],
-                        billed_cost=_money(r["billed"]), effective_cost=_money(r["effective"]),
-                        list_cost=_money(r["list"])) for r in self._run(expr)]
+        return [
+            CostRow(
+                dimension=dimension,
+                key=r["key"],
+                currency=r["currency"] or "",
+                rows=r["n"],
+                billed_cost=_money(r["billed"]),
+                effective_cost=_money(r["effective"]),
+                list_cost=_money(r["list"]),
+            )
+            for r in self._run(expr)
+        ]
 
-    def unit_prices(self, resource_id: str | None = None, sku_id: str | None = None,
-                    start: When = None, end: When = None, by_resource: bool = False,
-                    limit: int | None = 100) -> list[UnitPrice]:
+    def unit_prices(
+        self,
+        resource_id: str | None = None,
+        sku_id: str | None = None,
+        start: When = None,
+        end: When = None,
+        by_resource: bool = False,
+        limit: int | None = 100,
+    ) -> list[UnitPrice]:
         """Unit prices per SKU (and per resource): list and effective cost per PricingQuantity.
 
         Args:
@@ -309,31 +348,59 @@ class BillingTool:
         if sku_id is not None:
             filters["sku"] = sku_id
         t = self._select(start, end, filters)
-        keys: dict[str, ir.Value] = {"provider": t.ProviderName, "sku": t.SkuId, "unit": t.PricingUnit,
-                                     "currency": t.BillingCurrency}
+        keys: dict[str, ir.Value] = {
+            "provider": t.ProviderName,
+            "sku": t.SkuId,
+            "unit": t.PricingUnit,
+            "currency": t.BillingCurrency,
+        }
         if by_resource or resource_id is not None:
             keys["resource"] = t.ResourceId
-        expr = t.group_by(**keys).aggregate(
-            **self._costs(t), qty=t.PricingQuantity.sum(), lup_min=t.ListUnitPrice.min(),
-            lup_max=t.ListUnitPrice.max(), cup=t.ContractedUnitPrice.max(),
-        ).order_by(ibis.desc("effective"), "sku")
+        expr = (
+            t.group_by(**keys)
+            .aggregate(
+                **self._costs(t),
+                qty=t.PricingQuantity.sum(),
+                lup_min=t.ListUnitPrice.min(),
+                lup_max=t.ListUnitPrice.max(),
+                cup=t.ContractedUnitPrice.max(),
+            )
+            .order_by(ibis.desc("effective"), "sku")
+        )
         if limit is not None:
             expr = expr.limit(limit)
         out = []
         for r in self._run(expr):
             qty, eff, lst = _money(r["qty"]), _money(r["effective"]), _money(r["list"])
-            out.append(UnitPrice(
-                provider=r["provider"], sku_id=r["sku"], resource_id=r.get("resource"),
-                pricing_unit=r["unit"], currency=r["currency"] or "", rows=r["n"], pricing_quantity=qty,
-                list_cost=lst, effective_cost=eff, list_unit_price_min=_opt_money(r["lup_min"]),
-                list_unit_price_max=_opt_money(r["lup_max"]), contracted_unit_price=_opt_money(r["cup"]),
-                list_cost_per_unit=_ratio(lst, qty), effective_cost_per_unit=_ratio(eff, qty),
-            ))
+            out.append(
+                UnitPrice(
+                    provider=r["provider"],
+                    sku_id=r["sku"],
+                    resource_id=r.get("resource"),
+                    pricing_unit=r["unit"],
+                    currency=r["currency"] or "",
+                    rows=r["n"],
+                    pricing_quantity=qty,
+                    list_cost=lst,
+                    effective_cost=eff,
+                    list_unit_price_min=_opt_money(r["lup_min"]),
+                    list_unit_price_max=_opt_money(r["lup_max"]),
+                    contracted_unit_price=_opt_money(r["cup"]),
+                    list_cost_per_unit=_ratio(lst, qty),
+                    effective_cost_per_unit=_ratio(eff, qty),
+                )
+            )
         return out
 
-    def daily_anomalies(self, dimension: str = "service", window: int = 7, threshold: float = 3.0,
-                        metric: str = "EffectiveCost", lookback_days: int = 30,
-                        filters: Filters | None = None) -> list[Anomaly]:
+    def daily_anomalies(
+        self,
+        dimension: str = "service",
+        window: int = 7,
+        threshold: float = 3.0,
+        metric: str = "EffectiveCost",
+        lookback_days: int = 30,
+        filters: Filters | None = None,
+    ) -> list[Anomaly]:
         """Days whose cost jumps above the trailing median of the ``window`` days before them.
 
         The daily cost per dimension value (days without rows count as zero) is compared with the
@@ -366,18 +433,23 @@ class BillingTool:
         last_day = _utc(last).date()  # type: ignore[union-attr]
         first_day = last_day - timedelta(days=lookback_days - 1)
         t = self._select(first_day, last_day + timedelta(days=1), filters)
-        expr = t.group_by(key=dimension_value(t, dimension), currency=t.BillingCurrency,
-                          day=t.ChargePeriodStart.date()).aggregate(cost=t[metric].sum())
+        expr = t.group_by(
+            key=dimension_value(t, dimension), currency=t.BillingCurrency, day=t.ChargePeriodStart.date()
+        ).aggregate(cost=t[metric].sum())
         series: dict[tuple[str | None, str], dict[date, Decimal]] = defaultdict(dict)
         for r in self._run(expr):
             series[(r["key"], r["currency"] or "")][r["day"]] = _money(r["cost"])
         days = [first_day + timedelta(days=i) for i in range(lookback_days)]
-        found = [a for (key, cur), by_day in series.items()
-                 for a in _spikes(dimension, key, cur, metric, days, by_day, window, threshold)]
+        found = [
+            a
+            for (key, cur), by_day in series.items()
+            for a in _spikes(dimension, key, cur, metric, days, by_day, window, threshold)
+        ]
         return sorted(found, key=lambda a: -a.z_score)
 
-    def cost_for_resource(self, resource_id: str | None = None, tags: Mapping[str, str] | None = None,
-                          days: int | None = None) -> ResourceCost:
+    def cost_for_resource(
+        self, resource_id: str | None = None, tags: Mapping[str, str] | None = None, days: int | None = None
+    ) -> ResourceCost:
         """Cost and run-rate of one resource (by ResourceId or ResourceName) or of tagged resources.
 
         Args:
@@ -401,34 +473,58 @@ class BillingTool:
             end = self._run(t.aggregate(end=t.ChargePeriodEnd.max()))[0]["end"]
             if end is not None:
                 t = t.filter(t.ChargePeriodStart >= _utc(end) - timedelta(days=days))  # type: ignore[operator]
-        expr = t.group_by(currency=t.BillingCurrency, service=t.ServiceName, sku=t.SkuId,
-                          unit=t.PricingUnit).aggregate(
-            **self._costs(t), qty=t.PricingQuantity.sum(), first=t.ChargePeriodStart.min(),
-            last=t.ChargePeriodEnd.max(), ids=t.ResourceId.collect(distinct=True),
-        ).order_by(ibis.desc("effective"))
+        expr = (
+            t.group_by(currency=t.BillingCurrency, service=t.ServiceName, sku=t.SkuId, unit=t.PricingUnit)
+            .aggregate(
+                **self._costs(t),
+                qty=t.PricingQuantity.sum(),
+                first=t.ChargePeriodStart.min(),
+                last=t.ChargePeriodEnd.max(),
+                ids=t.ResourceId.collect(distinct=True),
+            )
+            .order_by(ibis.desc("effective"))
+        )
         rows = self._run(expr)
         if not rows:
             raise NotFound(SOURCE, f"no billing rows for resource={resource_id!r} tags={dict(tags or {})}")
         return _resource_cost(resource_id, dict(tags or {}), rows)
 
 
-def _spikes(dimension: str, key: str | None, currency: str, metric: str, days: list[date],
-            by_day: dict[date, Decimal], window: int, threshold: float) -> list[Anomaly]:
+def _spikes(
+    dimension: str,
+    key: str | None,
+    currency: str,
+    metric: str,
+    days: list[date],
+    by_day: dict[date, Decimal],
+    window: int,
+    threshold: float,
+) -> list[Anomaly]:
     """Robust z-score spikes of one daily series (see :meth:`BillingTool.daily_anomalies`)."""
     costs = [by_day.get(d, Decimal(0)) for d in days]
     out = []
     for i in range(window, len(costs)):
-        base = costs[i - window:i]
+        base = costs[i - window : i]
         median = statistics.median(base)
         mad = statistics.median(abs(c - median) for c in base)
         scale = max(Decimal("1.4826") * mad, abs(median) * Decimal("0.05"), Decimal("0.01"))
         z = float((costs[i] - median) / scale)
         if z >= threshold:
-            out.append(Anomaly(
-                dimension=dimension, key=key, currency=currency, metric=metric, day=days[i],
-                cost=costs[i], previous_cost=costs[i - 1], delta=costs[i] - costs[i - 1],
-                baseline_median=median, baseline_mad=mad, z_score=round(z, 3),
-            ))
+            out.append(
+                Anomaly(
+                    dimension=dimension,
+                    key=key,
+                    currency=currency,
+                    metric=metric,
+                    day=days[i],
+                    cost=costs[i],
+                    previous_cost=costs[i - 1],
+                    delta=costs[i] - costs[i - 1],
+                    baseline_median=median,
+                    baseline_mad=mad,
+                    z_score=round(z, 3),
+                )
+            )
     return out
 
 
@@ -443,20 +539,39 @@ def _resource_cost(resource: str | None, tags: dict[str, str], rows: list[dict[s
         raise BadInput(SOURCE, "the matching rows have no charge periods")
     start, end = min(starts), max(ends)
     hours = Decimal((end - start).total_seconds()) / Decimal(3600)
-    lines = [ResourceCostLine(service=r["service"], sku_id=r["sku"], pricing_unit=r["unit"],
-                              pricing_quantity=_money(r["qty"]), billed_cost=_money(r["billed"]),
-                              effective_cost=_money(r["effective"]), list_cost=_money(r["list"]))
-             for r in rows]
+    lines = [
+        ResourceCostLine(
+            service=r["service"],
+            sku_id=r["sku"],
+            pricing_unit=r["unit"],
+            pricing_quantity=_money(r["qty"]),
+            billed_cost=_money(r["billed"]),
+            effective_cost=_money(r["effective"]),
+            list_cost=_money(r["list"]),
+        )
+        for r in rows
+    ]
     effective = sum((line.effective_cost for line in lines), Decimal(0))
     listed = sum((line.list_cost for line in lines), Decimal(0))
     ids = sorted({i for r in rows for i in (r["ids"] or []) if i is not None})
     hourly, hourly_list = _ratio(effective, hours) or Decimal(0), _ratio(listed, hours) or Decimal(0)
     month, month_list = _plain(hourly * HOURS_PER_MONTH), _plain(hourly_list * HOURS_PER_MONTH)
     return ResourceCost(
-        resource=resource, tags=tags, currency=next(iter(currencies)) or "", start=start, end=end,
-        hours=float(hours), billed_cost=sum((line.billed_cost for line in lines), Decimal(0)),
-        effective_cost=effective, list_cost=listed, hourly_effective=hourly,
-        monthly_effective=month, hourly_list=hourly_list, monthly_list=month_list, resource_ids=ids[:50], lines=lines,
+        resource=resource,
+        tags=tags,
+        currency=next(iter(currencies)) or "",
+        start=start,
+        end=end,
+        hours=float(hours),
+        billed_cost=sum((line.billed_cost for line in lines), Decimal(0)),
+        effective_cost=effective,
+        list_cost=listed,
+        hourly_effective=hourly,
+        monthly_effective=month,
+        hourly_list=hourly_list,
+        monthly_list=month_list,
+        resource_ids=ids[:50],
+        lines=lines,
     )
 
 
@@ -509,37 +624,59 @@ def specs(tool: BillingTool) -> list[ToolSpec]:
     """The read-only billing tools the gateway exposes, bound to ``tool``."""
 
     def _spec(name: str, description: str, model: type[BaseModel], func: Any) -> ToolSpec:
-        return ToolSpec(name=name, description=description, input_model=model, action=ActionClass.READ,
-                        func=func, source=SOURCE, tags=("billing", "finops"))
+        return ToolSpec(
+            name=name,
+            description=description,
+            input_model=model,
+            action=ActionClass.READ,
+            func=func,
+            source=SOURCE,
+            tags=("billing", "finops"),
+        )
 
     return [
-        _spec("billing.totals",
-              "Total FOCUS billing cost per cloud provider and currency (BilledCost, EffectiveCost, "
-              "ListCost, ContractedCost, row count, first/last charge period), optionally split by a "
-              "dimension and restricted to a time window and filters.",
-              TotalsInput, lambda a: tool.totals(a.by, a.start, a.end, a.filters)),
-        _spec("billing.cost_by",
-              "Cost grouped by one dimension (service, resource, sub_account, region, charge_category, "
-              "sku, provider, service_category, day or tag:<key>), each row with BilledCost, "
-              "EffectiveCost and ListCost in its currency; largest effective cost first (days in order). "
-              "A null key holds rows without a value.",
-              CostByInput, lambda a: tool.cost_by(a.dimension, a.start, a.end, a.filters, a.limit)),
-        _spec("billing.unit_prices",
-              "Unit prices per SKU and pricing unit (optionally per resource): summed PricingQuantity, "
-              "ListCost and EffectiveCost, the min/max ListUnitPrice, and list and effective cost per "
-              "pricing unit.",
-              UnitPricesInput, lambda a: tool.unit_prices(a.resource_id, a.sku_id, a.start, a.end,
-                                                          a.by_resource, a.limit)),
-        _spec("billing.anomalies",
-              "Daily cost spikes per dimension value: days whose cost exceeds the median of the trailing "
-              "window by at least `threshold` robust z-scores (median/MAD), with the cost, the "
-              "day-over-day delta and the baseline; highest z-score first. Empty list = no spikes.",
-              AnomaliesInput, lambda a: tool.daily_anomalies(a.dimension, a.window, a.threshold, a.metric,
-                                                             a.lookback_days, a.filters)),
-        _spec("billing.resource_cost",
-              "Cost of one resource (ResourceId or ResourceName, e.g. a workload) or of the resources "
-              "carrying the given tags over the last `days` days: totals, hourly and monthly (730 h) "
-              "effective and list run-rates, and one line per service/SKU. Fails with not_found when "
-              "no rows match.",
-              ResourceCostInput, lambda a: tool.cost_for_resource(a.resource_id, a.tags, a.days)),
+        _spec(
+            "billing.totals",
+            "Total FOCUS billing cost per cloud provider and currency (BilledCost, EffectiveCost, "
+            "ListCost, ContractedCost, row count, first/last charge period), optionally split by a "
+            "dimension and restricted to a time window and filters.",
+            TotalsInput,
+            lambda a: tool.totals(a.by, a.start, a.end, a.filters),
+        ),
+        _spec(
+            "billing.cost_by",
+            "Cost grouped by one dimension (service, resource, sub_account, region, charge_category, "
+            "sku, provider, service_category, day or tag:<key>), each row with BilledCost, "
+            "EffectiveCost and ListCost in its currency; largest effective cost first (days in order). "
+            "A null key holds rows without a value.",
+            CostByInput,
+            lambda a: tool.cost_by(a.dimension, a.start, a.end, a.filters, a.limit),
+        ),
+        _spec(
+            "billing.unit_prices",
+            "Unit prices per SKU and pricing unit (optionally per resource): summed PricingQuantity, "
+            "ListCost and EffectiveCost, the min/max ListUnitPrice, and list and effective cost per "
+            "pricing unit.",
+            UnitPricesInput,
+            lambda a: tool.unit_prices(a.resource_id, a.sku_id, a.start, a.end, a.by_resource, a.limit),
+        ),
+        _spec(
+            "billing.anomalies",
+            "Daily cost spikes per dimension value: days whose cost exceeds the median of the trailing "
+            "window by at least `threshold` robust z-scores (median/MAD), with the cost, the "
+            "day-over-day delta and the baseline; highest z-score first. Empty list = no spikes.",
+            AnomaliesInput,
+            lambda a: tool.daily_anomalies(
+                a.dimension, a.window, a.threshold, a.metric, a.lookback_days, a.filters
+            ),
+        ),
+        _spec(
+            "billing.resource_cost",
+            "Cost of one resource (ResourceId or ResourceName, e.g. a workload) or of the resources "
+            "carrying the given tags over the last `days` days: totals, hourly and monthly (730 h) "
+            "effective and list run-rates, and one line per service/SKU. Fails with not_found when "
+            "no rows match.",
+            ResourceCostInput,
+            lambda a: tool.cost_for_resource(a.resource_id, a.tags, a.days),
+        ),
     ]

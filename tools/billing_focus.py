@@ -40,30 +40,76 @@ UTC_TS = dt.Timestamp(timezone="UTC")
 # The 57 columns of FOCUS v1.2 and their data types (FOCUS_Spec repository, tag v1.2).
 _D, _T, _J = "Decimal", "Date/Time", "JSON"
 FOCUS_COLUMNS: dict[str, str] = {
-    "AvailabilityZone": "String", "BilledCost": _D, "BillingAccountId": "String",
-    "BillingAccountName": "String", "BillingAccountType": "String", "BillingCurrency": "String",
-    "BillingPeriodEnd": _T, "BillingPeriodStart": _T, "CapacityReservationId": "String",
-    "CapacityReservationStatus": "String", "ChargeCategory": "String", "ChargeClass": "String",
-    "ChargeDescription": "String", "ChargeFrequency": "String", "ChargePeriodEnd": _T,
-    "ChargePeriodStart": _T, "CommitmentDiscountCategory": "String", "CommitmentDiscountId": "String",
-    "CommitmentDiscountName": "String", "CommitmentDiscountQuantity": _D,
-    "CommitmentDiscountStatus": "String", "CommitmentDiscountType": "String",
-    "CommitmentDiscountUnit": "String", "ConsumedQuantity": _D, "ConsumedUnit": "String",
-    "ContractedCost": _D, "ContractedUnitPrice": _D, "EffectiveCost": _D, "InvoiceId": "String",
-    "InvoiceIssuerName": "String", "ListCost": _D, "ListUnitPrice": _D, "PricingCategory": "String",
-    "PricingCurrency": "String", "PricingCurrencyContractedUnitPrice": _D,
-    "PricingCurrencyEffectiveCost": _D, "PricingCurrencyListUnitPrice": _D, "PricingQuantity": _D,
-    "PricingUnit": "String", "ProviderName": "String", "PublisherName": "String", "RegionId": "String",
-    "RegionName": "String", "ResourceId": "String", "ResourceName": "String", "ResourceType": "String",
-    "ServiceCategory": "String", "ServiceName": "String", "ServiceSubcategory": "String",
-    "SkuId": "String", "SkuMeter": "String", "SkuPriceDetails": _J, "SkuPriceId": "String",
-    "SubAccountId": "String", "SubAccountName": "String", "SubAccountType": "String", "Tags": _J,
+    "AvailabilityZone": "String",
+    "BilledCost": _D,
+    "BillingAccountId": "String",
+    "BillingAccountName": "String",
+    "BillingAccountType": "String",
+    "BillingCurrency": "String",
+    "BillingPeriodEnd": _T,
+    "BillingPeriodStart": _T,
+    "CapacityReservationId": "String",
+    "CapacityReservationStatus": "String",
+    "ChargeCategory": "String",
+    "ChargeClass": "String",
+    "ChargeDescription": "String",
+    "ChargeFrequency": "String",
+    "ChargePeriodEnd": _T,
+    "ChargePeriodStart": _T,
+    "CommitmentDiscountCategory": "String",
+    "CommitmentDiscountId": "String",
+    "CommitmentDiscountName": "String",
+    "CommitmentDiscountQuantity": _D,
+    "CommitmentDiscountStatus": "String",
+    "CommitmentDiscountType": "String",
+    "CommitmentDiscountUnit": "String",
+    "ConsumedQuantity": _D,
+    "ConsumedUnit": "String",
+    "ContractedCost": _D,
+    "ContractedUnitPrice": _D,
+    "EffectiveCost": _D,
+    "InvoiceId": "String",
+    "InvoiceIssuerName": "String",
+    "ListCost": _D,
+    "ListUnitPrice": _D,
+    "PricingCategory": "String",
+    "PricingCurrency": "String",
+    "PricingCurrencyContractedUnitPrice": _D,
+    "PricingCurrencyEffectiveCost": _D,
+    "PricingCurrencyListUnitPrice": _D,
+    "PricingQuantity": _D,
+    "PricingUnit": "String",
+    "ProviderName": "String",
+    "PublisherName": "String",
+    "RegionId": "String",
+    "RegionName": "String",
+    "ResourceId": "String",
+    "ResourceName": "String",
+    "ResourceType": "String",
+    "ServiceCategory": "String",
+    "ServiceName": "String",
+    "ServiceSubcategory": "String",
+    "SkuId": "String",
+    "SkuMeter": "String",
+    "SkuPriceDetails": _J,
+    "SkuPriceId": "String",
+    "SubAccountId": "String",
+    "SubAccountName": "String",
+    "SubAccountType": "String",
+    "Tags": _J,
 }
 
 # Columns the billing queries cannot work without.
 REQUIRED_COLUMNS: tuple[str, ...] = (
-    "BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "ChargePeriodStart",
-    "ChargePeriodEnd", "ProviderName", "ServiceName", "ChargeCategory",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "BillingCurrency",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ProviderName",
+    "ServiceName",
+    "ChargeCategory",
 )
 
 # Allowed values of enumerated columns, keyed by their lower-case spelling.
@@ -293,16 +339,20 @@ def discover_files(paths: str | Path | Iterable[str | Path]) -> tuple[dict[str, 
         for file in files:
             lacking = _lacking(file)
             if lacking and explicit:
-                raise BadInput(SOURCE, f"{file} is not a FOCUS export: missing required columns "
-                                       f"{', '.join(lacking)}")
+                raise BadInput(
+                    SOURCE, f"{file} is not a FOCUS export: missing required columns {', '.join(lacking)}"
+                )
             if lacking:
                 skipped.append(file)
                 continue
             found.setdefault(_kind(file) or "parquet", []).append(file)
     if not found:
         where = ", ".join(map(str, items))
-        raise NotFound(SOURCE, f"no FOCUS CSV or Parquet files under {where}"
-                               + (f" (skipped non-FOCUS files: {', '.join(skipped)})" if skipped else ""))
+        raise NotFound(
+            SOURCE,
+            f"no FOCUS CSV or Parquet files under {where}"
+            + (f" (skipped non-FOCUS files: {', '.join(skipped)})" if skipped else ""),
+        )
     return found, skipped
 
 
@@ -359,8 +409,9 @@ def load_files(
     missing: set[str] = set(FOCUS_COLUMNS)
     try:
         if "csv" in files:
-            raw = con.read_csv(files["csv"], table_name=f"{table}_raw_csv", all_varchar=True,
-                               union_by_name=True)
+            raw = con.read_csv(
+                files["csv"], table_name=f"{table}_raw_csv", all_varchar=True, union_by_name=True
+            )
             parts.append(_collect(raw, files["csv"], non_spec, missing))
         if "parquet" in files:
             raw = con.read_parquet(files["parquet"], table_name=f"{table}_raw_parquet", union_by_name=True)
@@ -376,16 +427,23 @@ def load_files(
     except Exception as exc:
         raise SourceUnavailable(SOURCE, f"could not read billing files: {exc}") from exc
     every = tuple(f for group in files.values() for f in group)
-    return FocusInfo(non_spec=non_spec, missing=tuple(c for c in FOCUS_COLUMNS if c in missing),
-                     sources=every, skipped=tuple(skipped))
+    return FocusInfo(
+        non_spec=non_spec,
+        missing=tuple(c for c in FOCUS_COLUMNS if c in missing),
+        sources=every,
+        skipped=tuple(skipped),
+    )
 
 
 def _drop(con: ibis.BaseBackend, name: str) -> None:
     """Drop table or view ``name`` if it exists (plain SQL: works with duckdb 1.x and 2.x)."""
     for kind, catalog in (("VIEW", "duckdb_views()"), ("TABLE", "duckdb_tables()")):
         column = f"{kind.lower()}_name"
-        query = f"SELECT 1 FROM {catalog} WHERE {column} = ? AND NOT internal" if kind == "VIEW" else (
-            f"SELECT 1 FROM {catalog} WHERE {column} = ?")
+        query = (
+            f"SELECT 1 FROM {catalog} WHERE {column} = ? AND NOT internal"
+            if kind == "VIEW"
+            else (f"SELECT 1 FROM {catalog} WHERE {column} = ?")
+        )
         if con.raw_sql(query, parameters=[name]).fetchall():  # type: ignore[attr-defined]
             con.raw_sql(f'DROP {kind} "{name}"')
 

@@ -215,9 +215,14 @@ def compare_feature(
                 examples.append(key)
     compared = len(keys)
     return FeatureParity(
-        feature=ref, compared=compared, mismatches=mismatches,
-        mismatch_rate=mismatches / compared if compared else 0.0, max_abs_diff=max_diff,
-        missing_online=missing_on, missing_offline=missing_off, example_keys=examples,
+        feature=ref,
+        compared=compared,
+        mismatches=mismatches,
+        mismatch_rate=mismatches / compared if compared else 0.0,
+        max_abs_diff=max_diff,
+        missing_online=missing_on,
+        missing_offline=missing_off,
+        example_keys=examples,
     )
 
 
@@ -317,7 +322,11 @@ class FeastTool:
             for ref, f in zip(refs, fv.features, strict=True)
         ]
         return ParityReport(
-            feature_view=fv.name, at=at, tolerance=tolerance, sampled_keys=len(rows), features=results,
+            feature_view=fv.name,
+            at=at,
+            tolerance=tolerance,
+            sampled_keys=len(rows),
+            features=results,
             skewed_features=[r.feature for r in results if r.mismatches],
         )
 
@@ -423,36 +432,66 @@ def _freshness(fv: Any, now: datetime) -> ViewFreshness:
     schedule = timedelta(seconds=info.schedule_s) if info.schedule_s else None
     status, reason = classify_freshness(age, ttl, schedule)
     return ViewFreshness(
-        feature_view=fv.name, last_materialized_end=end, age_s=_seconds(age), ttl_s=info.ttl_s,
-        schedule_s=info.schedule_s, status=status, reason=reason,
+        feature_view=fv.name,
+        last_materialized_end=end,
+        age_s=_seconds(age),
+        ttl_s=info.ttl_s,
+        schedule_s=info.schedule_s,
+        status=status,
+        reason=reason,
     )
 
 
 def specs(tool: FeastTool) -> list[ToolSpec]:
     """The gateway's view of the Feast tool: four reads and one write."""
     return [
-        ToolSpec("feast.list_feature_views",
-                 "List every Feast feature view: entities, join keys, features with dtypes, ttl_s, "
-                 "schedule_s (expected materialization cadence), online flag, owner and tags.",
-                 NoArgs, ActionClass.READ, lambda _a: tool.list_feature_views(), SOURCE),
-        ToolSpec("feast.feature_view",
-                 "Describe one Feast feature view by name (same fields as feast.list_feature_views).",
-                 ViewArg, ActionClass.READ, lambda a: tool.feature_view(a.name), SOURCE),
-        ToolSpec("feast.freshness",
-                 "Materialization freshness of one feature view (name) or all: last materialization end, "
-                 "age_s, ttl_s, schedule_s and status: stale if age > ttl, late if age > 2x schedule, "
-                 "fresh otherwise, never if it was never materialized.",
-                 FreshnessArgs, ActionClass.READ, lambda a: tool.freshness(a.name), SOURCE),
-        ToolSpec("feast.parity",
-                 "Online/offline skew check of one feature view: for sample_size entity keys, compare the "
-                 "online store values with a point-in-time offline join at `at` (default: the last "
-                 "materialization end). Per feature: compared, mismatches, mismatch_rate, max_abs_diff, "
-                 "missing counts and example keys; skewed_features lists refs with mismatches.",
-                 ParityArgs, ActionClass.READ,
-                 lambda a: tool.parity(a.name, a.sample_size, a.at, a.tolerance), SOURCE, timeout_s=120.0),
-        ToolSpec("feast.materialize",
-                 "Load the offline values of one feature view over [start, end] into the online store "
-                 "(a backfill; end may not be in the future). Returns the view's freshness afterwards.",
-                 MaterializeArgs, ActionClass.WRITE,
-                 lambda a: tool.materialize(a.name, a.start, a.end), SOURCE, timeout_s=300.0),
+        ToolSpec(
+            "feast.list_feature_views",
+            "List every Feast feature view: entities, join keys, features with dtypes, ttl_s, "
+            "schedule_s (expected materialization cadence), online flag, owner and tags.",
+            NoArgs,
+            ActionClass.READ,
+            lambda _a: tool.list_feature_views(),
+            SOURCE,
+        ),
+        ToolSpec(
+            "feast.feature_view",
+            "Describe one Feast feature view by name (same fields as feast.list_feature_views).",
+            ViewArg,
+            ActionClass.READ,
+            lambda a: tool.feature_view(a.name),
+            SOURCE,
+        ),
+        ToolSpec(
+            "feast.freshness",
+            "Materialization freshness of one feature view (name) or all: last materialization end, "
+            "age_s, ttl_s, schedule_s and status: stale if age > ttl, late if age > 2x schedule, "
+            "fresh otherwise, never if it was never materialized.",
+            FreshnessArgs,
+            ActionClass.READ,
+            lambda a: tool.freshness(a.name),
+            SOURCE,
+        ),
+        ToolSpec(
+            "feast.parity",
+            "Online/offline skew check of one feature view: for sample_size entity keys, compare the "
+            "online store values with a point-in-time offline join at `at` (default: the last "
+            "materialization end). Per feature: compared, mismatches, mismatch_rate, max_abs_diff, "
+            "missing counts and example keys; skewed_features lists refs with mismatches.",
+            ParityArgs,
+            ActionClass.READ,
+            lambda a: tool.parity(a.name, a.sample_size, a.at, a.tolerance),
+            SOURCE,
+            timeout_s=120.0,
+        ),
+        ToolSpec(
+            "feast.materialize",
+            "Load the offline values of one feature view over [start, end] into the online store "
+            "(a backfill; end may not be in the future). Returns the view's freshness afterwards.",
+            MaterializeArgs,
+            ActionClass.WRITE,
+            lambda a: tool.materialize(a.name, a.start, a.end),
+            SOURCE,
+            timeout_s=300.0,
+        ),
     ]

@@ -177,7 +177,11 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _is_timeout(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) or type(exc).__name__ in {
-        "Timeout", "ReadTimeout", "ConnectTimeout", "ReadTimeoutError", "ConnectTimeoutError",
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
     }
 
 
@@ -251,9 +255,12 @@ class MlflowRegistry:
         with _mapped():
             model = self._client.get_registered_model(name)
             versions = self._client.search_model_versions(
-                f"name = '{_quote(name)}'", max_results=n_versions, order_by=["version_number DESC"])
+                f"name = '{_quote(name)}'", max_results=n_versions, order_by=["version_number DESC"]
+            )
         summary = self._summary(model)
-        return ModelDetail(**summary.model_dump(), latest_versions=[self._version(v, summary.aliases) for v in versions])
+        return ModelDetail(
+            **summary.model_dump(), latest_versions=[self._version(v, summary.aliases) for v in versions]
+        )
 
     def get_version(self, name: str, version: int) -> VersionInfo:
         """One model version: tags, run, status, times, source, description, aliases."""
@@ -273,8 +280,12 @@ class MlflowRegistry:
         with _mapped():
             run = self._client.get_run(run_id)
         return RunMetrics(
-            run_id=run_id, status=run.info.status, metrics=dict(run.data.metrics), params=dict(run.data.params),
-            start_time=_ts(run.info.start_time), end_time=_ts(run.info.end_time),
+            run_id=run_id,
+            status=run.info.status,
+            metrics=dict(run.data.metrics),
+            params=dict(run.data.params),
+            start_time=_ts(run.info.start_time),
+            end_time=_ts(run.info.end_time),
         )
 
     def version_metrics(self, name: str, version: int) -> VersionMetrics:
@@ -291,11 +302,17 @@ class MlflowRegistry:
 
             uri = self._client.get_model_version_download_uri(name, str(version))
             path = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"{uri.rstrip('/')}/MLmodel", dst_path=tmp, tracking_uri=self._client.tracking_uri)
+                artifact_uri=f"{uri.rstrip('/')}/MLmodel",
+                dst_path=tmp,
+                tracking_uri=self._client.tracking_uri,
+            )
             mlmodel = yaml.safe_load(Path(path).read_text()) or {}
         sig = mlmodel.get("signature") or {}
         return Signature(
-            name=name, version=version, inputs=_columns(sig.get("inputs")), outputs=_columns(sig.get("outputs")),
+            name=name,
+            version=version,
+            inputs=_columns(sig.get("inputs")),
+            outputs=_columns(sig.get("outputs")),
             has_signature=bool(sig),
         )
 
@@ -328,8 +345,12 @@ class MlflowRegistry:
             previous = model.aliases.get(alias)
             self._client.set_registered_model_alias(name, alias, str(version))
         self._record(name, model.tags.get(HISTORY_TAG), alias, version, previous, by)
-        return AliasResult(name=name, alias=alias, version=version,
-                           previous_version=None if previous is None else int(previous))
+        return AliasResult(
+            name=name,
+            alias=alias,
+            version=version,
+            previous_version=None if previous is None else int(previous),
+        )
 
     def delete_alias(self, name: str, alias: str, by: str) -> AliasResult:
         """Remove ``alias`` (NotFound if unset), record the removal, return the version it named."""
@@ -360,21 +381,33 @@ class MlflowRegistry:
         """Copy a version into ``dst_name`` (created if missing) with ``copy_model_version``."""
         with _mapped():
             copied = self._client.copy_model_version(f"models:/{src_name}/{version}", dst_name)
-        return CopiedVersion(src_name=src_name, src_version=version, name=dst_name, version=int(copied.version))
+        return CopiedVersion(
+            src_name=src_name, src_version=version, name=dst_name, version=int(copied.version)
+        )
 
     # helpers -------------------------------------------------------------------------------
 
-    def _record(self, name: str, raw: str | None, alias: str, version: int | None,
-                previous: str | int | None, by: str) -> None:
+    def _record(
+        self, name: str, raw: str | None, alias: str, version: int | None, previous: str | int | None, by: str
+    ) -> None:
         events = [e.model_dump(mode="json") for e in _events(raw)]
-        events.append(AliasMove(alias=alias, version=version, previous_version=None if previous is None else int(previous),
-                                at=self._clock(), by=by).model_dump(mode="json"))
+        events.append(
+            AliasMove(
+                alias=alias,
+                version=version,
+                previous_version=None if previous is None else int(previous),
+                at=self._clock(),
+                by=by,
+            ).model_dump(mode="json")
+        )
         with _mapped():
             self._client.set_registered_model_tag(name, HISTORY_TAG, json.dumps(events))
 
     def _summary(self, model: Any) -> ModelSummary:
         return ModelSummary(
-            name=model.name, description=model.description or "", tags=dict(model.tags or {}),
+            name=model.name,
+            description=model.description or "",
+            tags=dict(model.tags or {}),
             aliases={a: int(v) for a, v in (model.aliases or {}).items()},
             updated_at=_ts(model.last_updated_timestamp) or self._clock(),
         )
@@ -388,9 +421,16 @@ class MlflowRegistry:
             aliases = sorted(a for a, v in model_aliases.items() if v == int(mv.version))
         created = _parse_time(tags[CREATED_AT_TAG]) if CREATED_AT_TAG in tags else registered
         return VersionInfo(
-            name=mv.name, version=int(mv.version), status=str(mv.status), run_id=mv.run_id or None,
-            source=mv.source or "", description=mv.description or "", tags=tags, aliases=aliases,
-            created_at=created, registered_at=registered,
+            name=mv.name,
+            version=int(mv.version),
+            status=str(mv.status),
+            run_id=mv.run_id or None,
+            source=mv.source or "",
+            description=mv.description or "",
+            tags=tags,
+            aliases=aliases,
+            created_at=created,
+            registered_at=registered,
         )
 
 
@@ -405,8 +445,10 @@ def _check_tag_key(key: str) -> None:
 
 def _columns(raw: str | list[Any] | None) -> list[ColumnSpec]:
     cols = json.loads(raw) if isinstance(raw, str) else (raw or [])
-    return [ColumnSpec(name=c.get("name"), type=str(c.get("type")), required=bool(c.get("required", True)))
-            for c in cols]
+    return [
+        ColumnSpec(name=c.get("name"), type=str(c.get("type")), required=bool(c.get("required", True)))
+        for c in cols
+    ]
 
 
 def _events(raw: str | None) -> list[AliasMove]:
@@ -465,37 +507,107 @@ def specs(registry: MlflowRegistry) -> list[ToolSpec]:
     """The MLflow tools the gateway exposes, around one registry."""
     r = registry
 
-    def spec(name: str, desc: str, model: type[BaseModel], action: ActionClass, func: Callable[[Any], Any]) -> ToolSpec:
-        return ToolSpec(name=f"mlflow.{name}", description=desc, input_model=model, action=action, func=func,
-                        source=SOURCE, timeout_s=30.0)
+    def spec(
+        name: str, desc: str, model: type[BaseModel], action: ActionClass, func: Callable[[Any], Any]
+    ) -> ToolSpec:
+        return ToolSpec(
+            name=f"mlflow.{name}",
+            description=desc,
+            input_model=model,
+            action=action,
+            func=func,
+            source=SOURCE,
+            timeout_s=30.0,
+        )
 
     read, write = ActionClass.READ, ActionClass.WRITE
     return [
-        spec("list_models", "List registered models: name, description, tags, aliases (alias -> version).",
-             ListModelsInput, read, lambda a: r.list_models(a.max_results)),
-        spec("get_model", "One registered model: description, tags, aliases and its 5 newest versions.",
-             ModelInput, read, lambda a: r.get_model(a.model)),
-        spec("get_version", "One model version: status, run id, source, description, tags, aliases, "
-             "created_at (training time) and registered_at.", VersionInput, read, lambda a: r.get_version(a.model, a.version)),
-        spec("get_alias", "The model version an alias (champion, staging, ...) points at.",
-             AliasInput, read, lambda a: r.get_alias(a.model, a.alias)),
-        spec("version_metrics", "Metrics and params of the training run behind a model version.",
-             VersionInput, read, lambda a: r.version_metrics(a.model, a.version)),
-        spec("signature", "Input and output columns (name, type) of a model version's logged signature.",
-             VersionInput, read, lambda a: r.signature(a.model, a.version)),
-        spec("alias_history", "Every recorded alias move of a model (alias, version, previous_version, at, by), "
-             "oldest first, plus the current aliases.", AliasHistoryInput, read,
-             lambda a: r.alias_history(a.model, a.since_hours)),
-        spec("changes_since", "What changed on a model in the last N hours: alias moves and new versions.",
-             ChangesInput, read, lambda a: r.changes_since(a.model, a.hours)),
-        spec("set_alias", "Point an alias at a version; records the move and returns the previous version.",
-             SetAliasInput, write, lambda a: r.set_alias(a.model, a.alias, a.version, a.by)),
-        spec("set_tag", "Set a tag on a model, or on one version when version is given (referent.* keys refused).",
-             SetTagInput, write, _set_tag(r)),
-        spec("copy_version", "Copy a model version into another registered model; returns the new version.",
-             CopyVersionInput, write, lambda a: r.copy_version(a.model, a.version, a.dst_model)),
-        spec("delete_alias", "Remove an alias from a model; records the removal and returns the version it named.",
-             DeleteAliasInput, ActionClass.DESTRUCTIVE, lambda a: r.delete_alias(a.model, a.alias, a.by)),
+        spec(
+            "list_models",
+            "List registered models: name, description, tags, aliases (alias -> version).",
+            ListModelsInput,
+            read,
+            lambda a: r.list_models(a.max_results),
+        ),
+        spec(
+            "get_model",
+            "One registered model: description, tags, aliases and its 5 newest versions.",
+            ModelInput,
+            read,
+            lambda a: r.get_model(a.model),
+        ),
+        spec(
+            "get_version",
+            "One model version: status, run id, source, description, tags, aliases, "
+            "created_at (training time) and registered_at.",
+            VersionInput,
+            read,
+            lambda a: r.get_version(a.model, a.version),
+        ),
+        spec(
+            "get_alias",
+            "The model version an alias (champion, staging, ...) points at.",
+            AliasInput,
+            read,
+            lambda a: r.get_alias(a.model, a.alias),
+        ),
+        spec(
+            "version_metrics",
+            "Metrics and params of the training run behind a model version.",
+            VersionInput,
+            read,
+            lambda a: r.version_metrics(a.model, a.version),
+        ),
+        spec(
+            "signature",
+            "Input and output columns (name, type) of a model version's logged signature.",
+            VersionInput,
+            read,
+            lambda a: r.signature(a.model, a.version),
+        ),
+        spec(
+            "alias_history",
+            "Every recorded alias move of a model (alias, version, previous_version, at, by), "
+            "oldest first, plus the current aliases.",
+            AliasHistoryInput,
+            read,
+            lambda a: r.alias_history(a.model, a.since_hours),
+        ),
+        spec(
+            "changes_since",
+            "What changed on a model in the last N hours: alias moves and new versions.",
+            ChangesInput,
+            read,
+            lambda a: r.changes_since(a.model, a.hours),
+        ),
+        spec(
+            "set_alias",
+            "Point an alias at a version; records the move and returns the previous version.",
+            SetAliasInput,
+            write,
+            lambda a: r.set_alias(a.model, a.alias, a.version, a.by),
+        ),
+        spec(
+            "set_tag",
+            "Set a tag on a model, or on one version when version is given (referent.* keys refused).",
+            SetTagInput,
+            write,
+            _set_tag(r),
+        ),
+        spec(
+            "copy_version",
+            "Copy a model version into another registered model; returns the new version.",
+            CopyVersionInput,
+            write,
+            lambda a: r.copy_version(a.model, a.version, a.dst_model),
+        ),
+        spec(
+            "delete_alias",
+            "Remove an alias from a model; records the removal and returns the version it named.",
+            DeleteAliasInput,
+            ActionClass.DESTRUCTIVE,
+            lambda a: r.delete_alias(a.model, a.alias, a.by),
+        ),
     ]
 
 

@@ -112,8 +112,9 @@ def parse_duration(text: str) -> float:
 class PrometheusClient:
     """Typed access to the Prometheus HTTP API (``/api/v1``)."""
 
-    def __init__(self, base_url: str, http: httpx.Client | None = None, timeout_s: float = 10.0,
-                 retries: int = 3) -> None:
+    def __init__(
+        self, base_url: str, http: httpx.Client | None = None, timeout_s: float = 10.0, retries: int = 3
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http or httpx.Client(timeout=timeout_s)
         self._owns_http = http is None
@@ -135,8 +136,14 @@ class PrometheusClient:
     def _call(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """Send with retries and return the ``data`` member of a successful answer."""
         try:
-            for attempt in stamina.retry_context(on=_retryable, attempts=self.retries, timeout=self.timeout_s,
-                                                 wait_initial=0.1, wait_max=1.0, wait_jitter=0.1):
+            for attempt in stamina.retry_context(
+                on=_retryable,
+                attempts=self.retries,
+                timeout=self.timeout_s,
+                wait_initial=0.1,
+                wait_max=1.0,
+                wait_jitter=0.1,
+            ):
                 with attempt:
                     return self._send(method, path, params)
         except httpx.TimeoutException as exc:
@@ -180,24 +187,38 @@ class PrometheusClient:
         data = self._call("POST", "/api/v1/query", params)
         kind, result = data["resultType"], data["result"]
         if kind == "vector":
-            return [Sample(labels=r["metric"], value=float(r["value"][1]), ts=_dt(r["value"][0]))
-                    for r in result]
+            return [
+                Sample(labels=r["metric"], value=float(r["value"][1]), ts=_dt(r["value"][0])) for r in result
+            ]
         if kind == "scalar":
             return [Sample(labels={}, value=float(result[1]), ts=_dt(result[0]))]
-        raise BadInput(SOURCE, f"the query returns a {kind}; use query_range, or wrap the range "
-                               "selector in a function such as max_over_time()")
+        raise BadInput(
+            SOURCE,
+            f"the query returns a {kind}; use query_range, or wrap the range "
+            "selector in a function such as max_over_time()",
+        )
 
-    def query_range(self, promql: str, start: Time, end: Time, step: float | timedelta | str) -> list[RangeSeries]:
+    def query_range(
+        self, promql: str, start: Time, end: Time, step: float | timedelta | str
+    ) -> list[RangeSeries]:
         """Evaluate ``promql`` from ``start`` to ``end`` every ``step`` (seconds, timedelta or ``"5m"``)."""
         step_param = step.total_seconds() if isinstance(step, timedelta) else step
-        params = {"query": promql, "start": _ts(start), "end": _ts(end), "step": step_param,
-                  "timeout": f"{self.timeout_s:g}s"}
+        params = {
+            "query": promql,
+            "start": _ts(start),
+            "end": _ts(end),
+            "step": step_param,
+            "timeout": f"{self.timeout_s:g}s",
+        }
         data = self._call("POST", "/api/v1/query_range", params)
-        return [RangeSeries(labels=r["metric"], points=[(_dt(t), float(v)) for t, v in r["values"]])
-                for r in data["result"]]
+        return [
+            RangeSeries(labels=r["metric"], points=[(_dt(t), float(v)) for t, v in r["values"]])
+            for r in data["result"]
+        ]
 
-    def series(self, match: str | Sequence[str], start: Time | None = None,
-               end: Time | None = None) -> list[dict[str, str]]:
+    def series(
+        self, match: str | Sequence[str], start: Time | None = None, end: Time | None = None
+    ) -> list[dict[str, str]]:
         """Label sets of the series matching any selector in ``match`` (between ``start`` and ``end``)."""
         params: dict[str, Any] = {"match[]": [match] if isinstance(match, str) else list(match)}
         if start is not None:
@@ -220,17 +241,41 @@ class PrometheusClient:
     def rules(self, type: Literal["alert", "record"] | None = None) -> list[RuleGroup]:
         """Loaded rule groups with each rule's health and, for alerting rules, state."""
         data = self._call("GET", "/api/v1/rules", {"type": type} if type else None)
-        return [RuleGroup(name=g["name"], file=g.get("file", ""), rules=[
-            Rule(name=r["name"], type=r["type"], query=r["query"], duration_s=float(r.get("duration", 0)),
-                 labels=r.get("labels") or {}, annotations=r.get("annotations") or {},
-                 health=r.get("health", "unknown"), last_error=r.get("lastError") or None,
-                 state=r.get("state")) for r in g["rules"]]) for g in data["groups"]]
+        return [
+            RuleGroup(
+                name=g["name"],
+                file=g.get("file", ""),
+                rules=[
+                    Rule(
+                        name=r["name"],
+                        type=r["type"],
+                        query=r["query"],
+                        duration_s=float(r.get("duration", 0)),
+                        labels=r.get("labels") or {},
+                        annotations=r.get("annotations") or {},
+                        health=r.get("health", "unknown"),
+                        last_error=r.get("lastError") or None,
+                        state=r.get("state"),
+                    )
+                    for r in g["rules"]
+                ],
+            )
+            for g in data["groups"]
+        ]
 
     def alerts(self) -> list[Alert]:
         """Alerts that are pending or firing now."""
         data = self._call("GET", "/api/v1/alerts")
-        return [Alert(labels=a["labels"], annotations=a.get("annotations") or {}, state=a["state"],
-                      active_at=a.get("activeAt"), value=a.get("value")) for a in data["alerts"]]
+        return [
+            Alert(
+                labels=a["labels"],
+                annotations=a.get("annotations") or {},
+                state=a["state"],
+                active_at=a.get("activeAt"),
+                value=a.get("value"),
+            )
+            for a in data["alerts"]
+        ]
 
     def validate(self, promql: str) -> ValidationResult:
         """Ask the server whether ``promql`` parses and type-checks.
@@ -330,17 +375,23 @@ def specs(client: PrometheusClient) -> list[ToolSpec]:
 
     def query(args: QueryInput) -> QueryResult:
         samples = client.query(args.promql, at=args.at)
-        return QueryResult(samples=samples[:args.max_series], total=len(samples),
-                           truncated=len(samples) > args.max_series)
+        return QueryResult(
+            samples=samples[: args.max_series], total=len(samples), truncated=len(samples) > args.max_series
+        )
 
     def query_range(args: QueryRangeInput) -> RangeResult:
         end = args.end or datetime.now(UTC)
         start = args.start or end - timedelta(seconds=parse_duration(args.lookback))
         step_s = parse_duration(args.step)
         series = client.query_range(args.promql, start, end, step_s)
-        return RangeResult(start=start, end=end, step_s=step_s,
-                           series=[summarize(s) for s in series[:args.max_series]],
-                           total=len(series), truncated=len(series) > args.max_series)
+        return RangeResult(
+            start=start,
+            end=end,
+            step_s=step_s,
+            series=[summarize(s) for s in series[: args.max_series]],
+            total=len(series),
+            truncated=len(series) > args.max_series,
+        )
 
     def series(args: SeriesInput) -> ListResult:
         end = datetime.now(UTC)
@@ -353,28 +404,79 @@ def specs(client: PrometheusClient) -> list[ToolSpec]:
     read = ActionClass.READ
     t = client.timeout_s * 2 + 1
     return [
-        ToolSpec("prometheus.query", "Evaluate a PromQL instant query (at `at`, default now). Returns "
-                 "{samples: [{labels, value, ts}], total, truncated}: at most max_series samples; "
-                 "range-vector results are refused (wrap them in e.g. max_over_time).",
-                 QueryInput, read, query, SOURCE, t),
-        ToolSpec("prometheus.query_range", "Evaluate a PromQL range query and return one SUMMARY per "
-                 "series, never the raw points: count, min, max, mean, p50/p95/p99, first and last "
-                 "point, and change points (level shifts: time, mean before, mean after). Range: "
-                 "start..end or the last `lookback`; at most max_series series (total and truncated "
-                 "tell how many matched).", QueryRangeInput, read, query_range, SOURCE, t),
-        ToolSpec("prometheus.series", "List the label sets of series matching selectors that had "
-                 "samples in the last `lookback`. Returns {items, total, truncated}.",
-                 SeriesInput, read, series, SOURCE, t),
-        ToolSpec("prometheus.labels", "List the values of one label (e.g. namespace, model, "
-                 "__name__ for metric names), optionally only on series matching selectors. Returns "
-                 "{items, total, truncated}.", LabelsInput, read, labels, SOURCE, t),
-        ToolSpec("prometheus.rules", "List the loaded rule groups: each rule's name, type, PromQL, "
-                 "`for` duration, labels, annotations (summary, runbook_url), health and alert state.",
-                 RulesInput, read, lambda args: client.rules(args.type), SOURCE, t),
-        ToolSpec("prometheus.alerts", "List the alerts pending or firing now, with labels, "
-                 "annotations, state, since when and the value that triggered them.",
-                 AlertsInput, read, lambda _args: client.alerts(), SOURCE, t),
-        ToolSpec("prometheus.validate", "Check a PromQL expression with the Prometheus server's own "
-                 "parser, without reading data. Returns {valid, error}; error is Prometheus's message.",
-                 ValidateInput, read, lambda args: client.validate(args.promql), SOURCE, t),
+        ToolSpec(
+            "prometheus.query",
+            "Evaluate a PromQL instant query (at `at`, default now). Returns "
+            "{samples: [{labels, value, ts}], total, truncated}: at most max_series samples; "
+            "range-vector results are refused (wrap them in e.g. max_over_time).",
+            QueryInput,
+            read,
+            query,
+            SOURCE,
+            t,
+        ),
+        ToolSpec(
+            "prometheus.query_range",
+            "Evaluate a PromQL range query and return one SUMMARY per "
+            "series, never the raw points: count, min, max, mean, p50/p95/p99, first and last "
+            "point, and change points (level shifts: time, mean before, mean after). Range: "
+            "start..end or the last `lookback`; at most max_series series (total and truncated "
+            "tell how many matched).",
+            QueryRangeInput,
+            read,
+            query_range,
+            SOURCE,
+            t,
+        ),
+        ToolSpec(
+            "prometheus.series",
+            "List the label sets of series matching selectors that had "
+            "samples in the last `lookback`. Returns {items, total, truncated}.",
+            SeriesInput,
+            read,
+            series,
+            SOURCE,
+            t,
+        ),
+        ToolSpec(
+            "prometheus.labels",
+            "List the values of one label (e.g. namespace, model, "
+            "__name__ for metric names), optionally only on series matching selectors. Returns "
+            "{items, total, truncated}.",
+            LabelsInput,
+            read,
+            labels,
+            SOURCE,
+            t,
+        ),
+        ToolSpec(
+            "prometheus.rules",
+            "List the loaded rule groups: each rule's name, type, PromQL, "
+            "`for` duration, labels, annotations (summary, runbook_url), health and alert state.",
+            RulesInput,
+            read,
+            lambda args: client.rules(args.type),
+            SOURCE,
+            t,
+        ),
+        ToolSpec(
+            "prometheus.alerts",
+            "List the alerts pending or firing now, with labels, "
+            "annotations, state, since when and the value that triggered them.",
+            AlertsInput,
+            read,
+            lambda _args: client.alerts(),
+            SOURCE,
+            t,
+        ),
+        ToolSpec(
+            "prometheus.validate",
+            "Check a PromQL expression with the Prometheus server's own "
+            "parser, without reading data. Returns {valid, error}; error is Prometheus's message.",
+            ValidateInput,
+            read,
+            lambda args: client.validate(args.promql),
+            SOURCE,
+            t,
+        ),
     ]

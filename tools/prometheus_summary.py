@@ -77,8 +77,9 @@ def summarize(series: SeriesLike, *, max_change_points: int = 3, threshold: floa
     """
     points = series.points
     finite = [(t, v) for t, v in points if math.isfinite(v)]
-    summary = SeriesSummary(labels=dict(series.labels), count=len(finite),
-                            non_finite=len(points) - len(finite))
+    summary = SeriesSummary(
+        labels=dict(series.labels), count=len(finite), non_finite=len(points) - len(finite)
+    )
     if not finite:
         return summary
     values = [v for _, v in finite]
@@ -91,8 +92,13 @@ def summarize(series: SeriesLike, *, max_change_points: int = 3, threshold: floa
     return summary
 
 
-def change_points(points: Sequence[tuple[datetime, float]], *, max_points: int = 3,
-                  threshold: float = 4.0, window: int | None = None) -> list[ChangePoint]:
+def change_points(
+    points: Sequence[tuple[datetime, float]],
+    *,
+    max_points: int = 3,
+    threshold: float = 4.0,
+    window: int | None = None,
+) -> list[ChangePoint]:
     """Level shifts in finite ``points`` (see the module docstring), strongest first."""
     values = [v for _, v in points]
     n = len(values)
@@ -111,17 +117,28 @@ def change_points(points: Sequence[tuple[datetime, float]], *, max_points: int =
         before = (prefix[i] - prefix[lo]) / (i - lo)
         after = (prefix[hi] - prefix[i]) / (hi - i)
         scores[i] = abs(after - before) / scale
-    peaks = [i for i in range(n) if scores[i] > threshold
-             and scores[i] == max(scores[max(0, i - w):min(n, i + w + 1)])]
+    peaks = [
+        i
+        for i in range(n)
+        if scores[i] > threshold and scores[i] == max(scores[max(0, i - w) : min(n, i + w + 1)])
+    ]
     peaks = _dedupe(sorted(peaks, key=lambda i: -scores[i]), w)[:max_points]
     bounds = [0, *sorted(peaks), n]
-    segment_mean = {bounds[k]: (prefix[bounds[k + 1]] - prefix[bounds[k]]) / (bounds[k + 1] - bounds[k])
-                    for k in range(len(bounds) - 1)}
+    segment_mean = {
+        bounds[k]: (prefix[bounds[k + 1]] - prefix[bounds[k]]) / (bounds[k + 1] - bounds[k])
+        for k in range(len(bounds) - 1)
+    }
     result = []
     for i in peaks:
         prev = max(b for b in bounds if b < i)
-        result.append(ChangePoint(ts=_aware(points[i][0]), before_mean=segment_mean[prev],
-                                  after_mean=segment_mean[i], score=round(scores[i], 2)))
+        result.append(
+            ChangePoint(
+                ts=_aware(points[i][0]),
+                before_mean=segment_mean[prev],
+                after_mean=segment_mean[i],
+                score=round(scores[i], 2),
+            )
+        )
     return result
 
 

@@ -48,10 +48,17 @@ class Promtool:
             path = Path(tmp) / "rules.yml"
             path.write_text(_rule_file(queries))
             try:
-                proc = subprocess.run([self.binary, "check", "rules", str(path)], capture_output=True,
-                                      text=True, timeout=self.timeout_s, check=False)
+                proc = subprocess.run(
+                    [self.binary, "check", "rules", str(path)],
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout_s,
+                    check=False,
+                )
             except FileNotFoundError:
-                raise SourceUnavailable(SOURCE, f"{self.binary} not found (install the 'prometheus' package)") from None
+                raise SourceUnavailable(
+                    SOURCE, f"{self.binary} not found (install the 'prometheus' package)"
+                ) from None
             except subprocess.TimeoutExpired:
                 raise SourceTimeout(SOURCE, f"promtool took longer than {self.timeout_s:.0f}s") from None
         detail = (proc.stderr or proc.stdout).strip().replace(str(path), "query")
@@ -78,8 +85,15 @@ def specs(promtool: Promtool) -> list[ToolSpec]:
     def check(args: CheckArgs) -> list[QueryCheck]:
         return promtool.check_queries(args.queries)
 
-    return [ToolSpec(
-        "promtool.check_queries",
-        "Check PromQL expressions with Prometheus's own parser (promtool check rules). Returns, per query, "
-        "whether it is valid and promtool's error message when it is not. Does not run the queries.",
-        CheckArgs, ActionClass.READ, check, SOURCE, timeout_s=180.0)]
+    return [
+        ToolSpec(
+            "promtool.check_queries",
+            "Check PromQL expressions with Prometheus's own parser (promtool check rules). Returns, per query, "
+            "whether it is valid and promtool's error message when it is not. Does not run the queries.",
+            CheckArgs,
+            ActionClass.READ,
+            check,
+            SOURCE,
+            timeout_s=180.0,
+        )
+    ]

@@ -41,7 +41,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not match:
         return {}, text
     data = yaml.safe_load(match.group(1)) or {}
-    return (data if isinstance(data, dict) else {}), text[match.end():]
+    return (data if isinstance(data, dict) else {}), text[match.end() :]
 
 
 class RunbookLibrary:
@@ -69,8 +69,14 @@ class RunbookLibrary:
                 text = path.read_text()
                 front, body = split_front_matter(text)
                 sections = re.findall(r"^## (.+)$", body, re.MULTILINE)
-                return RunbookDoc(alert=alert, path=str(path), url=self.url(alert), front_matter=front,
-                                  sections=sections, markdown=text if with_markdown else "")
+                return RunbookDoc(
+                    alert=alert,
+                    path=str(path),
+                    url=self.url(alert),
+                    front_matter=front,
+                    sections=sections,
+                    markdown=text if with_markdown else "",
+                )
         raise NotFound(SOURCE, f"no runbook for {alert}")
 
     def list(self) -> list[str]:
@@ -89,10 +95,22 @@ class RunbookLibrary:
 
 def specs(library: RunbookLibrary) -> list[ToolSpec]:
     return [
-        ToolSpec("runbooks.find", "Return the runbook for an alert name: its URL, front matter, section titles "
-                 "and Markdown text. Fails with not_found when the library has none.",
-                 FindArgs, ActionClass.READ, lambda a: library.find(a.alert), SOURCE),
-        ToolSpec("runbooks.save", "Store a runbook (Markdown with front matter) for an alert in the library, "
-                 "replacing an earlier version. Returns where it is stored and its URL.",
-                 SaveArgs, ActionClass.WRITE, lambda a: library.save(a.alert, a.markdown), SOURCE),
+        ToolSpec(
+            "runbooks.find",
+            "Return the runbook for an alert name: its URL, front matter, section titles "
+            "and Markdown text. Fails with not_found when the library has none.",
+            FindArgs,
+            ActionClass.READ,
+            lambda a: library.find(a.alert),
+            SOURCE,
+        ),
+        ToolSpec(
+            "runbooks.save",
+            "Store a runbook (Markdown with front matter) for an alert in the library, "
+            "replacing an earlier version. Returns where it is stored and its URL.",
+            SaveArgs,
+            ActionClass.WRITE,
+            lambda a: library.save(a.alert, a.markdown),
+            SOURCE,
+        ),
     ]

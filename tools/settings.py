@@ -20,14 +20,18 @@ class PlatformSettings(BaseSettings):
 
     sandbox_dir: Path | None = Field(default=None, description="a sandbox whose endpoints.json to use")
     prometheus_url: str | None = None
-    prometheus_token: SecretStr | None = Field(default=None, description="bearer token for Prometheus/Thanos/Mimir")
+    prometheus_token: SecretStr | None = Field(
+        default=None, description="bearer token for Prometheus/Thanos/Mimir"
+    )
     alertmanager_url: str | None = None
     mlflow_tracking_uri: str | None = None
     feast_repo: Path | None = None
     billing_path: str | None = Field(default=None, description="FOCUS files: a directory, file or glob")
     tool_timeout_s: float = Field(default=15.0, gt=0)
     runbooks_dir: Path | None = Field(default=None, description="where generated runbooks are stored")
-    public_url: str = Field(default="http://127.0.0.1:8080", description="Referent's URL, for runbook_url links")
+    public_url: str = Field(
+        default="http://127.0.0.1:8080", description="Referent's URL, for runbook_url links"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -41,8 +45,13 @@ class PlatformSettings(BaseSettings):
         if not path.exists():
             return data
         endpoints = json.loads(path.read_text())
-        mapping = {"prometheus_url": "prometheus_url", "alertmanager_url": "alertmanager_url",
-                   "mlflow_tracking_uri": "mlflow_uri", "feast_repo": "feast_repo", "billing_path": "billing_path"}
+        mapping = {
+            "prometheus_url": "prometheus_url",
+            "alertmanager_url": "alertmanager_url",
+            "mlflow_tracking_uri": "mlflow_uri",
+            "feast_repo": "feast_repo",
+            "billing_path": "billing_path",
+        }
         for field, key in mapping.items():
             if not data.get(field) and endpoints.get(key):
                 data[field] = endpoints[key]

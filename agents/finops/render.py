@@ -12,45 +12,83 @@ from agents.rightsizing.render import money
 
 def savings_line(report: FinOpsReport) -> str:
     t, cur = report.rightsizing_totals, report.currency
-    return (f"Projected savings {money(t.monthly_savings, cur)}/month of a {money(t.current_monthly_cost, cur)} "
-            f"compute run-rate: rightsizing {money(t.rightsize, cur)}, off-hours schedules {money(t.schedule, cur)}, "
-            f"decommission {money(t.decommission, cur)}.")
+    return (
+        f"Projected savings {money(t.monthly_savings, cur)}/month of a {money(t.current_monthly_cost, cur)} "
+        f"compute run-rate: rightsizing {money(t.rightsize, cur)}, off-hours schedules {money(t.schedule, cur)}, "
+        f"decommission {money(t.decommission, cur)}."
+    )
 
 
 def to_markdown(report: FinOpsReport) -> str:
     """The report as Markdown (the HTML version carries the charts)."""
     cur = report.currency
-    lines = [f"# FinOps report — {report.generated_at:%Y-%m-%d}", "", savings_line(report), "",
-             "## Billing totals by provider", "", "| Provider | Currency | Billed | Effective | List | Period |",
-             "|---|---|---:|---:|---:|---|"]
-    lines += [f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | "
-              f"{p.period_start:%Y-%m-%d} → {p.period_end:%Y-%m-%d} |" if p.period_start and p.period_end else
-              f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | – |"
-              for p in report.providers]
+    lines = [
+        f"# FinOps report — {report.generated_at:%Y-%m-%d}",
+        "",
+        savings_line(report),
+        "",
+        "## Billing totals by provider",
+        "",
+        "| Provider | Currency | Billed | Effective | List | Period |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    lines += [
+        f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | "
+        f"{p.period_start:%Y-%m-%d} → {p.period_end:%Y-%m-%d} |"
+        if p.period_start and p.period_end
+        else f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | – |"
+        for p in report.providers
+    ]
     if report.daily:
         total = sum(d.cost for d in report.daily)
-        lines += ["", f"## Cost trend ({len(report.daily)} days)", "",
-                  f"Effective cost {money(total, cur)}; first day {money(report.daily[0].cost, cur)}, "
-                  f"last day {money(report.daily[-1].cost, cur)}, max {money(max(d.cost for d in report.daily), cur)}."]
+        lines += [
+            "",
+            f"## Cost trend ({len(report.daily)} days)",
+            "",
+            f"Effective cost {money(total, cur)}; first day {money(report.daily[0].cost, cur)}, "
+            f"last day {money(report.daily[-1].cost, cur)}, max {money(max(d.cost for d in report.daily), cur)}.",
+        ]
     if report.movers:
-        lines += ["", f"## Top movers (last {report.mover_period_days} days vs the {report.mover_period_days} before)", "",
-                  "| Service | Before | Now | Δ |", "|---|---:|---:|---:|"]
-        lines += [f"| {m.key} | {m.previous:,.2f} | {m.current:,.2f} | {m.delta:+,.2f} |" for m in report.movers]
+        lines += [
+            "",
+            f"## Top movers (last {report.mover_period_days} days vs the {report.mover_period_days} before)",
+            "",
+            "| Service | Before | Now | Δ |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {m.key} | {m.previous:,.2f} | {m.current:,.2f} | {m.delta:+,.2f} |" for m in report.movers
+        ]
     if report.anomalies:
         lines += ["", "## Cost anomalies", ""]
-        lines += [f"- {a.day}: **{a.key}** {money(a.cost, cur)} vs baseline {money(a.baseline, cur)} (z {a.z_score:.1f})"
-                  for a in report.anomalies]
+        lines += [
+            f"- {a.day}: **{a.key}** {money(a.cost, cur)} vs baseline {money(a.baseline, cur)} (z {a.z_score:.1f})"
+            for a in report.anomalies
+        ]
     lines += ["", "## Savings waterfall", "", "| Step | Monthly |", "|---|---:|"]
     lines += [f"| {s.label} | {money(s.value, cur)} |" for s in report.waterfall]
-    lines += ["", "## Top recommendations", "", "| Workload | Action | Risk | Savings/month | Why |", "|---|---|---|---:|---|"]
-    lines += [f"| {r.namespace}/{r.workload} | {r.action} | {r.risk} | {money(r.monthly_savings, cur)} | {r.reason[:160]} |"
-              for r in report.top_recommendations]
+    lines += [
+        "",
+        "## Top recommendations",
+        "",
+        "| Workload | Action | Risk | Savings/month | Why |",
+        "|---|---|---|---:|---|",
+    ]
+    lines += [
+        f"| {r.namespace}/{r.workload} | {r.action} | {r.risk} | {money(r.monthly_savings, cur)} | {r.reason[:160]} |"
+        for r in report.top_recommendations
+    ]
     if report.schedules or report.decommission:
         lines += ["", "## Schedules and decommissions", ""]
-        lines += [f"- schedule **{s.workload}**: `{s.scale_down_cron}` down / `{s.scale_up_cron}` up ({s.timezone}), "
-                  f"{money(s.monthly_savings, cur)}/month" for s in report.schedules]
-        lines += [f"- decommission {d.kind} **{d.workload}**: {d.detail} ({money(d.monthly_savings, cur)}/month)"
-                  for d in report.decommission]
+        lines += [
+            f"- schedule **{s.workload}**: `{s.scale_down_cron}` down / `{s.scale_up_cron}` up ({s.timezone}), "
+            f"{money(s.monthly_savings, cur)}/month"
+            for s in report.schedules
+        ]
+        lines += [
+            f"- decommission {d.kind} **{d.workload}**: {d.detail} ({money(d.monthly_savings, cur)}/month)"
+            for d in report.decommission
+        ]
     lines += ["", f"_Prices: {report.price_source}. Evidence: {', '.join(report.evidence_ids)}._"]
     if report.missing_sources:
         lines.append(f"**Missing sources:** {', '.join(report.missing_sources)}")
@@ -64,53 +102,108 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-_CSS = ("body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;"
-        "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}th{background:#f4f4f4}"
-        ".chart{display:block;margin:1em 0}")
+_CSS = (
+    "body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;"
+    "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}th{background:#f4f4f4}"
+    ".chart{display:block;margin:1em 0}"
+)
 
 
 def to_html(report: FinOpsReport) -> str:
     """A self-contained HTML page: totals, three SVG charts (trend, movers, waterfall), recommendations."""
     cur = report.currency
-    trend = charts.line_chart([(d.day.isoformat(), d.cost) for d in report.daily], f"Effective cost per day ({cur})")
-    movers = charts.diverging_bars([(m.key, m.delta) for m in report.movers],
-                                   f"Top movers: last {report.mover_period_days} days vs the previous ({cur})")
-    fall = charts.waterfall([(s.label, s.value, s.kind) for s in report.waterfall], f"Monthly savings waterfall ({cur})")
-    providers = _table(["Provider", "Currency", "Billed", "Effective", "List", "Rows"],
-                       [[p.provider, p.currency, f"{p.billed_cost:,.2f}", f"{p.effective_cost:,.2f}",
-                         f"{p.list_cost:,.2f}", str(p.rows)] for p in report.providers])
-    recs = _table(["Workload", "Action", "Risk", f"Savings/month ({cur})", "Why"],
-                  [[f"{r.namespace}/{r.workload}", r.action, r.risk, f"{r.monthly_savings:,.2f}", r.reason]
-                   for r in report.top_recommendations])
-    extra = _table(["Kind", "Workload", "Detail", f"Savings/month ({cur})"],
-                   [["schedule", s.workload, f"{s.scale_down_cron} down / {s.scale_up_cron} up ({s.timezone})",
-                     f"{s.monthly_savings:,.2f}"] for s in report.schedules]
-                   + [[d.kind, d.workload, d.detail, f"{d.monthly_savings:,.2f}"] for d in report.decommission])
+    trend = charts.line_chart(
+        [(d.day.isoformat(), d.cost) for d in report.daily], f"Effective cost per day ({cur})"
+    )
+    movers = charts.diverging_bars(
+        [(m.key, m.delta) for m in report.movers],
+        f"Top movers: last {report.mover_period_days} days vs the previous ({cur})",
+    )
+    fall = charts.waterfall(
+        [(s.label, s.value, s.kind) for s in report.waterfall], f"Monthly savings waterfall ({cur})"
+    )
+    providers = _table(
+        ["Provider", "Currency", "Billed", "Effective", "List", "Rows"],
+        [
+            [
+                p.provider,
+                p.currency,
+                f"{p.billed_cost:,.2f}",
+                f"{p.effective_cost:,.2f}",
+                f"{p.list_cost:,.2f}",
+                str(p.rows),
+            ]
+            for p in report.providers
+        ],
+    )
+    recs = _table(
+        ["Workload", "Action", "Risk", f"Savings/month ({cur})", "Why"],
+        [
+            [f"{r.namespace}/{r.workload}", r.action, r.risk, f"{r.monthly_savings:,.2f}", r.reason]
+            for r in report.top_recommendations
+        ],
+    )
+    extra = _table(
+        ["Kind", "Workload", "Detail", f"Savings/month ({cur})"],
+        [
+            [
+                "schedule",
+                s.workload,
+                f"{s.scale_down_cron} down / {s.scale_up_cron} up ({s.timezone})",
+                f"{s.monthly_savings:,.2f}",
+            ]
+            for s in report.schedules
+        ]
+        + [[d.kind, d.workload, d.detail, f"{d.monthly_savings:,.2f}"] for d in report.decommission],
+    )
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
-    missing = (f"<p><strong>Missing sources:</strong> {escape(', '.join(report.missing_sources))}</p>"
-               if report.missing_sources else "")
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>FinOps report {report.generated_at:%Y-%m-%d}"
-            f"</title><style>{_CSS}</style></head><body><h1>FinOps report — {report.generated_at:%Y-%m-%d}</h1>"
-            f"<p>{escape(savings_line(report))}</p>{missing}<h2>Billing totals by provider</h2>{providers}"
-            f"<h2>Cost trend</h2>{trend}<h2>Top movers</h2>{movers}<h2>Savings waterfall</h2>{fall}"
-            f"<h2>Top recommendations</h2>{recs}<h2>Schedules and decommissions</h2>{extra}"
-            f"<p><em>Prices: {escape(report.price_source)}. Run {escape(report.run_id)}; evidence "
-            f"{escape(', '.join(report.evidence_ids))}.</em></p><ul>{notes}</ul></body></html>")
+    missing = (
+        f"<p><strong>Missing sources:</strong> {escape(', '.join(report.missing_sources))}</p>"
+        if report.missing_sources
+        else ""
+    )
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>FinOps report {report.generated_at:%Y-%m-%d}'
+        f"</title><style>{_CSS}</style></head><body><h1>FinOps report — {report.generated_at:%Y-%m-%d}</h1>"
+        f"<p>{escape(savings_line(report))}</p>{missing}<h2>Billing totals by provider</h2>{providers}"
+        f"<h2>Cost trend</h2>{trend}<h2>Top movers</h2>{movers}<h2>Savings waterfall</h2>{fall}"
+        f"<h2>Top recommendations</h2>{recs}<h2>Schedules and decommissions</h2>{extra}"
+        f"<p><em>Prices: {escape(report.price_source)}. Run {escape(report.run_id)}; evidence "
+        f"{escape(', '.join(report.evidence_ids))}.</em></p><ul>{notes}</ul></body></html>"
+    )
 
 
 def to_slack_blocks(report: FinOpsReport, limit: int = 5) -> list[dict[str, Any]]:
     """Block Kit blocks: header, savings line, provider totals, top recommendations."""
     cur = report.currency
-    totals = "\n".join(f"• {p.provider}: {money(p.effective_cost, p.currency)} effective" for p in report.providers)
-    recs = "\n".join(f"• *{r.workload}* {r.action} — {money(r.monthly_savings, cur)}/mo (risk {r.risk})"
-                     for r in report.top_recommendations[:limit])
+    totals = "\n".join(
+        f"• {p.provider}: {money(p.effective_cost, p.currency)} effective" for p in report.providers
+    )
+    recs = "\n".join(
+        f"• *{r.workload}* {r.action} — {money(r.monthly_savings, cur)}/mo (risk {r.risk})"
+        for r in report.top_recommendations[:limit]
+    )
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"FinOps report {report.generated_at:%Y-%m-%d}"}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"FinOps report {report.generated_at:%Y-%m-%d}"},
+        },
         {"type": "section", "text": {"type": "mrkdwn", "text": savings_line(report)[:3000]}},
     ]
     if totals:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Billing totals*\n{totals}"[:3000]}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Billing totals*\n{totals}"[:3000]}}
+        )
     if recs:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Top recommendations*\n{recs}"[:3000]}})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"run {report.run_id} · prices: {report.price_source}"[:3000]}]})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Top recommendations*\n{recs}"[:3000]}}
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"run {report.run_id} · prices: {report.price_source}"[:3000]}
+            ],
+        }
+    )
     return blocks

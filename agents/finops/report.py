@@ -28,8 +28,9 @@ def _f(value: Any) -> float:
         return 0.0
 
 
-def _rows(deps: AgentDeps, ledger: EvidenceLedger, tool: str, args: dict[str, Any], summary: str,
-          ids: list[str]) -> list[dict[str, Any]]:
+def _rows(
+    deps: AgentDeps, ledger: EvidenceLedger, tool: str, args: dict[str, Any], summary: str, ids: list[str]
+) -> list[dict[str, Any]]:
     ev = collect(deps, ledger, tool, args, summary=summary)
     if ev is None:
         return []
@@ -38,10 +39,19 @@ def _rows(deps: AgentDeps, ledger: EvidenceLedger, tool: str, args: dict[str, An
 
 
 def _providers(rows: list[dict[str, Any]]) -> list[ProviderCost]:
-    return [ProviderCost(provider=r.get("provider") or "?", currency=r.get("currency") or "",
-                         billed_cost=round(_f(r.get("billed_cost")), 2), effective_cost=round(_f(r.get("effective_cost")), 2),
-                         list_cost=round(_f(r.get("list_cost")), 2), rows=int(r.get("rows") or 0),
-                         period_start=r.get("period_start"), period_end=r.get("period_end")) for r in rows]
+    return [
+        ProviderCost(
+            provider=r.get("provider") or "?",
+            currency=r.get("currency") or "",
+            billed_cost=round(_f(r.get("billed_cost")), 2),
+            effective_cost=round(_f(r.get("effective_cost")), 2),
+            list_cost=round(_f(r.get("list_cost")), 2),
+            rows=int(r.get("rows") or 0),
+            period_start=r.get("period_start"),
+            period_end=r.get("period_end"),
+        )
+        for r in rows
+    ]
 
 
 def _daily(rows: list[dict[str, Any]]) -> list[DailyCost]:
@@ -56,19 +66,25 @@ def _daily(rows: list[dict[str, Any]]) -> list[DailyCost]:
 def _movers(current: list[dict[str, Any]], previous: list[dict[str, Any]], limit: int = 8) -> list[Mover]:
     now = {str(r.get("key")): _f(r.get("effective_cost")) for r in current}
     before = {str(r.get("key")): _f(r.get("effective_cost")) for r in previous}
-    movers = [Mover(key=k, previous=round(before.get(k, 0.0), 2), current=round(now.get(k, 0.0), 2))
-              for k in set(now) | set(before)]
+    movers = [
+        Mover(key=k, previous=round(before.get(k, 0.0), 2), current=round(now.get(k, 0.0), 2))
+        for k in set(now) | set(before)
+    ]
     movers = [m for m in movers if m.delta != 0]
     return sorted(movers, key=lambda m: -abs(m.delta))[:limit]
 
 
 def _waterfall(rs: RightsizingReport) -> list[WaterfallStep]:
     t = rs.totals
-    return [WaterfallStep(label="current run-rate", value=t.current_monthly_cost, kind="total"),
-            WaterfallStep(label="rightsizing", value=-t.rightsize, kind="delta"),
-            WaterfallStep(label="off-hours schedules", value=-t.schedule, kind="delta"),
-            WaterfallStep(label="decommission", value=-t.decommission, kind="delta"),
-            WaterfallStep(label="projected", value=round(t.current_monthly_cost - t.monthly_savings, 2), kind="total")]
+    return [
+        WaterfallStep(label="current run-rate", value=t.current_monthly_cost, kind="total"),
+        WaterfallStep(label="rightsizing", value=-t.rightsize, kind="delta"),
+        WaterfallStep(label="off-hours schedules", value=-t.schedule, kind="delta"),
+        WaterfallStep(label="decommission", value=-t.decommission, kind="delta"),
+        WaterfallStep(
+            label="projected", value=round(t.current_monthly_cost - t.monthly_savings, 2), kind="total"
+        ),
+    ]
 
 
 def gather(deps: AgentDeps, ledger: EvidenceLedger, *, trend_days: int, mover_days: int) -> FinOpsReport:
@@ -77,31 +93,70 @@ def gather(deps: AgentDeps, ledger: EvidenceLedger, *, trend_days: int, mover_da
     today = datetime(now.year, now.month, now.day, tzinfo=UTC)
     ids: list[str] = []
     report = FinOpsReport(run_id=deps.ctx.run_id, generated_at=now, mover_period_days=mover_days)
-    report.providers = _providers(_rows(deps, ledger, "billing.totals", {}, "billing totals per provider", ids))
+    report.providers = _providers(
+        _rows(deps, ledger, "billing.totals", {}, "billing totals per provider", ids)
+    )
     start = today - timedelta(days=trend_days)
-    report.daily = _daily(_rows(deps, ledger, "billing.cost_by",
-                                {"dimension": "day", "start": start.isoformat(), "limit": 1000},
-                                f"effective cost per day, last {trend_days} days", ids))
+    report.daily = _daily(
+        _rows(
+            deps,
+            ledger,
+            "billing.cost_by",
+            {"dimension": "day", "start": start.isoformat(), "limit": 1000},
+            f"effective cost per day, last {trend_days} days",
+            ids,
+        )
+    )
     cut = today - timedelta(days=mover_days)
-    current = _rows(deps, ledger, "billing.cost_by", {"dimension": "service", "start": cut.isoformat(), "limit": 200},
-                    f"cost per service, last {mover_days} days", ids)
-    previous = _rows(deps, ledger, "billing.cost_by",
-                     {"dimension": "service", "start": (cut - timedelta(days=mover_days)).isoformat(),
-                      "end": cut.isoformat(), "limit": 200}, f"cost per service, the {mover_days} days before", ids)
+    current = _rows(
+        deps,
+        ledger,
+        "billing.cost_by",
+        {"dimension": "service", "start": cut.isoformat(), "limit": 200},
+        f"cost per service, last {mover_days} days",
+        ids,
+    )
+    previous = _rows(
+        deps,
+        ledger,
+        "billing.cost_by",
+        {
+            "dimension": "service",
+            "start": (cut - timedelta(days=mover_days)).isoformat(),
+            "end": cut.isoformat(),
+            "limit": 200,
+        },
+        f"cost per service, the {mover_days} days before",
+        ids,
+    )
     report.movers = _movers(current, previous)
-    report.anomalies = [CostAnomaly(key=str(r.get("key")), day=date.fromisoformat(str(r.get("day"))[:10]),
-                                    cost=round(_f(r.get("cost")), 2), baseline=round(_f(r.get("baseline_median")), 2),
-                                    z_score=_f(r.get("z_score")))
-                        for r in _rows(deps, ledger, "billing.anomalies", {"dimension": "service"},
-                                       "daily cost spikes per service", ids)]
+    report.anomalies = [
+        CostAnomaly(
+            key=str(r.get("key")),
+            day=date.fromisoformat(str(r.get("day"))[:10]),
+            cost=round(_f(r.get("cost")), 2),
+            baseline=round(_f(r.get("baseline_median")), 2),
+            z_score=_f(r.get("z_score")),
+        )
+        for r in _rows(
+            deps, ledger, "billing.anomalies", {"dimension": "service"}, "daily cost spikes per service", ids
+        )
+    ]
     currencies = {p.currency for p in report.providers if p.currency}
     report.currency = next(iter(currencies)) if len(currencies) == 1 else "USD"
     report.evidence_ids = ids
     return report
 
 
-def run_finops_report(deps: AgentDeps, *, store: ReportStore | None = None, trend_days: int = 30,
-                      mover_days: int = 7, top: int = 10, namespace: str | None = None) -> FinOpsReport:
+def run_finops_report(
+    deps: AgentDeps,
+    *,
+    store: ReportStore | None = None,
+    trend_days: int = 30,
+    mover_days: int = 7,
+    top: int = 10,
+    namespace: str | None = None,
+) -> FinOpsReport:
     """Build the FinOps report (billing + a rightsizing run); persist it (kind ``finops``) with ``store``."""
     ledger = EvidenceLedger()
     report = gather(deps, ledger, trend_days=trend_days, mover_days=mover_days)
@@ -117,6 +172,11 @@ def run_finops_report(deps: AgentDeps, *, store: ReportStore | None = None, tren
     if not report.daily:
         report.notes.append(f"no billing rows in the last {trend_days} days")
     if store is not None:
-        report.report_id = store.save(kind="finops", run_id=report.run_id, subject=namespace or "all",
-                                      body_json=report.model_dump_json(), markdown=to_markdown(report))
+        report.report_id = store.save(
+            kind="finops",
+            run_id=report.run_id,
+            subject=namespace or "all",
+            body_json=report.model_dump_json(),
+            markdown=to_markdown(report),
+        )
     return report

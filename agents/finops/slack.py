@@ -24,11 +24,17 @@ def deliver_to_slack(report: FinOpsReport, client: WebClient, channel: str) -> d
     Raises:
         slack_sdk.errors.SlackApiError: Slack refused a call.
     """
-    posted = client.chat_postMessage(channel=channel, text=savings_line(report), blocks=to_slack_blocks(report))
+    posted = client.chat_postMessage(
+        channel=channel, text=savings_line(report), blocks=to_slack_blocks(report)
+    )
     ts = posted.get("ts")
-    upload = client.files_upload_v2(channel=channel, content=to_html(report),
-                                    filename=f"finops-report-{report.generated_at:%Y-%m-%d}.html",
-                                    title=f"FinOps report {report.generated_at:%Y-%m-%d}", thread_ts=ts,
-                                    initial_comment="Full report with charts (HTML)")
+    upload = client.files_upload_v2(
+        channel=channel,
+        content=to_html(report),
+        filename=f"finops-report-{report.generated_at:%Y-%m-%d}.html",
+        title=f"FinOps report {report.generated_at:%Y-%m-%d}",
+        thread_ts=ts,
+        initial_comment="Full report with charts (HTML)",
+    )
     files = upload.get("files") or [{}]
     return {"channel": posted.get("channel", channel), "ts": ts, "file_id": files[0].get("id")}

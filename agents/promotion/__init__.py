@@ -6,5 +6,13 @@ Entry points: :func:`run_promotion`, :func:`run_rollback`, :func:`resume_run` (`
 from agents.promotion.models import GateResult, GateStatus, PromotionReport
 from agents.promotion.run import ApprovalPending, PromotionError, resume_run, run_promotion, run_rollback
 
-__all__ = ["ApprovalPending", "GateResult", "GateStatus", "PromotionError", "PromotionReport", "resume_run",
-           "run_promotion", "run_rollback"]
+__all__ = [
+    "ApprovalPending",
+    "GateResult",
+    "GateStatus",
+    "PromotionError",
+    "PromotionReport",
+    "resume_run",
+    "run_promotion",
+    "run_rollback",
+]

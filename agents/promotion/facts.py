@@ -32,8 +32,13 @@ from agents.reports import ReportStore
 class Gatherer:
     """Collects facts for one model version; every tool call goes through ``deps.gateway``."""
 
-    def __init__(self, deps: AgentDeps, ledger: EvidenceLedger, settings: PromotionSettings,
-                 reports: ReportStore | None = None) -> None:
+    def __init__(
+        self,
+        deps: AgentDeps,
+        ledger: EvidenceLedger,
+        settings: PromotionSettings,
+        reports: ReportStore | None = None,
+    ) -> None:
         self.deps, self.ledger, self.settings, self.reports = deps, ledger, settings, reports
 
     def _get(self, tool: str, args: dict[str, Any], summary: str) -> Evidence | None:
@@ -43,7 +48,12 @@ class Gatherer:
         """All facts for promoting ``model`` ``version`` to ``target``."""
         facts = PromotionFacts(model=model, version=version, target=target)
         steps: list[Callable[[PromotionFacts], None]] = [
-            self._registry, self._features, self._freshness, self._slo, self._incidents]
+            self._registry,
+            self._features,
+            self._freshness,
+            self._slo,
+            self._incidents,
+        ]
         for step in steps:
             step(facts)
         facts.unavailable = {s.source: s.error for s in self.ledger.sources.values() if not s.ok}
@@ -61,11 +71,15 @@ class Gatherer:
         aliases = {str(k): str(v) for k, v in (data.get("aliases") or {}).items()}
         facts.current_target_version = aliases.get(TARGET_ALIAS[facts.target])
         facts.candidate = self._version(facts.model, facts.version)
-        history_ev = self._get("mlflow.alias_history", {"model": facts.model}, f"alias history of {facts.model}")
+        history_ev = self._get(
+            "mlflow.alias_history", {"model": facts.model}, f"alias history of {facts.model}"
+        )
         if history_ev is not None:
             facts.alias_history = [
                 AliasEvent(alias=e["alias"], version=str(e["version"]), at=e.get("at"), by=e.get("by", ""))
-                for e in (history_ev.data or {}).get("events", []) if e.get("version") is not None]
+                for e in (history_ev.data or {}).get("events", [])
+                if e.get("version") is not None
+            ]
         self._baseline(facts, aliases.get("champion"))
 
     def _version(self, model: str, version: str) -> VersionFacts | None:
@@ -73,8 +87,11 @@ class Gatherer:
         info = self._get("mlflow.get_version", args, f"{model} v{version} registry entry")
         if info is None:
             return None
-        facts = VersionFacts(version=version, tags={str(k): str(v) for k, v in (info.data.get("tags") or {}).items()},
-                             evidence=[info.id])
+        facts = VersionFacts(
+            version=version,
+            tags={str(k): str(v) for k, v in (info.data.get("tags") or {}).items()},
+            evidence=[info.id],
+        )
         metrics = self._get("mlflow.version_metrics", args, f"{model} v{version} training metrics")
         if metrics is not None:
             facts.metrics = {str(k): float(v) for k, v in (metrics.data.get("metrics") or {}).items()}
@@ -94,13 +111,18 @@ class Gatherer:
         if champion != facts.version:
             facts.baseline = self._version(facts.model, champion)
             return
-        previous = previous_holder(facts.alias_history or [], "champion", champion) \
-            or facts.model_tags.get(previous_tag("champion"))
+        previous = previous_holder(facts.alias_history or [], "champion", champion) or facts.model_tags.get(
+            previous_tag("champion")
+        )
         if previous is None:
-            facts.baseline_note = f"v{facts.version} is already the champion and no previous champion is recorded"
+            facts.baseline_note = (
+                f"v{facts.version} is already the champion and no previous champion is recorded"
+            )
             return
         facts.baseline = self._version(facts.model, previous)
-        facts.baseline_note = f"v{facts.version} already holds champion; compared with the previous champion v{previous}"
+        facts.baseline_note = (
+            f"v{facts.version} already holds champion; compared with the previous champion v{previous}"
+        )
 
     # --- Feast ------------------------------------------------------------------------------
     def _features(self, facts: PromotionFacts) -> None:
@@ -114,8 +136,12 @@ class Gatherer:
         if views is None:
             return
         inputs = {str(c.get("name")) for c in facts.candidate.inputs}
-        facts.features = [f"{v['name']}:{f['name']}" for v in views.data or [] for f in v.get("features", [])
-                          if f.get("name") in inputs]
+        facts.features = [
+            f"{v['name']}:{f['name']}"
+            for v in views.data or []
+            for f in v.get("features", [])
+            if f.get("name") in inputs
+        ]
 
     def _freshness(self, facts: PromotionFacts) -> None:
         views = list(dict.fromkeys(ref.split(":", 1)[0] for ref in facts.features if ":" in ref))
@@ -125,8 +151,11 @@ class Gatherer:
         for view in views:
             ev = self._get("feast.freshness", {"name": view}, f"freshness of feature view {view}")
             if ev is None:
-                if self.ledger.sources.get("feast") and not self.ledger.sources["feast"].ok \
-                        and "not_found" not in self.ledger.sources["feast"].error:
+                if (
+                    self.ledger.sources.get("feast")
+                    and not self.ledger.sources["feast"].ok
+                    and "not_found" not in self.ledger.sources["feast"].error
+                ):
                     return  # Feast is down: the gate says it cannot verify
                 continue
             for row in (ev.data or {}).get("views", []):
@@ -144,10 +173,18 @@ class Gatherer:
         if ev is None:
             return
         alerts = [a for a in prom.alert_list(ev.data) if a.get("labels", {}).get("model") in names]
-        incidents = IncidentFacts(evidence=[ev.id], alerts=[{
-            "alertname": a["labels"].get("alertname", "?"), "state": a.get("state", "firing"),
-            "severity": a["labels"].get("severity", ""), "active_at": a.get("activeAt") or a.get("active_at"),
-        } for a in alerts])
+        incidents = IncidentFacts(
+            evidence=[ev.id],
+            alerts=[
+                {
+                    "alertname": a["labels"].get("alertname", "?"),
+                    "state": a.get("state", "firing"),
+                    "severity": a["labels"].get("severity", ""),
+                    "active_at": a.get("activeAt") or a.get("active_at"),
+                }
+                for a in alerts
+            ],
+        )
         incidents.open_reports = self._open_reports(facts.model)
         facts.incidents = incidents
 
@@ -157,10 +194,15 @@ class Gatherer:
         cutoff = self.deps.clock() - timedelta(hours=self.settings.incident_report_hours)
         found = []
         for rep in self.reports.list(kind="triage", limit=200):
-            created = rep.created_at if rep.created_at.tzinfo else rep.created_at.replace(tzinfo=cutoff.tzinfo)
+            created = (
+                rep.created_at if rep.created_at.tzinfo else rep.created_at.replace(tzinfo=cutoff.tzinfo)
+            )
             status = report_status(rep.body_json)
-            if created >= cutoff and report_names_model(rep.subject, rep.body_json, model) \
-                    and status not in self.settings.closed_report_states:
+            if (
+                created >= cutoff
+                and report_names_model(rep.subject, rep.body_json, model)
+                and status not in self.settings.closed_report_states
+            ):
                 found.append({"id": rep.id, "subject": rep.subject, "status": status or "open"})
         return found
 
@@ -184,7 +226,9 @@ def parse_directions(raw: str) -> dict[str, Any]:
         pairs = data.items() if isinstance(data, dict) else []
     except ValueError:
         pairs = [tuple(p.split(":", 1)) for p in raw.split(",") if ":" in p]  # type: ignore[misc]
-    return {str(k).strip(): str(v).strip().lower() for k, v in pairs if str(v).strip().lower() in {"max", "min"}}
+    return {
+        str(k).strip(): str(v).strip().lower() for k, v in pairs if str(v).strip().lower() in {"max", "min"}
+    }
 
 
 def parse_list(raw: str) -> list[str]:

@@ -67,9 +67,15 @@ class PromotionNodes:
     def gather(self, state: PromotionState) -> dict[str, Any]:
         ledger = EvidenceLedger()
         facts = Gatherer(self.deps, ledger, self.settings, self.reports).gather(
-            state["model"], state["version"], state["target"])  # type: ignore[arg-type]
-        return {"facts": facts.model_dump(mode="json"), "missing_sources": ledger.missing_sources(),
-                "evidence_index": facts.evidence_index}
+            state["model"],
+            state["version"],
+            state["target"],  # type: ignore[arg-type]
+        )
+        return {
+            "facts": facts.model_dump(mode="json"),
+            "missing_sources": ledger.missing_sources(),
+            "evidence_index": facts.evidence_index,
+        }
 
     def judge(self, state: PromotionState) -> dict[str, Any]:
         facts = PromotionFacts.model_validate(state["facts"])
@@ -81,36 +87,70 @@ class PromotionNodes:
         if not reasons:
             passed = sum(g.status is GateStatus.PASS for g in gates)
             reasons = [f"{passed} gate(s) passed, {len(gates) - passed} skipped with a reason, none failed"]
-        return {"gates": [g.model_dump(mode="json") for g in gates], "decision": decision, "reasons": reasons,
-                "previous": facts.current_target_version}
+        return {
+            "gates": [g.model_dump(mode="json") for g in gates],
+            "decision": decision,
+            "reasons": reasons,
+            "previous": facts.current_target_version,
+        }
 
     # --- rollback ---------------------------------------------------------------------------
     def plan_rollback(self, state: PromotionState) -> dict[str, Any]:
         model, alias = state["model"], state["alias"]
         ledger = EvidenceLedger()
-        got = collect(self.deps, ledger, "mlflow.get_model", {"model": model}, summary=f"registered model {model}")
-        hist = collect(self.deps, ledger, "mlflow.alias_history", {"model": model}, summary=f"alias history of {model}")
-        base = {"missing_sources": ledger.missing_sources(), "evidence_index": {e.id: e.summary for e in ledger.items}}
+        got = collect(
+            self.deps, ledger, "mlflow.get_model", {"model": model}, summary=f"registered model {model}"
+        )
+        hist = collect(
+            self.deps, ledger, "mlflow.alias_history", {"model": model}, summary=f"alias history of {model}"
+        )
+        base = {
+            "missing_sources": ledger.missing_sources(),
+            "evidence_index": {e.id: e.summary for e in ledger.items},
+        }
         if got is None or hist is None:
-            return {**base, "decision": "block", "reasons": ["cannot read the registry: "
-                                                             + "; ".join(s.error for s in ledger.sources.values())]}
+            return {
+                **base,
+                "decision": "block",
+                "reasons": [
+                    "cannot read the registry: " + "; ".join(s.error for s in ledger.sources.values())
+                ],
+            }
         current = (got.data.get("aliases") or {}).get(alias)
         if current is None:
             return {**base, "decision": "block", "reasons": [f"alias {alias} is not set on {model}"]}
-        events = [AliasEvent(alias=e["alias"], version=str(e["version"]), at=e.get("at"), by=e.get("by", ""))
-                  for e in hist.data.get("events", []) if e.get("version") is not None]
+        events = [
+            AliasEvent(alias=e["alias"], version=str(e["version"]), at=e.get("at"), by=e.get("by", ""))
+            for e in hist.data.get("events", [])
+            if e.get("version") is not None
+        ]
         tag = (got.data.get("tags") or {}).get(previous_tag(alias))
-        target = previous_holder(events, alias, str(current)) or (tag if tag and tag != str(current) else None)
+        target = previous_holder(events, alias, str(current)) or (
+            tag if tag and tag != str(current) else None
+        )
         if target is None:
-            return {**base, "decision": "block", "version": str(current),
-                    "reasons": [f"no earlier holder of {alias} is recorded for {model}; nothing to roll back to"]}
-        return {**base, "version": str(target), "previous": str(current), "decision": "promote",
-                "reasons": [f"roll {alias} back from v{current} to v{target} (its previous holder)"]}
+            return {
+                **base,
+                "decision": "block",
+                "version": str(current),
+                "reasons": [f"no earlier holder of {alias} is recorded for {model}; nothing to roll back to"],
+            }
+        return {
+            **base,
+            "version": str(target),
+            "previous": str(current),
+            "decision": "promote",
+            "reasons": [f"roll {alias} back from v{current} to v{target} (its previous holder)"],
+        }
 
     # --- the write --------------------------------------------------------------------------
     def _alias_args(self, state: PromotionState) -> dict[str, Any]:
-        return {"model": state["model"], "alias": state["alias"], "version": int(state["version"]),
-                "by": f"{self.deps.ctx.principal} run {self.deps.ctx.run_id}"}
+        return {
+            "model": state["model"],
+            "alias": state["alias"],
+            "version": int(state["version"]),
+            "by": f"{self.deps.ctx.principal} run {self.deps.ctx.run_id}",
+        }
 
     @staticmethod
     def _moved(result: ToolResult) -> dict[str, Any]:
@@ -128,8 +168,13 @@ class PromotionNodes:
 
     def wait(self, state: PromotionState) -> dict[str, Any]:
         approval_id = str(state["approval_id"])
-        payload = {"approval_id": approval_id, "run_id": self.deps.ctx.run_id, "model": state["model"],
-                   "version": state["version"], "alias": state["alias"]}
+        payload = {
+            "approval_id": approval_id,
+            "run_id": self.deps.ctx.run_id,
+            "model": state["model"],
+            "version": state["version"],
+            "alias": state["alias"],
+        }
         approval = self.deps.gateway.approvals.get(approval_id)
         for _ in range(MAX_WAITS):  # each resume answers one interrupt; re-wait while still pending
             interrupt(payload)
@@ -139,18 +184,30 @@ class PromotionNodes:
         status = approval.status.value
         if status != "approved":
             by = f" by {approval.decided_by}" if approval.decided_by else ""
-            return {"approval_status": status, "approved_by": approval.decided_by, "decision": "block",
-                    "reasons": [f"approval {approval_id} {status}{by}; the alias was not moved"]}
+            return {
+                "approval_status": status,
+                "approved_by": approval.decided_by,
+                "decision": "block",
+                "reasons": [f"approval {approval_id} {status}{by}; the alias was not moved"],
+            }
         return {"approval_status": "approved", "approved_by": approval.decided_by}
 
     def apply(self, state: PromotionState) -> dict[str, Any]:
         try:
-            result = self.deps.gateway.call(self.deps.ctx, "mlflow.set_alias", self._alias_args(state),
-                                            approval_id=state["approval_id"])
+            result = self.deps.gateway.call(
+                self.deps.ctx, "mlflow.set_alias", self._alias_args(state), approval_id=state["approval_id"]
+            )
         except ApprovalInvalid as exc:
-            return {"approval_status": "invalid", "decision": "block", "reasons": [f"approval invalid: {exc.message}"]}
+            return {
+                "approval_status": "invalid",
+                "decision": "block",
+                "reasons": [f"approval invalid: {exc.message}"],
+            }
         except GatewayError as exc:
-            return {"decision": "block", "reasons": [f"approved alias write failed: {exc.kind}: {exc.message}"]}
+            return {
+                "decision": "block",
+                "reasons": [f"approved alias write failed: {exc.kind}: {exc.message}"],
+            }
         return self._moved(result)
 
     def record(self, state: PromotionState) -> dict[str, Any]:
@@ -186,8 +243,13 @@ def _start(state: PromotionState) -> str:
     return "plan_rollback" if state.get("kind") == "rollback" else "gather"
 
 
-def build_graph(deps: AgentDeps, *, checkpointer: BaseCheckpointSaver, settings: PromotionSettings | None = None,
-                reports: ReportStore | None = None) -> Any:
+def build_graph(
+    deps: AgentDeps,
+    *,
+    checkpointer: BaseCheckpointSaver,
+    settings: PromotionSettings | None = None,
+    reports: ReportStore | None = None,
+) -> Any:
     """Compile the promotion graph for one run's ``deps`` (rebuild it with the same deps to resume)."""
     nodes = PromotionNodes(deps, settings or PromotionSettings(), reports)
     g = StateGraph(PromotionState)

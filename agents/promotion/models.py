@@ -44,7 +44,9 @@ class VersionFacts(BaseModel):
     version: str
     metrics: dict[str, float] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
-    inputs: list[dict[str, Any]] | None = Field(default=None, description="signature inputs (name, type, required)")
+    inputs: list[dict[str, Any]] | None = Field(
+        default=None, description="signature inputs (name, type, required)"
+    )
     outputs: list[dict[str, Any]] | None = None
     evidence: list[str] = Field(default_factory=list)
 
@@ -68,8 +70,12 @@ class SloFacts(BaseModel):
 
 
 class IncidentFacts(BaseModel):
-    alerts: list[dict[str, Any]] = Field(default_factory=list, description="firing or pending alerts naming the model")
-    open_reports: list[dict[str, Any]] = Field(default_factory=list, description="open triage reports for the model")
+    alerts: list[dict[str, Any]] = Field(
+        default_factory=list, description="firing or pending alerts naming the model"
+    )
+    open_reports: list[dict[str, Any]] = Field(
+        default_factory=list, description="open triage reports for the model"
+    )
     evidence: list[str] = Field(default_factory=list)
 
 
@@ -94,7 +100,9 @@ class PromotionFacts(BaseModel):
     slo: SloFacts | None = None
     incidents: IncidentFacts | None = None
     unavailable: dict[str, str] = Field(default_factory=dict, description="source -> error")
-    evidence_index: dict[str, str] = Field(default_factory=dict, description="evidence id -> one-line summary")
+    evidence_index: dict[str, str] = Field(
+        default_factory=dict, description="evidence id -> one-line summary"
+    )
 
 
 Decision = Literal["promote", "block"]

@@ -18,6 +18,7 @@ Getter = Callable[[str, dict[str, Any], str], Evidence | None]
 
 def selector(model: str, version: str) -> str:
     """Label matchers of one model version's serving series (values escaped for PromQL)."""
+
     def esc(value: str) -> str:
         return value.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -29,10 +30,14 @@ def queries(model: str, version: str, window: str) -> dict[str, str]:
     sel = selector(model, version)
     return {
         "requests": f"sum(increase(model_requests_total{{{sel}}}[{window}]))",
-        "error_rate": (f'sum(rate(model_requests_total{{{sel},code=~"5.."}}[{window}])) '
-                       f"/ sum(rate(model_requests_total{{{sel}}}[{window}]))"),
-        "latency_p99_s": (f"histogram_quantile(0.99, sum by (le) "
-                          f"(rate(model_request_duration_seconds_bucket{{{sel}}}[{window}])))"),
+        "error_rate": (
+            f'sum(rate(model_requests_total{{{sel},code=~"5.."}}[{window}])) '
+            f"/ sum(rate(model_requests_total{{{sel}}}[{window}]))"
+        ),
+        "latency_p99_s": (
+            f"histogram_quantile(0.99, sum by (le) "
+            f"(rate(model_request_duration_seconds_bucket{{{sel}}}[{window}])))"
+        ),
     }
 
 
@@ -56,7 +61,9 @@ def slo_facts(get: Getter, model: str, version: str, window: str) -> SloFacts | 
     """Run the SLO queries through ``get``; None when Prometheus did not answer the first one."""
     qs = queries(model, version, window)
     facts = SloFacts(window=window, selector=f"{{{selector(model, version)}}}")
-    requests = get("prometheus.query", {"promql": qs["requests"]}, f"requests to {model} v{version} in {window}")
+    requests = get(
+        "prometheus.query", {"promql": qs["requests"]}, f"requests to {model} v{version} in {window}"
+    )
     if requests is None:
         return None
     facts.requests = scalar(requests.data) or 0.0

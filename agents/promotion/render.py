@@ -43,7 +43,10 @@ def to_markdown(report: PromotionReport) -> str:
         lines.append(f"- **sources that did not answer:** {', '.join(report.missing_sources)}")
     if report.gates:
         lines += ["", "| gate | result | why |", "|---|---|---|"]
-        lines += [f"| {g.gate} | {ICON[g.status]} {g.status.value} | {g.why.replace('|', '/')} |" for g in report.gates]
+        lines += [
+            f"| {g.gate} | {ICON[g.status]} {g.status.value} | {g.why.replace('|', '/')} |"
+            for g in report.gates
+        ]
     lines += ["", "## Decision", f"**{decision_word(report)}**", ""]
     lines += [f"- {r}" for r in report.reasons]
     lines += _approval_md(report)
@@ -61,14 +64,23 @@ def to_markdown(report: PromotionReport) -> str:
 def _approval_md(report: PromotionReport) -> list[str]:
     out: list[str] = []
     if report.approval_id:
-        out += ["", "## Approval", f"- approval `{report.approval_id}`: {report.approval_status}"
-                + (f" by {report.approved_by}" if report.approved_by else "")]
+        out += [
+            "",
+            "## Approval",
+            f"- approval `{report.approval_id}`: {report.approval_status}"
+            + (f" by {report.approved_by}" if report.approved_by else ""),
+        ]
         if report.approval_status == "pending":
-            out += [f"- approve: `referent approvals approve {report.approval_id} --as user:ml-lead`",
-                    f"- then resume: `referent promote --resume {report.run_id}`"]
+            out += [
+                f"- approve: `referent approvals approve {report.approval_id} --as user:ml-lead`",
+                f"- then resume: `referent promote --resume {report.run_id}`",
+            ]
     if report.alias_moved and report.previous_champion:
-        out += ["", f"To undo: `referent rollback {report.model} --alias {report.alias}` "
-                    f"(restores v{report.previous_champion})"]
+        out += [
+            "",
+            f"To undo: `referent rollback {report.model} --alias {report.alias}` "
+            f"(restores v{report.previous_champion})",
+        ]
     return out
 
 
@@ -76,20 +88,58 @@ def to_slack_blocks(report: PromotionReport) -> list[dict[str, Any]]:
     """Block Kit blocks; a pending approval gets Approve / Deny buttons whose value is the approval id."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline(report)[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(
-            f"{ICON[g.status]} *{g.gate}*: {g.why}" for g in report.gates)[:2900] or "_no gates ran_"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": (
-            f"*Decision: {decision_word(report)}*\n" + "\n".join(f"• {r}" for r in report.reasons))[:2900]}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "\n".join(f"{ICON[g.status]} *{g.gate}*: {g.why}" for g in report.gates)[:2900]
+                or "_no gates ran_",
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": (
+                    f"*Decision: {decision_word(report)}*\n" + "\n".join(f"• {r}" for r in report.reasons)
+                )[:2900],
+            },
+        },
     ]
     if report.missing_sources:
-        blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"Sources that did not answer: {', '.join(report.missing_sources)}"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"Sources that did not answer: {', '.join(report.missing_sources)}",
+                    }
+                ],
+            }
+        )
     if report.approval_id and report.approval_status == "pending":
-        blocks.append({"type": "actions", "block_id": f"approval:{report.approval_id}", "elements": [
-            {"type": "button", "action_id": APPROVE_ACTION, "style": "primary", "value": report.approval_id,
-             "text": {"type": "plain_text", "text": "Approve"}},
-            {"type": "button", "action_id": DENY_ACTION, "style": "danger", "value": report.approval_id,
-             "text": {"type": "plain_text", "text": "Deny"}},
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"approval:{report.approval_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": APPROVE_ACTION,
+                        "style": "primary",
+                        "value": report.approval_id,
+                        "text": {"type": "plain_text", "text": "Approve"},
+                    },
+                    {
+                        "type": "button",
+                        "action_id": DENY_ACTION,
+                        "style": "danger",
+                        "value": report.approval_id,
+                        "text": {"type": "plain_text", "text": "Deny"},
+                    },
+                ],
+            }
+        )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"run `{report.run_id}`"}]})
     return blocks

@@ -47,9 +47,17 @@ def saved_state(checkpointer: BaseCheckpointSaver, run_id: str) -> dict[str, Any
     return None if saved is None else dict(saved.checkpoint.get("channel_values", {}))
 
 
-def run_promotion(deps: AgentDeps, model: str, version: str | int, target: Target, *, dry_run: bool = False,
-                  checkpointer: BaseCheckpointSaver | None = None, settings: PromotionSettings | None = None,
-                  reports: ReportStore | None = None) -> PromotionReport:
+def run_promotion(
+    deps: AgentDeps,
+    model: str,
+    version: str | int,
+    target: Target,
+    *,
+    dry_run: bool = False,
+    checkpointer: BaseCheckpointSaver | None = None,
+    settings: PromotionSettings | None = None,
+    reports: ReportStore | None = None,
+) -> PromotionReport:
     """Check (and, unless ``dry_run`` or blocked, perform) the promotion of ``model`` ``version``.
 
     Returns the report; when production needs approval it has ``approval_status="pending"`` and the
@@ -57,23 +65,47 @@ def run_promotion(deps: AgentDeps, model: str, version: str | int, target: Targe
     """
     if target not in ("staging", "production"):
         raise PromotionError(f"unknown target {target!r} (staging or production)")
-    inputs = {"kind": "promote", "model": model, "version": str(version), "target": target,
-              "alias": alias_for(target), "dry_run": dry_run}
+    inputs = {
+        "kind": "promote",
+        "model": model,
+        "version": str(version),
+        "target": target,
+        "alias": alias_for(target),
+        "dry_run": dry_run,
+    }
     return _drive(deps, inputs, checkpointer or InMemorySaver(), settings, reports)
 
 
-def run_rollback(deps: AgentDeps, model: str, *, alias: str = "champion", dry_run: bool = False,
-                 checkpointer: BaseCheckpointSaver | None = None, settings: PromotionSettings | None = None,
-                 reports: ReportStore | None = None) -> PromotionReport:
+def run_rollback(
+    deps: AgentDeps,
+    model: str,
+    *,
+    alias: str = "champion",
+    dry_run: bool = False,
+    checkpointer: BaseCheckpointSaver | None = None,
+    settings: PromotionSettings | None = None,
+    reports: ReportStore | None = None,
+) -> PromotionReport:
     """Point ``alias`` back at its previous holder (production aliases wait for approval too)."""
     target = "production" if alias in ("champion", "production", "prod") else "staging"
-    inputs = {"kind": "rollback", "model": model, "version": "", "target": target, "alias": alias,
-              "dry_run": dry_run}
+    inputs = {
+        "kind": "rollback",
+        "model": model,
+        "version": "",
+        "target": target,
+        "alias": alias,
+        "dry_run": dry_run,
+    }
     return _drive(deps, inputs, checkpointer or InMemorySaver(), settings, reports)
 
 
-def resume_run(deps: AgentDeps, *, checkpointer: BaseCheckpointSaver, settings: PromotionSettings | None = None,
-               reports: ReportStore | None = None) -> PromotionReport:
+def resume_run(
+    deps: AgentDeps,
+    *,
+    checkpointer: BaseCheckpointSaver,
+    settings: PromotionSettings | None = None,
+    reports: ReportStore | None = None,
+) -> PromotionReport:
     """Resume the waiting run ``deps.ctx.run_id`` once its approval was decided (approved or denied)."""
     run_id = deps.ctx.run_id
     state = saved_state(checkpointer, run_id)
@@ -86,12 +118,24 @@ def resume_run(deps: AgentDeps, *, checkpointer: BaseCheckpointSaver, settings: 
     approval = deps.gateway.approvals.get(approval_id)
     if approval.status.value == "pending":
         raise ApprovalPending(run_id, approval_id)
-    return _drive(deps, Command(resume={"approval_id": approval_id, "status": approval.status.value}),
-                  checkpointer, settings, reports, graph=graph)
+    return _drive(
+        deps,
+        Command(resume={"approval_id": approval_id, "status": approval.status.value}),
+        checkpointer,
+        settings,
+        reports,
+        graph=graph,
+    )
 
 
-def _drive(deps: AgentDeps, inputs: Any, checkpointer: BaseCheckpointSaver, settings: PromotionSettings | None,
-           reports: ReportStore | None, graph: Any = None) -> PromotionReport:
+def _drive(
+    deps: AgentDeps,
+    inputs: Any,
+    checkpointer: BaseCheckpointSaver,
+    settings: PromotionSettings | None,
+    reports: ReportStore | None,
+    graph: Any = None,
+) -> PromotionReport:
     graph = graph or build_graph(deps, checkpointer=checkpointer, settings=settings, reports=reports)
     config = _config(deps.ctx.run_id)
     graph.invoke(inputs, config)
@@ -102,9 +146,13 @@ def _drive(deps: AgentDeps, inputs: Any, checkpointer: BaseCheckpointSaver, sett
         if written is not None:
             report.summary, report.dropped_claims, report.mode = written[0], written[1], "llm"
     if reports is not None:
-        report.report_id = reports.save(kind=REPORT_KIND, run_id=report.run_id,
-                                        subject=f"{report.model} v{report.version} -> {report.alias}",
-                                        body_json=report.model_dump_json(), markdown=to_markdown(report))
+        report.report_id = reports.save(
+            kind=REPORT_KIND,
+            run_id=report.run_id,
+            subject=f"{report.model} v{report.version} -> {report.alias}",
+            body_json=report.model_dump_json(),
+            markdown=to_markdown(report),
+        )
     return report
 
 
@@ -112,16 +160,24 @@ def build_report(values: dict[str, Any], deps: AgentDeps) -> PromotionReport:
     """The report of a run's current state (final, or waiting for approval)."""
     facts = PromotionFacts.model_validate(values["facts"]) if values.get("facts") else None
     report = PromotionReport(
-        kind=values.get("kind", "promote"), run_id=deps.ctx.run_id, model=values["model"],
-        version=values.get("version") or "?", target=values["target"], alias=values["alias"],
-        dry_run=bool(values.get("dry_run")), gates=[GateResult.model_validate(g) for g in values.get("gates", [])],
+        kind=values.get("kind", "promote"),
+        run_id=deps.ctx.run_id,
+        model=values["model"],
+        version=values.get("version") or "?",
+        target=values["target"],
+        alias=values["alias"],
+        dry_run=bool(values.get("dry_run")),
+        gates=[GateResult.model_validate(g) for g in values.get("gates", [])],
         decision="promote" if values.get("decision") == "promote" else "block",
         reasons=[*values.get("reasons", []), *values.get("notes", [])],
-        approval_id=values.get("approval_id"), approval_status=values.get("approval_status", "not_needed"),
-        approved_by=values.get("approved_by"), alias_moved=bool(values.get("alias_moved")),
+        approval_id=values.get("approval_id"),
+        approval_status=values.get("approval_status", "not_needed"),
+        approved_by=values.get("approved_by"),
+        alias_moved=bool(values.get("alias_moved")),
         previous_champion=values.get("previous"),
         baseline_version=facts.baseline.version if facts and facts.baseline else None,
-        missing_sources=list(values.get("missing_sources", [])), generated_at=datetime.now(UTC),
+        missing_sources=list(values.get("missing_sources", [])),
+        generated_at=datetime.now(UTC),
     )
     report.summary = deterministic_summary(report)
     return report

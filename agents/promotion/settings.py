@@ -12,11 +12,29 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_METRIC_DIRECTIONS: dict[str, str] = {
-    "auc": "max", "roc_auc": "max", "pr_auc": "max", "average_precision": "max", "accuracy": "max",
-    "f1": "max", "precision": "max", "recall": "max", "precision_at_1pct_fpr": "max",
-    "recall_at_1pct_fpr": "max", "recall_at_5pct": "max", "ks": "max", "gini": "max",
-    "log_loss": "min", "brier": "min", "rmse": "min", "mae": "min", "mse": "min", "alert_rate": "min",
-    "false_positive_rate": "min", "latency_p99_ms": "min", "latency_p50_ms": "min", "error_rate": "min",
+    "auc": "max",
+    "roc_auc": "max",
+    "pr_auc": "max",
+    "average_precision": "max",
+    "accuracy": "max",
+    "f1": "max",
+    "precision": "max",
+    "recall": "max",
+    "precision_at_1pct_fpr": "max",
+    "recall_at_1pct_fpr": "max",
+    "recall_at_5pct": "max",
+    "ks": "max",
+    "gini": "max",
+    "log_loss": "min",
+    "brier": "min",
+    "rmse": "min",
+    "mae": "min",
+    "mse": "min",
+    "alert_rate": "min",
+    "false_positive_rate": "min",
+    "latency_p99_ms": "min",
+    "latency_p50_ms": "min",
+    "error_rate": "min",
 }
 
 
@@ -41,9 +59,13 @@ class PromotionSettings(BaseSettings):
     slo_window: str = Field(default="1h", description="PromQL range of the canary/shadow window")
     slo_latency_p99_s: float = Field(default=0.25, gt=0)
     slo_error_rate: float = Field(default=0.01, gt=0, le=1)
-    slo_min_requests: float = Field(default=1.0, ge=0, description="fewer requests in the window = no traffic")
+    slo_min_requests: float = Field(
+        default=1.0, ge=0, description="fewer requests in the window = no traffic"
+    )
     freshness_blocking: list[str] = Field(default_factory=lambda: ["stale", "late", "never"])
-    incident_report_hours: float = Field(default=24.0, gt=0, description="triage reports younger than this count")
+    incident_report_hours: float = Field(
+        default=24.0, gt=0, description="triage reports younger than this count"
+    )
     closed_report_states: list[str] = Field(default_factory=lambda: ["resolved", "closed", "mitigated"])
 
     def tolerance_for(self, metric: str) -> Tolerance:

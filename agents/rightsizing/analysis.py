@@ -18,15 +18,32 @@ def totals_of(recs: list[Recommendation]) -> RightsizingTotals:
         schedule=round(sum(r.savings.schedule for r in recs), 2),
         decommission=round(sum(r.savings.decommission for r in recs), 2),
         monthly_savings=round(sum(r.monthly_savings for r in recs), 2),
-        workloads=len(recs), cuts=sum(r.action == "cut" for r in recs), bumps=sum(r.action == "bump" for r in recs))
+        workloads=len(recs),
+        cuts=sum(r.action == "cut" for r in recs),
+        bumps=sum(r.action == "bump" for r in recs),
+    )
 
 
-def analyse(usages: list[WorkloadUsage], pricing: Pricing, *, run_id: str, now: datetime, window_days: float,
-            versions: list[VersionTraffic] | None = None, namespace: str | None = None,
-            workload: str | None = None) -> RightsizingReport:
+def analyse(
+    usages: list[WorkloadUsage],
+    pricing: Pricing,
+    *,
+    run_id: str,
+    now: datetime,
+    window_days: float,
+    versions: list[VersionTraffic] | None = None,
+    namespace: str | None = None,
+    workload: str | None = None,
+) -> RightsizingReport:
     """Recommend for every workload, then fold in decommissions and off-hours schedules."""
-    report = RightsizingReport(run_id=run_id, generated_at=now, window_days=window_days, namespace=namespace,
-                               workload=workload, pricing=pricing)
+    report = RightsizingReport(
+        run_id=run_id,
+        generated_at=now,
+        window_days=window_days,
+        namespace=namespace,
+        workload=workload,
+        pricing=pricing,
+    )
     for u in usages:
         rec = build_recommendation(u, pricing)
         candidate = apply_decommission(u, rec, pricing)

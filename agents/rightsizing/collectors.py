@@ -64,8 +64,15 @@ def parse_samples(data: Any) -> tuple[list[Sample], bool]:
 class UsageCollector:
     """Runs the batched queries for one scope and assembles a :class:`WorkloadUsage` per workload."""
 
-    def __init__(self, deps: AgentDeps, ledger: EvidenceLedger, *, window_days: int = 14,
-                 namespace: str | None = None, workload: str | None = None) -> None:
+    def __init__(
+        self,
+        deps: AgentDeps,
+        ledger: EvidenceLedger,
+        *,
+        window_days: int = 14,
+        namespace: str | None = None,
+        workload: str | None = None,
+    ) -> None:
         self.deps, self.ledger = deps, ledger
         self.window_days = window_days
         self.window = f"{window_days}d"
@@ -86,7 +93,9 @@ class UsageCollector:
             self.notes.append(f"{summary}: answer truncated at {Q.MAX_SERIES} series (narrow the scope)")
         return samples, ev.id
 
-    def _known(self, samples: Iterable[Sample], evidence: str | None, kind: str) -> Iterable[tuple[WorkloadUsage, Sample]]:
+    def _known(
+        self, samples: Iterable[Sample], evidence: str | None, kind: str
+    ) -> Iterable[tuple[WorkloadUsage, Sample]]:
         for s in samples:
             u = self.usages.get(s.key)
             if u is not None:
@@ -99,7 +108,9 @@ class UsageCollector:
         signals = Q.signals(self.scope, self.window, with_gpu=False)
         requests, ev = self.query(*signals["requests"])
         for s in requests:
-            u = self.usages.setdefault(s.key, WorkloadUsage(workload=s.key[1], namespace=s.key[0], step_s=RAW_STEP_S))
+            u = self.usages.setdefault(
+                s.key, WorkloadUsage(workload=s.key[1], namespace=s.key[0], step_s=RAW_STEP_S)
+            )
             _set_resource(u, s.labels.get("resource", ""), s.value, limit=False)
             if ev:
                 u.evidence["requests"] = ev
@@ -150,19 +161,26 @@ class UsageCollector:
         """One query per kind, day and chunk of workloads; run a few at a time (Prometheus does the work)."""
         now = self.deps.clock()
         names = [w for _, w in self.usages]
-        jobs = [(kind, Q.selector(self.namespace, chunk), day, now - timedelta(days=day))
-                for kind in ("cpu", "memory") for chunk in Q.chunks(names, len(Q.LEVELS))
-                for day in range(self.window_days)]
+        jobs = [
+            (kind, Q.selector(self.namespace, chunk), day, now - timedelta(days=day))
+            for kind in ("cpu", "memory")
+            for chunk in Q.chunks(names, len(Q.LEVELS))
+            for day in range(self.window_days)
+        ]
 
         def run(job: tuple[str, str, int, datetime]) -> tuple[list[Sample], str | None]:
             kind, sel, _, end = job
-            return self.query(Q.day_sketch(kind, sel), f"{kind} usage quantiles, day ending {end:%Y-%m-%d %H:%M}", at=end)
+            return self.query(
+                Q.day_sketch(kind, sel), f"{kind} usage quantiles, day ending {end:%Y-%m-%d %H:%M}", at=end
+            )
 
         with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES, thread_name_prefix="rightsizing") as pool:
             for (kind, _, day, end), (samples, ev) in zip(jobs, pool.map(run, jobs), strict=True):
                 self._add_sketches(kind, samples, ev, end, day)
 
-    def _add_sketches(self, kind: str, samples: list[Sample], ev: str | None, end: datetime, day: int) -> None:
+    def _add_sketches(
+        self, kind: str, samples: list[Sample], ev: str | None, end: datetime, day: int
+    ) -> None:
         mass = dict(Q.LEVELS)
         per: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for s in samples:
@@ -171,8 +189,12 @@ class UsageCollector:
                 per.setdefault(s.key, []).append((s.value, mass[q]))
         for key, quantiles in per.items():
             u = self.usages[key]
-            sketch = WindowSketch(start_ts=end.timestamp() - DAY_S, end_ts=end.timestamp(),
-                                  quantiles=tuple(sorted(quantiles)), samples=DAY_S / RAW_STEP_S)
+            sketch = WindowSketch(
+                start_ts=end.timestamp() - DAY_S,
+                end_ts=end.timestamp(),
+                quantiles=tuple(sorted(quantiles)),
+                samples=DAY_S / RAW_STEP_S,
+            )
             (u.cpu_days if kind == "cpu" else u.mem_days).append(sketch)
             if ev:
                 u.evidence[f"{kind}:{day}"] = ev
@@ -183,14 +205,20 @@ class UsageCollector:
             return
         offset = self.deps.clock().astimezone(ZoneInfo(LOCAL_TZ)).utcoffset() or timedelta(0)
         for chunk in Q.chunks(names, 25):
-            promql = Q.hour_profile(Q.selector(self.namespace, chunk), self.window, int(offset.total_seconds()))
-            samples, ev = self.query(promql, f"CPU mean per {LOCAL_TZ} hour of day (weekdays) and on weekends")
+            promql = Q.hour_profile(
+                Q.selector(self.namespace, chunk), self.window, int(offset.total_seconds())
+            )
+            samples, ev = self.query(
+                promql, f"CPU mean per {LOCAL_TZ} hour of day (weekdays) and on weekends"
+            )
             for u, s in self._known(samples, ev, "hours"):
                 u.hour_profile[int(s.labels.get("h", "0"))] = s.value
 
     def _traffic(self) -> None:
         sel = Q.selector(self.namespace, [w for _, w in self.usages], label="service")
-        samples, ev = self.query(Q.traffic(sel, self.window), f"requests served per workload over {self.window}")
+        samples, ev = self.query(
+            Q.traffic(sel, self.window), f"requests served per workload over {self.window}"
+        )
         for s in samples:
             u = self.usages.get((s.labels.get("namespace", ""), s.labels.get("service", "")))
             if u is not None:
@@ -201,16 +229,25 @@ class UsageCollector:
     def version_traffic(self) -> list[VersionTraffic]:
         """Requests per served model version over the window and over the last day."""
         sel = Q.selector(self.namespace, [w for _, w in self.usages], label="service")
-        window, ev1 = self.query(Q.version_traffic(sel, self.window), "requests per model version over the window")
+        window, ev1 = self.query(
+            Q.version_traffic(sel, self.window), "requests per model version over the window"
+        )
         recent, ev2 = self.query(Q.version_traffic(sel, "1d"), "requests per model version, last day")
         keys = ("namespace", "service", "model", "version")
         recent_by = {tuple(s.labels.get(k, "") for k in keys): s.value for s in recent}
         ids = tuple(e for e in (ev1, ev2) if e)
-        return [VersionTraffic(namespace=s.labels.get("namespace", ""), service=s.labels.get("service", ""),
-                               model=s.labels.get("model", ""), version=s.labels.get("version", ""),
-                               window_requests=s.value,
-                               recent_requests=recent_by.get(tuple(s.labels.get(k, "") for k in keys), 0.0),
-                               evidence_ids=ids) for s in window]
+        return [
+            VersionTraffic(
+                namespace=s.labels.get("namespace", ""),
+                service=s.labels.get("service", ""),
+                model=s.labels.get("model", ""),
+                version=s.labels.get("version", ""),
+                window_requests=s.value,
+                recent_requests=recent_by.get(tuple(s.labels.get(k, "") for k in keys), 0.0),
+                evidence_ids=ids,
+            )
+            for s in window
+        ]
 
 
 def _val(found: dict[str, dict[tuple[str, str], Sample]], name: str, key: tuple[str, str]) -> float | None:
@@ -235,13 +272,21 @@ def _set_resource(u: WorkloadUsage, resource: str, value: float, *, limit: bool)
 
 def collect_pricing(deps: AgentDeps, ledger: EvidenceLedger) -> Pricing:
     """Effective unit prices from billing; list prices (with a note saying so) when billing fails."""
-    ev = collect(deps, ledger, "billing.unit_prices", {"limit": 1000},
-                 summary="unit prices per SKU (effective cost per pricing unit)")
+    ev = collect(
+        deps,
+        ledger,
+        "billing.unit_prices",
+        {"limit": 1000},
+        summary="unit prices per SKU (effective cost per pricing unit)",
+    )
     if ev is None:
         return LIST_PRICES
     rows = ev.data if isinstance(ev.data, list) else []
     pricing = pricing_from_unit_prices(rows, ev.id)
     if pricing is not None:
         return pricing
-    return LIST_PRICES.model_copy(update={"note": "billing has no vCPU/memory SKU: savings use public list "
-                                                  "prices, not the negotiated rates"})
+    return LIST_PRICES.model_copy(
+        update={
+            "note": "billing has no vCPU/memory SKU: savings use public list prices, not the negotiated rates"
+        }
+    )

@@ -52,29 +52,47 @@ def idle_workload(u: WorkloadUsage) -> bool:
     return p95 < IDLE_CPU_SHARE * u.cpu_request
 
 
-def apply_decommission(u: WorkloadUsage, rec: Recommendation, prices: Pricing) -> DecommissionCandidate | None:
+def apply_decommission(
+    u: WorkloadUsage, rec: Recommendation, prices: Pricing
+) -> DecommissionCandidate | None:
     """Mark ``rec`` for decommission (whole workload or its idle GPUs); return the candidate."""
     if rec.action == "insufficient_history":
         return None
     if idle_workload(u):
         traffic = "no request counter" if u.requests_total is None else "0 requests"
-        detail = (f"{traffic} in the window and CPU P95 under {IDLE_CPU_SHARE:.0%} of its "
-                  f"{u.cpu_request:g}-core request: nothing uses it")
+        detail = (
+            f"{traffic} in the window and CPU P95 under {IDLE_CPU_SHARE:.0%} of its "
+            f"{u.cpu_request:g}-core request: nothing uses it"
+        )
         rec.action = "decommission"
         rec.savings.rightsize, rec.savings.decommission = 0.0, rec.current_monthly_cost
         rec.monthly_savings = rec.savings.total
         rec.reason = f"decommission: {detail}"
-        return DecommissionCandidate(kind="workload", workload=u.workload, namespace=u.namespace, detail=detail,
-                                     monthly_savings=rec.current_monthly_cost, evidence_ids=rec.evidence_ids)
+        return DecommissionCandidate(
+            kind="workload",
+            workload=u.workload,
+            namespace=u.namespace,
+            detail=detail,
+            monthly_savings=rec.current_monthly_cost,
+            evidence_ids=rec.evidence_ids,
+        )
     if rec.gpu is not None and rec.gpu.recommended < rec.gpu.current:
         removed = (rec.gpu.current - rec.gpu.recommended) * u.replicas
         saving = round(removed * _gpu_price(u, prices) * HOURS_PER_MONTH, 2)
         rec.savings.rightsize = round(rec.savings.rightsize - saving, 2)
         rec.savings.decommission = saving
-        detail = (f"{removed:g} {u.gpu_model or 'GPU'} allocated, utilization avg {u.gpu_avg or 0:.1f}% / "
-                  f"max {u.gpu_max or 0:.1f}% over the window")
-        return DecommissionCandidate(kind="gpu", workload=u.workload, namespace=u.namespace, detail=detail,
-                                     monthly_savings=saving, evidence_ids=rec.evidence_ids)
+        detail = (
+            f"{removed:g} {u.gpu_model or 'GPU'} allocated, utilization avg {u.gpu_avg or 0:.1f}% / "
+            f"max {u.gpu_max or 0:.1f}% over the window"
+        )
+        return DecommissionCandidate(
+            kind="gpu",
+            workload=u.workload,
+            namespace=u.namespace,
+            detail=detail,
+            monthly_savings=saving,
+            evidence_ids=rec.evidence_ids,
+        )
     return None
 
 
@@ -95,14 +113,23 @@ def apply_schedule(u: WorkloadUsage, rec: Recommendation, prices: Pricing) -> Sc
     rec.savings.schedule = saving
     if rec.action == "keep":
         rec.action = "schedule"
-    rec.reason = (f"{rec.reason}; idle off hours (mean {pattern.idle_mean:.2f} vs {pattern.busy_mean:.2f} "
-                  f"cores in {pattern.start_hour:02d}:00-{pattern.end_hour:02d}:00 {pattern.timezone}): "
-                  f"scale to zero {pattern.off_share:.0%} of the week")
-    return ScheduleChange(workload=u.workload, namespace=u.namespace, timezone=pattern.timezone,
-                          scale_down_cron=pattern.scale_down_cron, scale_up_cron=pattern.scale_up_cron,
-                          off_hours_share=round(pattern.off_share, 3), busy_usage=round(pattern.busy_mean, 3),
-                          idle_usage=round(pattern.idle_mean, 3), monthly_savings=saving,
-                          evidence_ids=rec.evidence_ids)
+    rec.reason = (
+        f"{rec.reason}; idle off hours (mean {pattern.idle_mean:.2f} vs {pattern.busy_mean:.2f} "
+        f"cores in {pattern.start_hour:02d}:00-{pattern.end_hour:02d}:00 {pattern.timezone}): "
+        f"scale to zero {pattern.off_share:.0%} of the week"
+    )
+    return ScheduleChange(
+        workload=u.workload,
+        namespace=u.namespace,
+        timezone=pattern.timezone,
+        scale_down_cron=pattern.scale_down_cron,
+        scale_up_cron=pattern.scale_up_cron,
+        off_hours_share=round(pattern.off_share, 3),
+        busy_usage=round(pattern.busy_mean, 3),
+        idle_usage=round(pattern.idle_mean, 3),
+        monthly_savings=saving,
+        evidence_ids=rec.evidence_ids,
+    )
 
 
 def stale_versions(traffic: list[VersionTraffic]) -> list[DecommissionCandidate]:
@@ -110,8 +137,13 @@ def stale_versions(traffic: list[VersionTraffic]) -> list[DecommissionCandidate]
     out = []
     for t in traffic:
         if t.window_requests > 0 and t.recent_requests <= 0:
-            out.append(DecommissionCandidate(
-                kind="model_version", workload=t.service, namespace=t.namespace,
-                detail=f"{t.model} v{t.version}: {t.window_requests:,.0f} requests in the window, 0 in the last day",
-                evidence_ids=list(t.evidence_ids)))
+            out.append(
+                DecommissionCandidate(
+                    kind="model_version",
+                    workload=t.service,
+                    namespace=t.namespace,
+                    detail=f"{t.model} v{t.version}: {t.window_requests:,.0f} requests in the window, 0 in the last day",
+                    evidence_ids=list(t.evidence_ids),
+                )
+            )
     return out

@@ -52,8 +52,13 @@ class Review(BaseModel):
 
 def _collect(state: _State) -> _State:
     ledger = EvidenceLedger()
-    collector = UsageCollector(state["deps"], ledger, window_days=state["window_days"],
-                               namespace=state.get("namespace"), workload=state.get("workload"))
+    collector = UsageCollector(
+        state["deps"],
+        ledger,
+        window_days=state["window_days"],
+        namespace=state.get("namespace"),
+        workload=state.get("workload"),
+    )
     usages = collector.collect()
     versions = collector.version_traffic() if usages else []
     return {"ledger": ledger, "collector": collector, "usages": usages, "versions": versions}
@@ -65,9 +70,16 @@ def _price(state: _State) -> _State:
 
 def _analyse(state: _State) -> _State:
     deps = state["deps"]
-    report = analyse(state["usages"], state["pricing"], run_id=deps.ctx.run_id, now=deps.clock(),
-                     window_days=state["window_days"], versions=state["versions"],
-                     namespace=state.get("namespace"), workload=state.get("workload"))
+    report = analyse(
+        state["usages"],
+        state["pricing"],
+        run_id=deps.ctx.run_id,
+        now=deps.clock(),
+        window_days=state["window_days"],
+        versions=state["versions"],
+        namespace=state.get("namespace"),
+        workload=state.get("workload"),
+    )
     report.mode = "deterministic" if deps.chat is None else "llm"
     report.notes = [*state["collector"].notes, *report.notes]
     report.missing_sources = state["ledger"].missing_sources()
@@ -82,16 +94,33 @@ def _review(state: _State) -> _State:
     chat = deps.guarded_chat()
     if chat is None:
         return {}
-    specs = [s for s in deps.gateway.specs() if s.source in {"prometheus", "billing"}
-             and s.action.value == "read"]
-    user = ("Review this rightsizing analysis. Summarize the most valuable and the riskiest changes; cite "
-            "evidence ids.\n\n" + to_markdown(report)[:12000])
-    review, stats = run_tool_loop(chat, system="You are a FinOps engineer reviewing Kubernetes rightsizing.",
-                                  user=user, specs=specs, output=Review, max_rounds=deps.llm.max_tool_rounds)
+    specs = [
+        s for s in deps.gateway.specs() if s.source in {"prometheus", "billing"} and s.action.value == "read"
+    ]
+    user = (
+        "Review this rightsizing analysis. Summarize the most valuable and the riskiest changes; cite "
+        "evidence ids.\n\n" + to_markdown(report)[:12000]
+    )
+    review, stats = run_tool_loop(
+        chat,
+        system="You are a FinOps engineer reviewing Kubernetes rightsizing.",
+        user=user,
+        specs=specs,
+        output=Review,
+        max_rounds=deps.llm.max_tool_rounds,
+    )
     for result in stats.results:
-        ledger.add(Evidence(id=result.evidence_id, source=result.tool.split(".", 1)[0], tool=result.tool,
-                            query=result.tool, summary="gathered by the model during review", at=deps.clock(),
-                            data=result.data))
+        ledger.add(
+            Evidence(
+                id=result.evidence_id,
+                source=result.tool.split(".", 1)[0],
+                tool=result.tool,
+                query=result.tool,
+                summary="gathered by the model during review",
+                at=deps.clock(),
+                data=result.data,
+            )
+        )
     if review is None:
         report.notes.append(f"LLM review incomplete ({stats.stop_reason})")
         return {"report": report}
@@ -107,8 +136,13 @@ def _persist(state: _State) -> _State:
     report, store = state["report"], state.get("store")
     if store is not None:
         subject = state.get("workload") or state.get("namespace") or "all"
-        report.report_id = store.save(kind="rightsizing", run_id=report.run_id, subject=subject,
-                                      body_json=report.model_dump_json(), markdown=to_markdown(report))
+        report.report_id = store.save(
+            kind="rightsizing",
+            run_id=report.run_id,
+            subject=subject,
+            body_json=report.model_dump_json(),
+            markdown=to_markdown(report),
+        )
     return {"report": report}
 
 
@@ -123,17 +157,33 @@ def build_graph() -> Any:
     graph.add_edge(START, "collect")
     graph.add_edge("collect", "price")
     graph.add_edge("price", "analyse")
-    graph.add_conditional_edges("analyse", lambda s: "review" if s["deps"].chat is not None else "persist",
-                                {"review": "review", "persist": "persist"})
+    graph.add_conditional_edges(
+        "analyse",
+        lambda s: "review" if s["deps"].chat is not None else "persist",
+        {"review": "review", "persist": "persist"},
+    )
     graph.add_edge("review", "persist")
     graph.add_edge("persist", END)
     return graph.compile()
 
 
-def run_rightsizing(deps: AgentDeps, *, namespace: str | None = None, workload: str | None = None,
-                    window_days: int = 14, store: ReportStore | None = None) -> RightsizingReport:
+def run_rightsizing(
+    deps: AgentDeps,
+    *,
+    namespace: str | None = None,
+    workload: str | None = None,
+    window_days: int = 14,
+    store: ReportStore | None = None,
+) -> RightsizingReport:
     """Run the rightsizing agent over a scope; persist the report (kind ``rightsizing``) when ``store`` is given."""
-    state = build_graph().invoke({"deps": deps, "store": store, "namespace": namespace, "workload": workload,
-                                  "window_days": window_days})
+    state = build_graph().invoke(
+        {
+            "deps": deps,
+            "store": store,
+            "namespace": namespace,
+            "workload": workload,
+            "window_days": window_days,
+        }
+    )
     report: RightsizingReport = state["report"]
     return report

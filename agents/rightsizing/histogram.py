@@ -53,7 +53,7 @@ class BucketScheme:
     def bucket_start(self, bucket: int) -> float:
         if bucket <= 0:
             return 0.0
-        return self.first_bucket_size * (self.ratio ** bucket - 1) / (self.ratio - 1)
+        return self.first_bucket_size * (self.ratio**bucket - 1) / (self.ratio - 1)
 
     def find_bucket(self, value: float) -> int:
         if value < self.first_bucket_size:
@@ -97,13 +97,14 @@ class DecayingHistogram:
             self._shift_reference(ts)
             exponent = 0.0
         bucket = self.scheme.find_bucket(max(value, 0.0))
-        self.weights[bucket] = self.weights.get(bucket, 0.0) + weight * 2.0 ** exponent
+        self.weights[bucket] = self.weights.get(bucket, 0.0) + weight * 2.0**exponent
         self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
         self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
         self.samples += count
 
-    def add_distribution(self, quantiles: Sequence[tuple[float, float]], start_ts: float, end_ts: float,
-                         samples: float) -> None:
+    def add_distribution(
+        self, quantiles: Sequence[tuple[float, float]], start_ts: float, end_ts: float, samples: float
+    ) -> None:
         """Add a summarized window: ``(value, probability mass)`` pairs standing for ``samples`` samples.
 
         Used when the source returns per-window quantiles instead of raw points: each quantile value
@@ -185,8 +186,14 @@ class Estimate:
     samples: float
 
 
-def estimate(hist: DecayingHistogram, step_s: float, *, margin: float = SAFETY_MARGIN,
-             target_pct: float = TARGET_PERCENTILE, floor: float = 0.0) -> Estimate:
+def estimate(
+    hist: DecayingHistogram,
+    step_s: float,
+    *,
+    margin: float = SAFETY_MARGIN,
+    target_pct: float = TARGET_PERCENTILE,
+    floor: float = 0.0,
+) -> Estimate:
     """VPA estimators over ``hist``: P90 target, P50/P95 bounds, margin, confidence-widened bounds.
 
     Args:
@@ -202,11 +209,18 @@ def estimate(hist: DecayingHistogram, step_s: float, *, margin: float = SAFETY_M
     target = max(hist.percentile(target_pct) * scale, floor)
     lower = max(hist.percentile(LOWER_PERCENTILE) * scale * low_mult, floor)
     upper = max(hist.percentile(UPPER_PERCENTILE) * scale * up_mult, floor)
-    return Estimate(target=target, lower=min(lower, target), upper=max(upper, target),
-                    confidence_days=conf, history_days=hist.history_days(), samples=hist.samples)
+    return Estimate(
+        target=target,
+        lower=min(lower, target),
+        upper=max(upper, target),
+        confidence_days=conf,
+        history_days=hist.history_days(),
+        samples=hist.samples,
+    )
 
 
-def histogram_of(points: Sequence[tuple[float, float]], scheme: BucketScheme,
-                 half_life_s: float = HALF_LIFE_S) -> DecayingHistogram:
+def histogram_of(
+    points: Sequence[tuple[float, float]], scheme: BucketScheme, half_life_s: float = HALF_LIFE_S
+) -> DecayingHistogram:
     """A decaying histogram over ``(ts, value)`` points."""
     return DecayingHistogram(scheme, half_life_s).extend(sorted(points))

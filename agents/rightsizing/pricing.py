@@ -14,9 +14,14 @@ from typing import Any
 from agents.rightsizing.models import Pricing
 
 # AWS sa-east-1 on-demand list prices (the sandbox world's defaults); used only without billing.
-LIST_PRICES = Pricing(currency="USD", cpu_core_hour=0.0465, mem_gib_hour=0.0062,
-                      gpu_hour={"A10G": 1.212, "T4": 0.526}, source="list_prices",
-                      note="billing unavailable: savings use public list prices, not the negotiated rates")
+LIST_PRICES = Pricing(
+    currency="USD",
+    cpu_core_hour=0.0465,
+    mem_gib_hour=0.0062,
+    gpu_hour={"A10G": 1.212, "T4": 0.526},
+    source="list_prices",
+    note="billing unavailable: savings use public list prices, not the negotiated rates",
+)
 
 
 def gpu_key(model_name: str | None) -> str:
@@ -59,7 +64,12 @@ def pricing_from_unit_prices(rows: list[dict[str, Any]], evidence_id: str | None
                 gpus[key] = (price, qty)
     if cpu is None or mem is None:
         return None
-    return Pricing(currency=currency, cpu_core_hour=cpu[0], mem_gib_hour=mem[0],
-                   gpu_hour={k: v[0] for k, v in gpus.items()}, source="billing",
-                   note="effective unit prices from billing (commitment discounts included)",
-                   evidence_ids=[evidence_id] if evidence_id else [])
+    return Pricing(
+        currency=currency,
+        cpu_core_hour=cpu[0],
+        mem_gib_hour=mem[0],
+        gpu_hour={k: v[0] for k, v in gpus.items()},
+        source="billing",
+        note="effective unit prices from billing (commitment discounts included)",
+        evidence_ids=[evidence_id] if evidence_id else [],
+    )

@@ -64,8 +64,11 @@ def _round_up(value: float, step: float) -> float:
 
 
 def _bounds(est: Estimate, scale: float = 1.0) -> Bounds:
-    return Bounds(target=round(est.target / scale, 3), lower=round(est.lower / scale, 3),
-                  upper=round(est.upper / scale, 3))
+    return Bounds(
+        target=round(est.target / scale, 3),
+        lower=round(est.lower / scale, 3),
+        upper=round(est.upper / scale, 3),
+    )
 
 
 def _settle(current: float, proposed: float) -> float:
@@ -77,16 +80,23 @@ def _settle(current: float, proposed: float) -> float:
 
 def size_cpu(u: WorkloadUsage, reasons: list[str]) -> tuple[ResourceValue, Estimate]:
     """CPU request per pod from the decaying histogram (P95 + margin), raised when throttled."""
-    est = estimate(histogram_of_sketches(u.cpu_days, CPU_BUCKETS), u.step_s, target_pct=CPU_TARGET_PCT,
-                   floor=CPU_FLOOR)
+    est = estimate(
+        histogram_of_sketches(u.cpu_days, CPU_BUCKETS), u.step_s, target_pct=CPU_TARGET_PCT, floor=CPU_FLOOR
+    )
     target = est.target
     if u.throttled_ratio is not None and u.throttled_ratio >= THROTTLED:
         recent = max(u.cpu_limit or 0.0, u.cpu_request, u.cpu_peak or 0.0)
         target = max(target, recent * (1 + SAFETY_MARGIN))
-        reasons.append(f"CPU throttled {u.throttled_ratio:.0%} of periods: request raised above the limit it hits")
+        reasons.append(
+            f"CPU throttled {u.throttled_ratio:.0%} of periods: request raised above the limit it hits"
+        )
     value = _settle(u.cpu_request, _round_up(target, CPU_STEP))
-    return ResourceValue(current=u.cpu_request, recommended=value, bounds=_bounds(est),
-                         peak=None if u.cpu_peak is None else round(u.cpu_peak, 3)), est
+    return ResourceValue(
+        current=u.cpu_request,
+        recommended=value,
+        bounds=_bounds(est),
+        peak=None if u.cpu_peak is None else round(u.cpu_peak, 3),
+    ), est
 
 
 def size_memory(u: WorkloadUsage, reasons: list[str]) -> ResourceValue:
@@ -98,16 +108,19 @@ def size_memory(u: WorkloadUsage, reasons: list[str]) -> ResourceValue:
         limit = (u.mem_limit_bytes or u.mem_request_bytes) / GIB
         bumped = max(limit * (1 + OOM_BUMP), limit + OOM_MIN_BUMP_GIB)
         target = max(target, bumped)
-        reasons.append(f"{u.oom_events} OOM kill(s) at the {limit:.2f} GiB limit: memory bumped "
-                       f"{OOM_BUMP:.0%} above the limit (peak {peak:.2f} GiB)")
+        reasons.append(
+            f"{u.oom_events} OOM kill(s) at the {limit:.2f} GiB limit: memory bumped "
+            f"{OOM_BUMP:.0%} above the limit (peak {peak:.2f} GiB)"
+        )
         value = _round_up(target, MEM_STEP)
     else:
         value = _settle(u.mem_request_bytes / GIB, _round_up(target, MEM_STEP))
     value = max(value, _round_up(peak, MEM_STEP))
     bounds = _bounds(est, GIB)
     bounds = Bounds(target=value, lower=min(bounds.lower, value), upper=max(bounds.upper, value))
-    return ResourceValue(current=round(u.mem_request_bytes / GIB, 3), recommended=value, bounds=bounds,
-                         peak=round(peak, 3))
+    return ResourceValue(
+        current=round(u.mem_request_bytes / GIB, 3), recommended=value, bounds=bounds, peak=round(peak, 3)
+    )
 
 
 def size_gpu(u: WorkloadUsage, reasons: list[str]) -> ResourceValue | None:
@@ -116,9 +129,14 @@ def size_gpu(u: WorkloadUsage, reasons: list[str]) -> ResourceValue | None:
         return None
     idle = u.gpu_max is not None and u.gpu_max < GPU_IDLE_MAX_PCT
     if idle:
-        reasons.append(f"{u.gpus} GPU(s) allocated, utilization avg {u.gpu_avg or 0:.1f}% / max {u.gpu_max:.1f}%: idle")
-    return ResourceValue(current=float(u.gpus), recommended=0.0 if idle else float(u.gpus),
-                         peak=None if u.gpu_max is None else round(u.gpu_max, 1))
+        reasons.append(
+            f"{u.gpus} GPU(s) allocated, utilization avg {u.gpu_avg or 0:.1f}% / max {u.gpu_max:.1f}%: idle"
+        )
+    return ResourceValue(
+        current=float(u.gpus),
+        recommended=0.0 if idle else float(u.gpus),
+        peak=None if u.gpu_max is None else round(u.gpu_max, 1),
+    )
 
 
 def size(u: WorkloadUsage) -> Sized | None:
@@ -127,11 +145,19 @@ def size(u: WorkloadUsage) -> Sized | None:
     cpu, est = size_cpu(u, reasons)
     if est.history_days < MIN_HISTORY_DAYS or not u.mem_days:
         return None
-    return Sized(cpu=cpu, memory=size_memory(u, reasons), gpu=size_gpu(u, reasons), reasons=reasons,
-                 confidence_days=round(est.confidence_days, 2), history_days=round(est.history_days, 2))
+    return Sized(
+        cpu=cpu,
+        memory=size_memory(u, reasons),
+        gpu=size_gpu(u, reasons),
+        reasons=reasons,
+        confidence_days=round(est.confidence_days, 2),
+        history_days=round(est.history_days, 2),
+    )
 
 
-def pod_monthly_cost(cpu: float, mem_gib: float, gpus: float, gpu_model: str | None, prices: Pricing) -> float:
+def pod_monthly_cost(
+    cpu: float, mem_gib: float, gpus: float, gpu_model: str | None, prices: Pricing
+) -> float:
     """Monthly cost of one pod at the given unit prices."""
     gpu_price = prices.gpu_hour.get(gpu_model or "", max(prices.gpu_hour.values(), default=0.0))
     hourly = cpu * prices.cpu_core_hour + mem_gib * prices.mem_gib_hour + gpus * gpu_price
@@ -147,7 +173,9 @@ def assess_risk(u: WorkloadUsage, sized: Sized) -> tuple[Risk, list[str]]:
     cpu_cut = sized.cpu.recommended < sized.cpu.current
     if cpu_cut and sized.cpu.peak and sized.cpu.peak > sized.cpu.recommended:
         points += 1
-        notes.append(f"CPU spikes ({sized.cpu.peak:.2f} cores) exceed the new request: expect throttling at peaks")
+        notes.append(
+            f"CPU spikes ({sized.cpu.peak:.2f} cores) exceed the new request: expect throttling at peaks"
+        )
     if sized.memory.peak and sized.memory.recommended < sized.memory.peak * (1 + SAFETY_MARGIN) - 1e-9:
         points += 2
         notes.append("memory headroom over the peak below 15%")
@@ -167,24 +195,51 @@ def assess_risk(u: WorkloadUsage, sized: Sized) -> tuple[Risk, list[str]]:
 def build_recommendation(u: WorkloadUsage, prices: Pricing) -> Recommendation:
     """The full recommendation for one workload (action, values, risk, rightsizing savings)."""
     sized = size(u)
-    base: dict[str, Any] = {"workload": u.workload, "namespace": u.namespace, "env": u.env, "team": u.team,
-            "replicas": u.replicas, "evidence_ids": u.evidence_ids(), "oom_events": u.oom_events}
-    current = pod_monthly_cost(u.cpu_request, u.mem_request_bytes / GIB, u.gpus, u.gpu_model, prices) * u.replicas
+    base: dict[str, Any] = {
+        "workload": u.workload,
+        "namespace": u.namespace,
+        "env": u.env,
+        "team": u.team,
+        "replicas": u.replicas,
+        "evidence_ids": u.evidence_ids(),
+        "oom_events": u.oom_events,
+    }
+    current = (
+        pod_monthly_cost(u.cpu_request, u.mem_request_bytes / GIB, u.gpus, u.gpu_model, prices) * u.replicas
+    )
     if sized is None:
-        return Recommendation(**base, action="insufficient_history", confidence_days=0.0, history_days=0.0,
-                              current_monthly_cost=round(current, 2),
-                              reason=f"insufficient history (< {MIN_HISTORY_DAYS:g} day of usage)")
+        return Recommendation(
+            **base,
+            action="insufficient_history",
+            confidence_days=0.0,
+            history_days=0.0,
+            current_monthly_cost=round(current, 2),
+            reason=f"insufficient history (< {MIN_HISTORY_DAYS:g} day of usage)",
+        )
     gpus = sized.gpu.recommended if sized.gpu else 0.0
-    new = pod_monthly_cost(sized.cpu.recommended, sized.memory.recommended, gpus, u.gpu_model, prices) * u.replicas
+    new = (
+        pod_monthly_cost(sized.cpu.recommended, sized.memory.recommended, gpus, u.gpu_model, prices)
+        * u.replicas
+    )
     risk, risk_notes = assess_risk(u, sized)
     action = _action(sized)
     reason = "; ".join([*sized.reasons, _change_text(sized)])
     saving = round(current - new, 2)
-    return Recommendation(**base, action=action, cpu=sized.cpu, memory_gib=sized.memory, gpu=sized.gpu,
-                          confidence_days=sized.confidence_days, history_days=sized.history_days,
-                          current_monthly_cost=round(current, 2), monthly_savings=saving,
-                          savings=SavingsBreakdown(rightsize=saving), risk=risk, risk_reasons=risk_notes,
-                          reason=reason)
+    return Recommendation(
+        **base,
+        action=action,
+        cpu=sized.cpu,
+        memory_gib=sized.memory,
+        gpu=sized.gpu,
+        confidence_days=sized.confidence_days,
+        history_days=sized.history_days,
+        current_monthly_cost=round(current, 2),
+        monthly_savings=saving,
+        savings=SavingsBreakdown(rightsize=saving),
+        risk=risk,
+        risk_reasons=risk_notes,
+        reason=reason,
+    )
 
 
 def _action(sized: Sized) -> Action:
@@ -197,10 +252,13 @@ def _action(sized: Sized) -> Action:
 
 
 def _change_text(sized: Sized) -> str:
-    parts = [f"CPU {sized.cpu.current:g} → {sized.cpu.recommended:g} cores "
-             f"(P95+15% of usage; bounds {sized.cpu.bounds.lower:.2f}–{sized.cpu.bounds.upper:.2f})"
-             if sized.cpu.bounds else f"CPU {sized.cpu.current:g} → {sized.cpu.recommended:g}",
-             f"memory {sized.memory.current:g} → {sized.memory.recommended:g} GiB (peak {sized.memory.peak or 0:.2f} GiB)"]
+    parts = [
+        f"CPU {sized.cpu.current:g} → {sized.cpu.recommended:g} cores "
+        f"(P95+15% of usage; bounds {sized.cpu.bounds.lower:.2f}–{sized.cpu.bounds.upper:.2f})"
+        if sized.cpu.bounds
+        else f"CPU {sized.cpu.current:g} → {sized.cpu.recommended:g}",
+        f"memory {sized.memory.current:g} → {sized.memory.recommended:g} GiB (peak {sized.memory.peak or 0:.2f} GiB)",
+    ]
     if sized.gpu:
         parts.append(f"GPU {sized.gpu.current:g} → {sized.gpu.recommended:g}")
     return ", ".join(parts)

@@ -30,43 +30,80 @@ def ordered(report: RightsizingReport) -> list[Recommendation]:
 
 def headline(report: RightsizingReport) -> str:
     t, cur = report.totals, report.pricing.currency
-    return (f"{t.workloads} workloads analysed: {t.cuts} cuts, {t.bumps} bumps, {len(report.schedules)} "
-            f"off-hours schedules, {len(report.decommission)} decommission candidates — projected savings "
-            f"{money(t.monthly_savings, cur)}/month of {money(t.current_monthly_cost, cur)}")
+    return (
+        f"{t.workloads} workloads analysed: {t.cuts} cuts, {t.bumps} bumps, {len(report.schedules)} "
+        f"off-hours schedules, {len(report.decommission)} decommission candidates — projected savings "
+        f"{money(t.monthly_savings, cur)}/month of {money(t.current_monthly_cost, cur)}"
+    )
 
 
 def to_markdown(report: RightsizingReport) -> str:
     """The full report as Markdown."""
     cur = report.pricing.currency
-    scope = ", ".join(x for x in (report.namespace and f"namespace {report.namespace}",
-                                  report.workload and f"workload {report.workload}") if x) or "all workloads"
-    lines = [f"# Rightsizing report — {scope}", "",
-             f"_Run {report.run_id} at {report.generated_at:%Y-%m-%d %H:%M} UTC, {report.window_days:g}-day window, "
-             f"{report.mode} mode._", "", headline(report), ""]
+    scope = (
+        ", ".join(
+            x
+            for x in (
+                report.namespace and f"namespace {report.namespace}",
+                report.workload and f"workload {report.workload}",
+            )
+            if x
+        )
+        or "all workloads"
+    )
+    lines = [
+        f"# Rightsizing report — {scope}",
+        "",
+        f"_Run {report.run_id} at {report.generated_at:%Y-%m-%d %H:%M} UTC, {report.window_days:g}-day window, "
+        f"{report.mode} mode._",
+        "",
+        headline(report),
+        "",
+    ]
     if report.summary:
         lines += [report.summary, ""]
     p = report.pricing
-    lines += [f"Prices ({p.source}): {p.cpu_core_hour:.4f} {cur}/core-hour, {p.mem_gib_hour:.4f} {cur}/GiB-hour"
-              + "".join(f", {k} {v:.3f} {cur}/GPU-hour" for k, v in sorted(p.gpu_hour.items()))
-              + (f" — {p.note}" if p.note else ""), ""]
+    lines += [
+        f"Prices ({p.source}): {p.cpu_core_hour:.4f} {cur}/core-hour, {p.mem_gib_hour:.4f} {cur}/GiB-hour"
+        + "".join(f", {k} {v:.3f} {cur}/GPU-hour" for k, v in sorted(p.gpu_hour.items()))
+        + (f" — {p.note}" if p.note else ""),
+        "",
+    ]
     t = report.totals
-    lines += ["| Savings | Monthly |", "|---|---:|", f"| Rightsizing | {money(t.rightsize, cur)} |",
-              f"| Off-hours schedules | {money(t.schedule, cur)} |",
-              f"| Decommission | {money(t.decommission, cur)} |", f"| **Total** | **{money(t.monthly_savings, cur)}** |", ""]
-    lines += ["## Recommendations", "",
-              "| Workload | Action | CPU cores [bounds] | Memory GiB [bounds] | GPU | Confidence | Risk | Savings/month | Evidence |",
-              "|---|---|---|---|---|---:|---|---:|---|"]
+    lines += [
+        "| Savings | Monthly |",
+        "|---|---:|",
+        f"| Rightsizing | {money(t.rightsize, cur)} |",
+        f"| Off-hours schedules | {money(t.schedule, cur)} |",
+        f"| Decommission | {money(t.decommission, cur)} |",
+        f"| **Total** | **{money(t.monthly_savings, cur)}** |",
+        "",
+    ]
+    lines += [
+        "## Recommendations",
+        "",
+        "| Workload | Action | CPU cores [bounds] | Memory GiB [bounds] | GPU | Confidence | Risk | Savings/month | Evidence |",
+        "|---|---|---|---|---|---:|---|---:|---|",
+    ]
     for r in ordered(report):
-        lines.append(f"| {r.namespace}/{r.workload} ×{r.replicas} | {r.action} | {_value(r.cpu)} | "
-                     f"{_value(r.memory_gib)} | {_value(r.gpu)} | {r.confidence_days:.1f} d | {r.risk} | "
-                     f"{money(r.monthly_savings, cur)} | {', '.join(r.evidence_ids[:4])} |")
+        lines.append(
+            f"| {r.namespace}/{r.workload} ×{r.replicas} | {r.action} | {_value(r.cpu)} | "
+            f"{_value(r.memory_gib)} | {_value(r.gpu)} | {r.confidence_days:.1f} d | {r.risk} | "
+            f"{money(r.monthly_savings, cur)} | {', '.join(r.evidence_ids[:4])} |"
+        )
     lines += ["", "### Why", ""]
-    lines += [f"- **{r.workload}** ({r.action}, risk {r.risk}): {r.reason}"
-              + (f" Risk: {'; '.join(r.risk_reasons)}." if r.risk_reasons else "")
-              for r in ordered(report) if r.action != "keep"]
+    lines += [
+        f"- **{r.workload}** ({r.action}, risk {r.risk}): {r.reason}"
+        + (f" Risk: {'; '.join(r.risk_reasons)}." if r.risk_reasons else "")
+        for r in ordered(report)
+        if r.action != "keep"
+    ]
     lines += _schedules_md(report) + _decommission_md(report)
     if report.missing_sources:
-        lines += ["", f"**Missing sources:** {', '.join(report.missing_sources)} — figures that need them are absent."]
+        lines += [
+            "",
+            f"**Missing sources:** {', '.join(report.missing_sources)} — figures that need them are absent.",
+        ]
     if report.notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in report.notes]]
     return "\n".join(lines).rstrip() + "\n"
@@ -76,11 +113,18 @@ def _schedules_md(report: RightsizingReport) -> list[str]:
     if not report.schedules:
         return []
     cur = report.pricing.currency
-    out = ["", "## Off-hours schedules", "", "| Workload | Scale down | Scale up | Off share | Busy → idle cores | Savings/month |",
-           "|---|---|---|---:|---|---:|"]
-    out += [f"| {s.namespace}/{s.workload} | `{s.scale_down_cron}` | `{s.scale_up_cron}` ({s.timezone}) | "
-            f"{s.off_hours_share:.0%} | {s.busy_usage:.2f} → {s.idle_usage:.2f} | {money(s.monthly_savings, cur)} |"
-            for s in report.schedules]
+    out = [
+        "",
+        "## Off-hours schedules",
+        "",
+        "| Workload | Scale down | Scale up | Off share | Busy → idle cores | Savings/month |",
+        "|---|---|---|---:|---|---:|",
+    ]
+    out += [
+        f"| {s.namespace}/{s.workload} | `{s.scale_down_cron}` | `{s.scale_up_cron}` ({s.timezone}) | "
+        f"{s.off_hours_share:.0%} | {s.busy_usage:.2f} → {s.idle_usage:.2f} | {money(s.monthly_savings, cur)} |"
+        for s in report.schedules
+    ]
     return out
 
 
@@ -88,9 +132,17 @@ def _decommission_md(report: RightsizingReport) -> list[str]:
     if not report.decommission:
         return []
     cur = report.pricing.currency
-    out = ["", "## Decommission candidates", "", "| Kind | Workload | Why | Savings/month |", "|---|---|---|---:|"]
-    out += [f"| {d.kind} | {d.namespace}/{d.workload} | {d.detail} | {money(d.monthly_savings, cur)} |"
-            for d in report.decommission]
+    out = [
+        "",
+        "## Decommission candidates",
+        "",
+        "| Kind | Workload | Why | Savings/month |",
+        "|---|---|---|---:|",
+    ]
+    out += [
+        f"| {d.kind} | {d.namespace}/{d.workload} | {d.detail} | {money(d.monthly_savings, cur)} |"
+        for d in report.decommission
+    ]
     return out
 
 
@@ -107,12 +159,18 @@ def to_slack_blocks(report: RightsizingReport, limit: int = 10) -> list[dict[str
     ]
     top = [r for r in ordered(report) if r.action != "keep"][:limit]
     if top:
-        text = "\n".join(f"• *{r.workload}* {r.action} — CPU {_short(r.cpu)}, mem {_short(r.memory_gib)} GiB"
-                         + (f", GPU {_short(r.gpu)}" if r.gpu else "")
-                         + f" — {money(r.monthly_savings, cur)}/mo, risk {r.risk}" for r in top)
+        text = "\n".join(
+            f"• *{r.workload}* {r.action} — CPU {_short(r.cpu)}, mem {_short(r.memory_gib)} GiB"
+            + (f", GPU {_short(r.gpu)}" if r.gpu else "")
+            + f" — {money(r.monthly_savings, cur)}/mo, risk {r.risk}"
+            for r in top
+        )
         blocks += [{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
-    extra = [f"• schedule *{s.workload}*: down `{s.scale_down_cron}`, up `{s.scale_up_cron}` "
-             f"({money(s.monthly_savings, cur)}/mo)" for s in report.schedules]
+    extra = [
+        f"• schedule *{s.workload}*: down `{s.scale_down_cron}`, up `{s.scale_up_cron}` "
+        f"({money(s.monthly_savings, cur)}/mo)"
+        for s in report.schedules
+    ]
     extra += [f"• decommission {d.kind} *{d.workload}*: {d.detail}" for d in report.decommission]
     if extra:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(extra)[:3000]}})

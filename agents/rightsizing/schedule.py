@@ -67,12 +67,21 @@ def profile_of_points(points: Points, tz_name: str = LOCAL_TZ) -> HourProfile:
         local = datetime.fromtimestamp(ts, tz)
         (weekend if local.weekday() >= 5 else weekday[local.hour]).append(value)
     span = (max(p[0] for p in points) - min(p[0] for p in points)) / 86400 if points else 0.0
-    return HourProfile(weekday={h: statistics.fmean(v) for h, v in weekday.items()},
-                       weekend=statistics.fmean(weekend) if weekend else None, history_days=span)
+    return HourProfile(
+        weekday={h: statistics.fmean(v) for h, v in weekday.items()},
+        weekend=statistics.fmean(weekend) if weekend else None,
+        history_days=span,
+    )
 
 
-def detect_off_hours(profile: HourProfile, *, tz_name: str = LOCAL_TZ, min_days: float = 3.0,
-                     active_share: float = 0.25, idle_ratio: float = 0.1) -> OffHoursPattern | None:
+def detect_off_hours(
+    profile: HourProfile,
+    *,
+    tz_name: str = LOCAL_TZ,
+    min_days: float = 3.0,
+    active_share: float = 0.25,
+    idle_ratio: float = 0.1,
+) -> OffHoursPattern | None:
     """Find a nights/weekends idle pattern in an hour-of-day usage profile; None when there is none.
 
     Args:
@@ -101,5 +110,11 @@ def detect_off_hours(profile: HourProfile, *, tz_name: str = LOCAL_TZ, min_days:
     idle = night_mean
     if weekends_idle and profile.weekend is not None:  # hours-weighted: 5 weekday nights + 48 weekend hours
         idle = (5 * sum(nights) + 48 * profile.weekend) / (5 * len(nights) + 48)
-    return OffHoursPattern(start_hour=start, end_hour=end, weekends_idle=weekends_idle,
-                           busy_mean=busy_mean, idle_mean=idle, timezone=tz_name)
+    return OffHoursPattern(
+        start_hour=start,
+        end_hour=end,
+        weekends_idle=weekends_idle,
+        busy_mean=busy_mean,
+        idle_mean=idle,
+        timezone=tz_name,
+    )

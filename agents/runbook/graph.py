@@ -100,7 +100,11 @@ def _validate(deps: AgentDeps, state: RunbookState) -> RunbookState:
         kept[alert] = []
         for q in queries:
             check = verdict.get(q.promql, {"valid": False, "error": "not checked"})
-            q.valid, q.error, q.evidence_id = bool(check["valid"]), str(check.get("error", "")), result.evidence_id
+            q.valid, q.error, q.evidence_id = (
+                bool(check["valid"]),
+                str(check.get("error", "")),
+                result.evidence_id,
+            )
             if q.valid and server:
                 q.valid = _server_accepts(deps, q)
             if q.valid:
@@ -124,15 +128,29 @@ def _write(deps: AgentDeps, state: RunbookState) -> RunbookState:
         shape = state["shapes"][rule.alert]
         component = sections.component_of(rule, shape)
         ml = derive.is_ml_component(rule, shape)
-        runbooks.append(Runbook(
-            alert=rule.alert, severity=rule.severity, owner=rule.labels.get("team") or rule.labels.get("owner"),
-            component="ml-model" if ml else component, ml_component=ml, source=rule.source,
-            meaning=sections.meaning(rule, shape), impact=sections.impact(rule, "ml-model" if ml else component),
-            diagnosis=state["candidates"][rule.alert], diagnosis_steps=derive.ml_steps(rule) if ml else [],
-            mitigation=sections.mitigation(rule, shape, "ml-model" if ml else component),
-            front_matter={"source_rule": rule.source, "group": rule.group, "expr": rule.expr,
-                          "generated_by": "referent runbook", "validated_with": "promtool check rules"},
-            mode=deps.mode))
+        runbooks.append(
+            Runbook(
+                alert=rule.alert,
+                severity=rule.severity,
+                owner=rule.labels.get("team") or rule.labels.get("owner"),
+                component="ml-model" if ml else component,
+                ml_component=ml,
+                source=rule.source,
+                meaning=sections.meaning(rule, shape),
+                impact=sections.impact(rule, "ml-model" if ml else component),
+                diagnosis=state["candidates"][rule.alert],
+                diagnosis_steps=derive.ml_steps(rule) if ml else [],
+                mitigation=sections.mitigation(rule, shape, "ml-model" if ml else component),
+                front_matter={
+                    "source_rule": rule.source,
+                    "group": rule.group,
+                    "expr": rule.expr,
+                    "generated_by": "referent runbook",
+                    "validated_with": "promtool check rules",
+                },
+                mode=deps.mode,
+            )
+        )
     if deps.chat is not None and len(runbooks) == 1:
         runbooks = [_polish(deps, runbooks[0])]
     return {"runbooks": runbooks}
@@ -144,13 +162,23 @@ def _polish(deps: AgentDeps, rb: Runbook) -> Runbook:
     chat = deps.guarded_chat()
     assert chat is not None
     prose, _ = run_tool_loop(
-        chat, system="You write SRE runbooks. Improve the prose of Meaning, Impact and Mitigation; keep facts.",
+        chat,
+        system="You write SRE runbooks. Improve the prose of Meaning, Impact and Mitigation; keep facts.",
         user=f"Alert {rb.alert} ({rb.severity}).\nMeaning: {rb.meaning}\nImpact: {rb.impact}\nMitigation: {rb.mitigation}",
-        specs=[], output=Prose, max_rounds=1)
+        specs=[],
+        output=Prose,
+        max_rounds=1,
+    )
     if prose is None:
         return rb
-    return rb.model_copy(update={"meaning": prose.meaning, "impact": prose.impact or rb.impact,
-                                 "mitigation": prose.mitigation or rb.mitigation, "mode": "llm"})
+    return rb.model_copy(
+        update={
+            "meaning": prose.meaning,
+            "impact": prose.impact or rb.impact,
+            "mitigation": prose.mitigation or rb.mitigation,
+            "mode": "llm",
+        }
+    )
 
 
 def _store(deps: AgentDeps, state: RunbookState) -> RunbookState:
@@ -175,16 +203,28 @@ def build_graph(deps: AgentDeps) -> Any:
     graph.add_node("write", lambda s: _write(deps, s))
     graph.add_node("store", lambda s: _store(deps, s))
     graph.add_edge(START, "analyze")
-    for a, b in (("analyze", "discover"), ("discover", "derive"), ("derive", "validate"),
-                 ("validate", "write"), ("write", "store")):
+    for a, b in (
+        ("analyze", "discover"),
+        ("discover", "derive"),
+        ("derive", "validate"),
+        ("validate", "write"),
+        ("write", "store"),
+    ):
         graph.add_edge(a, b)
     graph.add_edge("store", END)
     return graph.compile()
 
 
-def run_runbooks(deps: AgentDeps, rules: list[AlertRule], *, store: bool = True,
-                 server_check: bool = True) -> RunbookBatch:
+def run_runbooks(
+    deps: AgentDeps, rules: list[AlertRule], *, store: bool = True, server_check: bool = True
+) -> RunbookBatch:
     """Generate (and store) runbooks for ``rules``."""
-    final = build_graph(deps).invoke({"rules": rules, "store": store, "server_check": server_check, "errors": []})
-    return RunbookBatch(runbooks=final.get("runbooks", []), rejected_queries=final.get("rejected", 0),
-                        errors=final.get("errors", []), stored=[rb.url or "" for rb in final.get("runbooks", [])])
+    final = build_graph(deps).invoke(
+        {"rules": rules, "store": store, "server_check": server_check, "errors": []}
+    )
+    return RunbookBatch(
+        runbooks=final.get("runbooks", []),
+        rejected_queries=final.get("rejected", 0),
+        errors=final.get("errors", []),
+        stored=[rb.url or "" for rb in final.get("runbooks", [])],
+    )

@@ -13,8 +13,24 @@ import promql_parser as pp
 
 COMPARISONS = {">", "<", ">=", "<=", "==", "!="}
 SET_OPS = {"and", "or", "unless"}
-IDENTITY_LABELS = ("namespace", "pod", "container", "instance", "job", "service", "model", "version",
-                   "feature_view", "feature", "workload", "node", "device", "mountpoint", "queue", "topic")
+IDENTITY_LABELS = (
+    "namespace",
+    "pod",
+    "container",
+    "instance",
+    "job",
+    "service",
+    "model",
+    "version",
+    "feature_view",
+    "feature",
+    "workload",
+    "node",
+    "device",
+    "mountpoint",
+    "queue",
+    "topic",
+)
 
 
 @dataclass
@@ -37,8 +53,9 @@ def _walk(node: object, shape: ExprShape) -> None:
         name = node.name or next((m.value for m in node.matchers.matchers if m.name == "__name__"), None)
         if name and name not in shape.metrics:
             shape.metrics.append(name)
-            shape.matchers[name] = {m.name: f"{_op(m.op)}{m.value}" for m in node.matchers.matchers
-                                    if m.name != "__name__"}
+            shape.matchers[name] = {
+                m.name: f"{_op(m.op)}{m.value}" for m in node.matchers.matchers if m.name != "__name__"
+            }
         return
     if isinstance(node, pp.MatrixSelector):
         _walk(node.vector_selector, shape)
@@ -116,7 +133,7 @@ def selector(metric: str, matchers: dict[str, str]) -> str:
     for label, spec in matchers.items():
         for op in ("=~", "!~", "!=", "="):
             if spec.startswith(op):
-                value = spec[len(op):].replace("\\", "\\\\").replace('"', '\\"')
+                value = spec[len(op) :].replace("\\", "\\\\").replace('"', '\\"')
                 parts.append(f'{label}{op}"{value}"')
                 break
     return f"{metric}{{{','.join(parts)}}}"

@@ -27,11 +27,21 @@ def load_rules(path: Path, *, allow_empty: bool = False) -> list[AlertRule]:
     for group in data["groups"]:
         for raw in (group or {}).get("rules") or []:
             if isinstance(raw, dict) and "alert" in raw and "expr" in raw:
-                rules.append(AlertRule.model_validate({
-                    **raw, "expr": str(raw["expr"]), "group": str(group.get("name", "")), "source": str(path),
-                    "labels": {str(k): str(v) for k, v in (raw.get("labels") or {}).items()},
-                    "annotations": {str(k): str(v) for k, v in (raw.get("annotations") or {}).items()},
-                    "for": str(raw["for"]) if raw.get("for") is not None else None}))
+                rules.append(
+                    AlertRule.model_validate(
+                        {
+                            **raw,
+                            "expr": str(raw["expr"]),
+                            "group": str(group.get("name", "")),
+                            "source": str(path),
+                            "labels": {str(k): str(v) for k, v in (raw.get("labels") or {}).items()},
+                            "annotations": {
+                                str(k): str(v) for k, v in (raw.get("annotations") or {}).items()
+                            },
+                            "for": str(raw["for"]) if raw.get("for") is not None else None,
+                        }
+                    )
+                )
     if not rules and not allow_empty:
         raise RuleFileError(f"{path} holds no alerting rules")
     return rules

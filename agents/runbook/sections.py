@@ -9,65 +9,125 @@ from agents.runbook.promql import ExprShape
 
 # component -> (words in the rule's group/source/metrics that identify it, impact lines, mitigation lines)
 COMPONENTS: dict[str, tuple[tuple[str, ...], list[str], list[str]]] = {
-    "ml-model": (("model_", "feast", "dcgm", "mlflow", "drift", "psi"), [
-        "Scores served to payment decisions may be wrong: missed fraud or wrongly declined customers.",
-        "Downstream decisions (authorizations, payouts, disputes) inherit the model's errors.",
-    ], [
-        "If a new model version is the cause, roll the alias back: `referent rollback <model>` (needs approval).",
-        "If features are stale, re-run the feature pipeline and backfill: `feast materialize` for the gap.",
-        "If inputs drifted, confirm with the model owner whether traffic changed; consider shadowing a retrained version.",
-    ]),
-    "kubernetes": (("kube", "kubernetes", "container_", "pod", "cadvisor"), [
-        "Workloads on the affected objects may be degraded, restarting or unschedulable.",
-        "Rollouts and autoscaling may be blocked until the condition clears.",
-    ], [
-        "Inspect the object: `kubectl -n <namespace> describe <kind> <name>` and its events.",
-        "For resource pressure, raise requests/limits or scale out; for crash loops, read the previous container logs.",
-        "If a recent rollout caused it, `kubectl rollout undo` the deployment.",
-    ]),
-    "host": (("node_", "host", "hardware", "ipmi", "smart", "disk", "filesystem"), [
-        "Services on the host may slow down or fail when the resource runs out.",
-        "A full disk or exhausted memory can corrupt data or kill processes (OOM killer).",
-    ], [
-        "Find the consumer: `top`/`iotop`/`du -xh --max-depth=1` on the host.",
-        "Free or extend the resource (clean up, resize the volume, add memory), or move workloads off the host.",
-    ]),
-    "storage": (("ceph", "minio", "zfs", "openebs", "nfs", "glusterfs", "longhorn"), [
-        "Volumes may become read-only or unavailable; writes fail and data durability is at risk.",
-    ], [
-        "Check cluster health and the failing disks/OSDs; replace failed hardware and let the cluster rebalance.",
-        "Free or add capacity before the cluster reaches its full ratio.",
-    ]),
-    "database": (("mysql", "postgres", "pg_", "mongodb", "redis", "cassandra", "elasticsearch", "opensearch",
-                  "clickhouse", "couchdb", "memcached", "sql", "db"), [
-        "Queries may fail or slow down; callers time out and retry, adding load.",
-        "Replication lag or unavailability risks stale reads or data loss on failover.",
-    ], [
-        "Check the slow/long-running queries and connection counts; kill runaway sessions.",
-        "Check replication status and disk space; fail over only if the primary is unhealthy.",
-    ]),
-    "messaging": (("kafka", "rabbitmq", "nats", "pulsar", "queue", "sqs"), [
-        "Messages may be delayed or lost; consumers fall behind and work piles up.",
-    ], [
-        "Check consumer lag and consumer health; scale consumers or fix the stuck one.",
-        "Check broker disk and partition leadership; rebalance if a broker is down.",
-    ]),
-    "proxy": (("nginx", "haproxy", "traefik", "envoy", "caddy", "apache", "istio", "linkerd", "http", "blackbox"), [
-        "Client requests may fail or slow down; user-facing error rates rise.",
-    ], [
-        "Check upstream health and recent config changes; roll back a bad config.",
-        "Check certificate expiry and backend saturation; scale the backends.",
-    ]),
-    "monitoring": (("prometheus", "alertmanager", "thanos", "cortex", "mimir", "loki", "grafana", "tempo",
-                    "jaeger", "opentelemetry", "up"), [
-        "Monitoring or alerting may be blind: other alerts may not fire or reach people.",
-    ], [
-        "Check the monitoring component's logs and targets page; restart it if it is wedged.",
-        "Check storage and memory of the monitoring stack.",
-    ]),
+    "ml-model": (
+        ("model_", "feast", "dcgm", "mlflow", "drift", "psi"),
+        [
+            "Scores served to payment decisions may be wrong: missed fraud or wrongly declined customers.",
+            "Downstream decisions (authorizations, payouts, disputes) inherit the model's errors.",
+        ],
+        [
+            "If a new model version is the cause, roll the alias back: `referent rollback <model>` (needs approval).",
+            "If features are stale, re-run the feature pipeline and backfill: `feast materialize` for the gap.",
+            "If inputs drifted, confirm with the model owner whether traffic changed; consider shadowing a retrained version.",
+        ],
+    ),
+    "kubernetes": (
+        ("kube", "kubernetes", "container_", "pod", "cadvisor"),
+        [
+            "Workloads on the affected objects may be degraded, restarting or unschedulable.",
+            "Rollouts and autoscaling may be blocked until the condition clears.",
+        ],
+        [
+            "Inspect the object: `kubectl -n <namespace> describe <kind> <name>` and its events.",
+            "For resource pressure, raise requests/limits or scale out; for crash loops, read the previous container logs.",
+            "If a recent rollout caused it, `kubectl rollout undo` the deployment.",
+        ],
+    ),
+    "host": (
+        ("node_", "host", "hardware", "ipmi", "smart", "disk", "filesystem"),
+        [
+            "Services on the host may slow down or fail when the resource runs out.",
+            "A full disk or exhausted memory can corrupt data or kill processes (OOM killer).",
+        ],
+        [
+            "Find the consumer: `top`/`iotop`/`du -xh --max-depth=1` on the host.",
+            "Free or extend the resource (clean up, resize the volume, add memory), or move workloads off the host.",
+        ],
+    ),
+    "storage": (
+        ("ceph", "minio", "zfs", "openebs", "nfs", "glusterfs", "longhorn"),
+        [
+            "Volumes may become read-only or unavailable; writes fail and data durability is at risk.",
+        ],
+        [
+            "Check cluster health and the failing disks/OSDs; replace failed hardware and let the cluster rebalance.",
+            "Free or add capacity before the cluster reaches its full ratio.",
+        ],
+    ),
+    "database": (
+        (
+            "mysql",
+            "postgres",
+            "pg_",
+            "mongodb",
+            "redis",
+            "cassandra",
+            "elasticsearch",
+            "opensearch",
+            "clickhouse",
+            "couchdb",
+            "memcached",
+            "sql",
+            "db",
+        ),
+        [
+            "Queries may fail or slow down; callers time out and retry, adding load.",
+            "Replication lag or unavailability risks stale reads or data loss on failover.",
+        ],
+        [
+            "Check the slow/long-running queries and connection counts; kill runaway sessions.",
+            "Check replication status and disk space; fail over only if the primary is unhealthy.",
+        ],
+    ),
+    "messaging": (
+        ("kafka", "rabbitmq", "nats", "pulsar", "queue", "sqs"),
+        [
+            "Messages may be delayed or lost; consumers fall behind and work piles up.",
+        ],
+        [
+            "Check consumer lag and consumer health; scale consumers or fix the stuck one.",
+            "Check broker disk and partition leadership; rebalance if a broker is down.",
+        ],
+    ),
+    "proxy": (
+        ("nginx", "haproxy", "traefik", "envoy", "caddy", "apache", "istio", "linkerd", "http", "blackbox"),
+        [
+            "Client requests may fail or slow down; user-facing error rates rise.",
+        ],
+        [
+            "Check upstream health and recent config changes; roll back a bad config.",
+            "Check certificate expiry and backend saturation; scale the backends.",
+        ],
+    ),
+    "monitoring": (
+        (
+            "prometheus",
+            "alertmanager",
+            "thanos",
+            "cortex",
+            "mimir",
+            "loki",
+            "grafana",
+            "tempo",
+            "jaeger",
+            "opentelemetry",
+            "up",
+        ),
+        [
+            "Monitoring or alerting may be blind: other alerts may not fire or reach people.",
+        ],
+        [
+            "Check the monitoring component's logs and targets page; restart it if it is wedged.",
+            "Check storage and memory of the monitoring stack.",
+        ],
+    ),
 }
-DEFAULT = ("service", (), ["The component may be degraded or unavailable to its users."],
-           ["Check the component's logs and recent changes (deploys, config, traffic); roll back a bad change."])
+DEFAULT = (
+    "service",
+    (),
+    ["The component may be degraded or unavailable to its users."],
+    ["Check the component's logs and recent changes (deploys, config, traffic); roll back a bad change."],
+)
 SEVERITY_IMPACT = {
     "critical": "Severity critical: customer-facing impact is likely now; page the on-call.",
     "warning": "Severity warning: degradation or a risk that becomes an outage if it continues.",
@@ -92,8 +152,11 @@ def _clean(text: str) -> str:
 def meaning(rule: AlertRule, shape: ExprShape) -> str:
     summary = _clean(rule.annotations.get("summary", "")) or rule.alert
     description = _clean(rule.annotations.get("description", ""))
-    condition = f"`{shape.signal}` is {shape.comparison} {shape.threshold:g}" if (
-        shape.comparison and shape.threshold is not None) else f"`{shape.expr}` returns any series"
+    condition = (
+        f"`{shape.signal}` is {shape.comparison} {shape.threshold:g}"
+        if (shape.comparison and shape.threshold is not None)
+        else f"`{shape.expr}` returns any series"
+    )
     hold = f" for at least {rule.for_}" if rule.for_ else ""
     parts = [f"{summary.rstrip('.')}.", f"The alert fires when {condition}{hold}."]
     if description and description.lower() != summary.lower():
@@ -109,7 +172,11 @@ def impact(rule: AlertRule, component: str) -> list[str]:
 def mitigation(rule: AlertRule, shape: ExprShape, component: str) -> list[str]:
     lines = list(COMPONENTS[component][2] if component in COMPONENTS else DEFAULT[3])
     if shape.threshold is not None and shape.comparison:
-        lines.append(f"If the threshold ({shape.comparison} {shape.threshold:g}) is wrong for this system, "
-                     "tune the rule rather than silencing it; record why in the rule's annotations.")
-    lines.append("Silence only with an expiry and a link to the incident; resolve the cause before the silence ends.")
+        lines.append(
+            f"If the threshold ({shape.comparison} {shape.threshold:g}) is wrong for this system, "
+            "tune the rule rather than silencing it; record why in the rule's annotations."
+        )
+    lines.append(
+        "Silence only with an expiry and a link to the incident; resolve the cause before the silence ends."
+    )
     return lines

@@ -66,7 +66,7 @@ def _time(value: Any) -> datetime | None:
     if "." in text:  # Go prints nanoseconds; Python parses at most microseconds
         head, _, rest = text.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
-        tz = rest[len(digits):]
+        tz = rest[len(digits) :]
         text = f"{head}.{digits[:6]}{tz}"
     try:
         parsed = datetime.fromisoformat(text)
@@ -92,8 +92,13 @@ def _short_form(raw: dict[str, Any]) -> dict[str, Any]:
     for key in ("summary", "description"):
         if raw.get(key):
             annotations.setdefault(key, str(raw[key]))
-    return {"labels": labels, "annotations": annotations, "startsAt": raw.get("startsAt"),
-            "status": raw.get("status", "firing"), "fingerprint": raw.get("fingerprint")}
+    return {
+        "labels": labels,
+        "annotations": annotations,
+        "startsAt": raw.get("startsAt"),
+        "status": raw.get("status", "firing"),
+        "fingerprint": raw.get("fingerprint"),
+    }
 
 
 def normalize_alert(raw: dict[str, Any]) -> NormalizedAlert:
@@ -108,10 +113,14 @@ def normalize_alert(raw: dict[str, Any]) -> NormalizedAlert:
     status = str(raw.get("status") or raw.get("state") or "firing").lower()
     status = "firing" if status in {"firing", "pending", "active"} else status
     return NormalizedAlert(
-        alertname=labels["alertname"], fingerprint=str(raw.get("fingerprint") or label_fingerprint(labels)),
-        status=status, severity=labels.get("severity", "warning"), labels=labels,
+        alertname=labels["alertname"],
+        fingerprint=str(raw.get("fingerprint") or label_fingerprint(labels)),
+        status=status,
+        severity=labels.get("severity", "warning"),
+        labels=labels,
         annotations=_strings(raw.get("annotations"), "annotations"),
-        starts_at=_time(raw.get("startsAt") or raw.get("activeAt")), ends_at=_time(raw.get("endsAt")),
+        starts_at=_time(raw.get("startsAt") or raw.get("activeAt")),
+        ends_at=_time(raw.get("endsAt")),
         generator_url=str(raw.get("generatorURL") or ""),
     )
 
@@ -131,8 +140,9 @@ def parse_alerts(payload: Any) -> list[NormalizedAlert]:
             raise AlertError(f"unsupported Alertmanager payload version {version!r} (expected 4)")
         raws = payload["alerts"] or []
         common = _strings(payload.get("commonLabels"), "commonLabels")
-        raws = [{**r, "labels": {**common, **(r.get("labels") or {})}} if isinstance(r, dict) else r
-                for r in raws]
+        raws = [
+            {**r, "labels": {**common, **(r.get("labels") or {})}} if isinstance(r, dict) else r for r in raws
+        ]
     elif isinstance(payload, dict):
         raws = [payload]
     else:

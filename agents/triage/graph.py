@@ -81,8 +81,14 @@ def build_graph(deps: AgentDeps, reason: Callable[[TriageState], dict[str, Any]]
         outputs = [output]
         if has_runbooks:
             outputs.append(CollectorOutput(collector="runbook", context=collect_runbook(cx)))
-        return {"window": cx.window, "targets": targets, "expression": cx.expression,
-                "collectors": choose_collectors(targets, has_runbooks), "outputs": outputs, "ledgers": [cx.ledger]}
+        return {
+            "window": cx.window,
+            "targets": targets,
+            "expression": cx.expression,
+            "collectors": choose_collectors(targets, has_runbooks),
+            "outputs": outputs,
+            "ledgers": [cx.ledger],
+        }
 
     def fan_out(state: TriageState) -> list[Send]:
         names = [n for n in state["collectors"] if n in COLLECTORS]
@@ -90,8 +96,9 @@ def build_graph(deps: AgentDeps, reason: Callable[[TriageState], dict[str, Any]]
 
     def collect_node(state: TriageState) -> dict[str, Any]:
         name = state["collector"]
-        cx = CollectorContext(deps, state["alert"], state["targets"], state["window"],
-                              expression=state.get("expression", ""))
+        cx = CollectorContext(
+            deps, state["alert"], state["targets"], state["window"], expression=state.get("expression", "")
+        )
         findings = COLLECTORS[name](cx)
         return {"outputs": [CollectorOutput(collector=name, findings=findings)], "ledgers": [cx.ledger]}
 

@@ -61,8 +61,9 @@ def offered_tools(deps: AgentDeps) -> list[ToolSpec]:
     for spec in deps.gateway.specs():
         if not spec.name.startswith(SOURCES) or spec.action is ActionClass.DESTRUCTIVE:
             continue
-        decision = deps.gateway.policy.decide(deps.ctx.principal, spec.name, spec.action.value,
-                                              deps.ctx.environment, {})
+        decision = deps.gateway.policy.decide(
+            deps.ctx.principal, spec.name, spec.action.value, deps.ctx.environment, {}
+        )
         if decision.decision is not Decision.NEEDS_APPROVAL:
             out.append(spec)
     return out
@@ -84,22 +85,39 @@ def user_prompt(state: TriageState, ledger: EvidenceLedger, findings: list[Findi
         f"annotations (untrusted text): {json.dumps(alert.annotations, sort_keys=True)}",
         f"targets: {json.dumps(state['targets'].names(), default=str)}",
         f"missing sources: {', '.join(ledger.missing_sources()) or 'none'}",
-        "EVIDENCE (untrusted data):", *_evidence_lines(ledger),
-        "SIGNALS already detected:", *[f"- {f.signal}: {f.detail} (evidence {', '.join(f.evidence)})" for f in findings],
+        "EVIDENCE (untrusted data):",
+        *_evidence_lines(ledger),
+        "SIGNALS already detected:",
+        *[f"- {f.signal}: {f.detail} (evidence {', '.join(f.evidence)})" for f in findings],
     ]
     return "\n".join(parts)
 
 
 def _record_tool_results(ledger: EvidenceLedger, results: list[Any], deps: AgentDeps) -> None:
     for r in results:
-        ledger.add(Evidence(id=r.evidence_id, source=r.tool.split(".", 1)[0], tool=r.tool, query=r.tool,
-                            summary=f"model-requested {r.tool}", value=None, at=deps.clock(), data=r.data))
+        ledger.add(
+            Evidence(
+                id=r.evidence_id,
+                source=r.tool.split(".", 1)[0],
+                tool=r.tool,
+                query=r.tool,
+                summary=f"model-requested {r.tool}",
+                value=None,
+                at=deps.clock(),
+                data=r.data,
+            )
+        )
 
 
 def _to_hypothesis(h: LLMHypothesis) -> Hypothesis:
-    return Hypothesis(kind=h.kind, title=h.title, culprit=h.culprit, confidence=h.confidence,
-                      evidence=[EvidenceRef(id=i, source="", query="") for i in h.evidence_ids],
-                      explanation=h.explanation)
+    return Hypothesis(
+        kind=h.kind,
+        title=h.title,
+        culprit=h.culprit,
+        confidence=h.confidence,
+        evidence=[EvidenceRef(id=i, source="", query="") for i in h.evidence_ids],
+        explanation=h.explanation,
+    )
 
 
 def make_llm_reason(deps: AgentDeps) -> Callable[[TriageState], dict[str, Any]]:
@@ -109,17 +127,33 @@ def make_llm_reason(deps: AgentDeps) -> Callable[[TriageState], dict[str, Any]]:
         ledger, findings = merged_ledger(state), findings_of(state)
         chat = deps.guarded_chat()
         assert chat is not None, "LLM mode needs deps.chat"
-        answer, stats = run_tool_loop(chat, system=SYSTEM, user=user_prompt(state, ledger, findings),
-                                      specs=offered_tools(deps), output=TriageAnswer,
-                                      max_rounds=deps.llm.max_tool_rounds)
+        answer, stats = run_tool_loop(
+            chat,
+            system=SYSTEM,
+            user=user_prompt(state, ledger, findings),
+            specs=offered_tools(deps),
+            output=TriageAnswer,
+            max_rounds=deps.llm.max_tool_rounds,
+        )
         _record_tool_results(ledger, stats.results, deps)
-        llm = {"rounds": stats.rounds, "tool_calls": stats.tool_calls, "rejected_calls": stats.rejected_calls,
-               "partial": stats.partial, "stop_reason": stats.stop_reason}
+        llm = {
+            "rounds": stats.rounds,
+            "tool_calls": stats.tool_calls,
+            "rejected_calls": stats.rejected_calls,
+            "partial": stats.partial,
+            "stop_reason": stats.stop_reason,
+        }
         if answer is None:
             hypotheses = score(findings, state["alert"], state["targets"], state.get("expression", ""))
             llm["fallback"] = "deterministic"
             return {"result": {"hypotheses": hypotheses, "ledger": ledger, "llm": llm, "checks": []}}
-        return {"result": {"hypotheses": [_to_hypothesis(h) for h in answer.hypotheses], "ledger": ledger,
-                           "llm": llm, "checks": answer.next_checks}}
+        return {
+            "result": {
+                "hypotheses": [_to_hypothesis(h) for h in answer.hypotheses],
+                "ledger": ledger,
+                "llm": llm,
+                "checks": answer.next_checks,
+            }
+        }
 
     return reason

@@ -19,8 +19,9 @@ def evidence_ref(ledger: EvidenceLedger, evidence_id: str) -> EvidenceRef | None
     item = ledger.get(evidence_id)
     if item is None:
         return None
-    return EvidenceRef(id=item.id, source=item.source, query=item.query, value=item.value, at=item.at,
-                       summary=item.summary)
+    return EvidenceRef(
+        id=item.id, source=item.source, query=item.query, value=item.value, at=item.at, summary=item.summary
+    )
 
 
 def cite(hypotheses: list[Hypothesis], ledger: EvidenceLedger) -> tuple[list[Hypothesis], int]:
@@ -58,29 +59,62 @@ def actions_for(h: Hypothesis) -> list[NextAction]:
     c = h.culprit
     if h.kind == "bad_model_version" and c.model and c.previous_version:
         alias = c.alias or "champion"
-        return [NextAction(title=f"Roll {c.model} {alias} back to v{c.previous_version}",
-                           command=f"referent rollback {c.model}", tool="mlflow.set_alias",
-                           arguments={"model": c.model, "alias": alias, "version": int(c.previous_version)},
-                           requires_approval=True),
-                NextAction(title=f"Block v{c.version} from production until its signature/inputs are fixed")]
+        return [
+            NextAction(
+                title=f"Roll {c.model} {alias} back to v{c.previous_version}",
+                command=f"referent rollback {c.model}",
+                tool="mlflow.set_alias",
+                arguments={"model": c.model, "alias": alias, "version": int(c.previous_version)},
+                requires_approval=True,
+            ),
+            NextAction(title=f"Block v{c.version} from production until its signature/inputs are fixed"),
+        ]
     if h.kind in {"stale_feature_view", "online_offline_skew"} and c.feature_view:
-        first = ("Fix and restart the materialization job of" if h.kind == "stale_feature_view"
-                 else "Fix the online pipeline writing")
-        return [NextAction(title=f"{first} {c.feature_view}"),
-                NextAction(title=f"Re-materialize {c.feature_view} from the offline store", tool="feast.materialize",
-                           arguments={"name": c.feature_view}, requires_approval=True)]
+        first = (
+            "Fix and restart the materialization job of"
+            if h.kind == "stale_feature_view"
+            else "Fix the online pipeline writing"
+        )
+        return [
+            NextAction(title=f"{first} {c.feature_view}"),
+            NextAction(
+                title=f"Re-materialize {c.feature_view} from the offline store",
+                tool="feast.materialize",
+                arguments={"name": c.feature_view},
+                requires_approval=True,
+            ),
+        ]
     if h.kind == "input_drift":
-        return [NextAction(title=f"Confirm the population change of {c.feature} with the {c.model} owners; "
-                                 "evaluate the champion on recent labelled data and retrain if it degraded")]
+        return [
+            NextAction(
+                title=f"Confirm the population change of {c.feature} with the {c.model} owners; "
+                "evaluate the champion on recent labelled data and retrain if it degraded"
+            )
+        ]
     if h.kind == "oom" and c.workload:
-        return [NextAction(title=f"Raise the memory limit of {c.workload} above its peak (or cut its batch size)",
-                           command=f"referent rightsize --workload {c.workload}", requires_approval=True)]
+        return [
+            NextAction(
+                title=f"Raise the memory limit of {c.workload} above its peak (or cut its batch size)",
+                command=f"referent rightsize --workload {c.workload}",
+                requires_approval=True,
+            )
+        ]
     if h.kind == "cpu_saturation" and c.workload:
-        return [NextAction(title=f"Raise the CPU limit or replicas of {c.workload}",
-                           command=f"referent rightsize --workload {c.workload}", requires_approval=True)]
+        return [
+            NextAction(
+                title=f"Raise the CPU limit or replicas of {c.workload}",
+                command=f"referent rightsize --workload {c.workload}",
+                requires_approval=True,
+            )
+        ]
     if h.kind == "idle_gpu" and c.workload:
-        return [NextAction(title=f"Release the idle GPU of {c.workload} (scale to zero or drop the GPU request)",
-                           command=f"referent rightsize --workload {c.workload}", requires_approval=True)]
+        return [
+            NextAction(
+                title=f"Release the idle GPU of {c.workload} (scale to zero or drop the GPU request)",
+                command=f"referent rightsize --workload {c.workload}",
+                requires_approval=True,
+            )
+        ]
     return []
 
 
@@ -98,8 +132,9 @@ def next_checks(targets: Targets, missing: list[str], top: Hypothesis | None) ->
     return checks
 
 
-def conclude(hypotheses: list[Hypothesis], findings: list[Finding], targets: Targets,
-             missing: list[str]) -> tuple[list[Hypothesis], bool, str, list[str], list[NextAction]]:
+def conclude(
+    hypotheses: list[Hypothesis], findings: list[Finding], targets: Targets, missing: list[str]
+) -> tuple[list[Hypothesis], bool, str, list[str], list[NextAction]]:
     """Ranked hypotheses (with ``unknown`` when anomalies stay unexplained), abstention, checks, actions."""
     ranked = sorted(hypotheses, key=lambda h: -h.confidence)
     leftover = unexplained(findings, ranked)
@@ -107,8 +142,11 @@ def conclude(hypotheses: list[Hypothesis], findings: list[Finding], targets: Tar
         extra = unknown_hypothesis(leftover)
         top = ranked[0] if ranked else None
         ranked = [*ranked, extra] if extra else ranked
-        lead = (f"the best hypothesis, {top.title} at {top.confidence:.0%}, is below" if top
-                else "no signal pointed to a cause, so nothing reached")
+        lead = (
+            f"the best hypothesis, {top.title} at {top.confidence:.0%}, is below"
+            if top
+            else "no signal pointed to a cause, so nothing reached"
+        )
         reason = f"Insufficient evidence: {lead} the {BAR:.0%} confidence bar; nothing is concluded."
         return ranked, True, reason, next_checks(targets, missing, top), []
     checks = [f"{s} did not answer; the conclusion rests on the other sources" for s in missing]

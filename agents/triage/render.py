@@ -42,11 +42,15 @@ def _hypothesis_md(rank: int, h: Hypothesis) -> list[str]:
 def to_markdown(report: TriageReport) -> str:
     """The whole report as Markdown."""
     alert = report.alert
-    lines = [f"# Triage: {alert.alertname} ({alert.severity})", "",
-             f"{alert.summary}", "",
-             f"- fingerprint `{alert.fingerprint}` · {_when(report)} · mode {report.mode} · run `{report.run_id}`",
-             f"- targets: {', '.join(f'{k}={v}' for k, v in report.targets.items()) or 'none'}",
-             f"- collectors: {', '.join(report.collectors) or 'none'}"]
+    lines = [
+        f"# Triage: {alert.alertname} ({alert.severity})",
+        "",
+        f"{alert.summary}",
+        "",
+        f"- fingerprint `{alert.fingerprint}` · {_when(report)} · mode {report.mode} · run `{report.run_id}`",
+        f"- targets: {', '.join(f'{k}={v}' for k, v in report.targets.items()) or 'none'}",
+        f"- collectors: {', '.join(report.collectors) or 'none'}",
+    ]
     if report.missing_sources:
         lines.append(f"- **missing sources**: {', '.join(report.missing_sources)} (answered from the others)")
     if report.dropped_claims:
@@ -80,22 +84,43 @@ def to_slack_blocks(report: TriageReport) -> list[dict[str, Any]]:
     alert = report.alert
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Triage: {alert.alertname}"[:150]}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text":
-            f"{alert.severity} · `{alert.fingerprint}` · {_when(report)} · {report.mode}"}]},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{alert.severity} · `{alert.fingerprint}` · {_when(report)} · {report.mode}",
+                }
+            ],
+        },
     ]
     if report.abstained:
         blocks.append(_section(f"*Insufficient evidence.* {report.abstain_reason}"))
     for i, h in enumerate(report.hypotheses[:3], 1):
         cites = ", ".join(e.id for e in h.evidence[:_MAX_EVIDENCE_LINES]) or "none"
-        blocks.append(_section(f"*{i}. {h.title}* ({h.confidence:.0%})\n{h.culprit.describe()}\n"
-                               f"evidence: {cites}"))
+        blocks.append(
+            _section(f"*{i}. {h.title}* ({h.confidence:.0%})\n{h.culprit.describe()}\nevidence: {cites}")
+        )
     if report.next_actions:
-        text = "\n".join(f"• {a.title}" + (f": `{a.command}`" if a.command else "")
-                         + (" _(needs approval)_" if a.requires_approval else "") for a in report.next_actions)
+        text = "\n".join(
+            f"• {a.title}"
+            + (f": `{a.command}`" if a.command else "")
+            + (" _(needs approval)_" if a.requires_approval else "")
+            for a in report.next_actions
+        )
         blocks += [{"type": "divider"}, _section(f"*Suggested actions*\n{text}")]
     if report.next_checks:
         blocks.append(_section("*Check next*\n" + "\n".join(f"• {c}" for c in report.next_checks)))
     if report.missing_sources:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-            f":warning: missing sources: {', '.join(report.missing_sources)}"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f":warning: missing sources: {', '.join(report.missing_sources)}",
+                    }
+                ],
+            }
+        )
     return blocks

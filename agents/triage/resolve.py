@@ -36,8 +36,15 @@ def from_labels(labels: dict[str, str]) -> Targets:
     workloads = list(dict.fromkeys(workloads))
     view, feature, model = labels.get("feature_view"), labels.get("feature"), labels.get("model")
     direct = [v for v in (model, view, feature, *workloads) if v]
-    return Targets(namespace=labels.get("namespace"), model=model, model_direct=bool(model), workloads=workloads,
-                   feature_views=[view] if view else [], feature=feature, direct=direct)
+    return Targets(
+        namespace=labels.get("namespace"),
+        model=model,
+        model_direct=bool(model),
+        workloads=workloads,
+        feature_views=[view] if view else [],
+        feature=feature,
+        direct=direct,
+    )
 
 
 def _pods(cx: CollectorContext, t: Targets) -> None:
@@ -58,8 +65,9 @@ def _services(cx: CollectorContext, t: Targets) -> None:
         match = _sel("service", t.workloads)
     else:
         return
-    _, rows = query_instant(cx, f"group by (namespace, service, model) (model_requests_total{match})",
-                            "model servers")
+    _, rows = query_instant(
+        cx, f"group by (namespace, service, model) (model_requests_total{match})", "model servers"
+    )
     for labels, _ in rows:
         if t.model and labels.get("model") not in {t.model, None}:
             continue
@@ -67,8 +75,11 @@ def _services(cx: CollectorContext, t: Targets) -> None:
         t.model_services.append(labels["service"])
         t.namespace = t.namespace or labels.get("namespace")
     if t.workloads:
-        _, rows = query_instant(cx, f"group by (namespace, service) (http_requests_total{_sel('service', t.workloads)})",
-                                "http services")
+        _, rows = query_instant(
+            cx,
+            f"group by (namespace, service) (http_requests_total{_sel('service', t.workloads)})",
+            "http services",
+        )
         t.services += [labels["service"] for labels, _ in rows]
     t.services = list(dict.fromkeys([*t.model_services, *t.services]))
     if t.model_direct:  # a model alert is about the pods that serve it
@@ -94,13 +105,21 @@ def _signature_refs(cx: CollectorContext, model: str, aliases: dict[str, int]) -
     version = aliases.get("champion") or aliases.get("production") or max(aliases.values(), default=None)
     if version is None:
         return []
-    sig = cx.call("mlflow.signature", {"model": model, "version": version}, summary=f"signature of {model} v{version}",
-                  query=f"{model} v{version}")
+    sig = cx.call(
+        "mlflow.signature",
+        {"model": model, "version": version},
+        summary=f"signature of {model} v{version}",
+        query=f"{model} v{version}",
+    )
     views = cx.call("feast.list_feature_views", {}, summary="Feast feature views", query="all")
     if sig is None or views is None:
         return []
     by_name = {f["name"]: v["name"] for v in (views.data or []) for f in v.get("features", [])}
-    return [f"{by_name[c['name']]}:{c['name']}" for c in (sig.data or {}).get("inputs", []) if c.get("name") in by_name]
+    return [
+        f"{by_name[c['name']]}:{c['name']}"
+        for c in (sig.data or {}).get("inputs", [])
+        if c.get("name") in by_name
+    ]
 
 
 def _features(cx: CollectorContext, t: Targets) -> None:

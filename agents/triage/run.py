@@ -41,18 +41,35 @@ def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
     starts = [f.at for f in findings if f.at]
     context = context_of(state)
     return TriageReport(
-        run_id=deps.ctx.run_id, mode=deps.mode, alert=state["alert"], created_at=deps.clock(),  # type: ignore[arg-type]
-        window_start=window.start, window_end=window.end,
+        run_id=deps.ctx.run_id,
+        mode=deps.mode,  # type: ignore[arg-type]
+        alert=state["alert"],
+        created_at=deps.clock(),  # type: ignore[arg-type]
+        window_start=window.start,
+        window_end=window.end,
         incident_start=window.incident_start or (min(starts) if starts else None),
-        targets={**state["targets"].names(), **({"runbook_url": context["runbook"]["runbook_url"]}
-                                                if context.get("runbook", {}).get("runbook_url") else {})},
-        collectors=state.get("collectors", []), hypotheses=ranked, abstained=abstained, abstain_reason=reason,
-        next_checks=[*checks, *result.get("checks", [])], next_actions=actions,
+        targets={
+            **state["targets"].names(),
+            **(
+                {"runbook_url": context["runbook"]["runbook_url"]}
+                if context.get("runbook", {}).get("runbook_url")
+                else {}
+            ),
+        },
+        collectors=state.get("collectors", []),
+        hypotheses=ranked,
+        abstained=abstained,
+        abstain_reason=reason,
+        next_checks=[*checks, *result.get("checks", [])],
+        next_actions=actions,
         sources=[SourceState(source=s.source, ok=s.ok, error=s.error) for s in ledger.sources.values()],
         missing_sources=missing,
-        evidence=[EvidenceRef(id=e.id, source=e.source, query=e.query, value=e.value, at=e.at, summary=e.summary)
-                  for e in ledger.items],
-        dropped_claims=dropped, llm_stats=result.get("llm", {}),
+        evidence=[
+            EvidenceRef(id=e.id, source=e.source, query=e.query, value=e.value, at=e.at, summary=e.summary)
+            for e in ledger.items
+        ],
+        dropped_claims=dropped,
+        llm_stats=result.get("llm", {}),
     )
 
 
@@ -66,8 +83,9 @@ def redact_alert(deps: AgentDeps, alert: NormalizedAlert) -> NormalizedAlert:
     return alert.model_copy(update={"annotations": safe})
 
 
-def run_triage(deps: AgentDeps, alert: NormalizedAlert | dict[str, Any], *,
-               store: ReportStore | None = None) -> TriageReport:
+def run_triage(
+    deps: AgentDeps, alert: NormalizedAlert | dict[str, Any], *, store: ReportStore | None = None
+) -> TriageReport:
     """Triage one alert: gather evidence through the gateway, rank causes, render, and persist.
 
     Args:
@@ -83,9 +101,13 @@ def run_triage(deps: AgentDeps, alert: NormalizedAlert | dict[str, Any], *,
     state = graph.invoke({"alert": normalized, "outputs": [], "ledgers": []})
     report = build_report(deps, state)
     if store is not None:
-        report.report_id = store.save(kind="triage", run_id=deps.ctx.run_id,
-                                      subject=f"{normalized.alertname}:{normalized.fingerprint}",
-                                      body_json=report.model_dump_json(), markdown=to_markdown(report))
+        report.report_id = store.save(
+            kind="triage",
+            run_id=deps.ctx.run_id,
+            subject=f"{normalized.alertname}:{normalized.fingerprint}",
+            body_json=report.model_dump_json(),
+            markdown=to_markdown(report),
+        )
     return report
 
 

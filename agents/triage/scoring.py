@@ -99,8 +99,10 @@ SYMPTOMS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("throttl", "cfs_", "cpu"), ("cpu_saturation",)),
     (("gpu", "dcgm"), ("idle_gpu",)),
     (("feast", "materializ", "stale", "fresh"), ("stale_feature_view",)),
-    (("psi", "drift", "distribution", "shift", "skew"),
-     ("input_drift", "online_offline_skew", "stale_feature_view", "bad_model_version")),
+    (
+        ("psi", "drift", "distribution", "shift", "skew"),
+        ("input_drift", "online_offline_skew", "stale_feature_view", "bad_model_version"),
+    ),
     (("error", "5xx", "5..", "latency", "duration", "slo"), ("bad_model_version", "cpu_saturation")),
 )
 
@@ -139,13 +141,16 @@ class _Draft:
 
     def add(self, signal: str, weight: float, finding: Finding | None) -> None:
         self.log_odds += weight
-        self.contributions.append(Contribution(signal=signal, weight=round(weight, 3),
-                                               detail=finding.detail if finding else ""))
+        self.contributions.append(
+            Contribution(signal=signal, weight=round(weight, 3), detail=finding.detail if finding else "")
+        )
         if finding:
             self.evidence += [e for e in finding.evidence if e not in self.evidence]
 
 
-def score(findings: list[Finding], alert: NormalizedAlert, targets: Targets, expression: str = "") -> list[Hypothesis]:
+def score(
+    findings: list[Finding], alert: NormalizedAlert, targets: Targets, expression: str = ""
+) -> list[Hypothesis]:
     """Hypotheses ranked by confidence (highest first), from the findings of every collector."""
     drafts: dict[tuple[str, ...], _Draft] = {}
     for finding in findings:
@@ -174,11 +179,15 @@ def score(findings: list[Finding], alert: NormalizedAlert, targets: Targets, exp
 
 
 def _hypothesis(draft: _Draft) -> Hypothesis:
-    return Hypothesis(kind=draft.kind, title=title_of(draft.kind, draft.culprit), culprit=draft.culprit,  # type: ignore[arg-type]
-                      confidence=round(min(sigmoid(draft.log_odds), MAX_CONFIDENCE), 3),
-                      log_odds=round(draft.log_odds, 3),
-                      contributions=draft.contributions,
-                      evidence=[EvidenceRef(id=e, source="", query="") for e in draft.evidence])
+    return Hypothesis(
+        kind=draft.kind,  # type: ignore[arg-type]
+        title=title_of(draft.kind, draft.culprit),
+        culprit=draft.culprit,  # type: ignore[arg-type]
+        confidence=round(min(sigmoid(draft.log_odds), MAX_CONFIDENCE), 3),
+        log_odds=round(draft.log_odds, 3),
+        contributions=draft.contributions,
+        evidence=[EvidenceRef(id=e, source="", query="") for e in draft.evidence],
+    )
 
 
 def unknown_hypothesis(findings: list[Finding]) -> Hypothesis | None:
@@ -188,9 +197,14 @@ def unknown_hypothesis(findings: list[Finding]) -> Hypothesis | None:
     log_odds = PRIOR + 0.4 * len(findings)
     contributions = [Contribution(signal=f.signal, weight=0.4, detail=f.detail) for f in findings]
     ids = list(dict.fromkeys(e for f in findings for e in f.evidence))
-    return Hypothesis(kind="unknown", title="Unexplained anomaly", confidence=round(min(sigmoid(log_odds), UNKNOWN_CAP), 3),
-                      log_odds=round(log_odds, 3), contributions=contributions,
-                      evidence=[EvidenceRef(id=e, source="", query="") for e in ids])
+    return Hypothesis(
+        kind="unknown",
+        title="Unexplained anomaly",
+        confidence=round(min(sigmoid(log_odds), UNKNOWN_CAP), 3),
+        log_odds=round(log_odds, 3),
+        contributions=contributions,
+        evidence=[EvidenceRef(id=e, source="", query="") for e in ids],
+    )
 
 
 TITLES = {
@@ -205,4 +219,6 @@ TITLES = {
 
 
 def title_of(kind: str, culprit: Culprit) -> str:
-    return TITLES.get(kind, "Unexplained anomaly").format(**{k: v or "?" for k, v in culprit.model_dump().items()})
+    return TITLES.get(kind, "Unexplained anomaly").format(
+        **{k: v or "?" for k, v in culprit.model_dump().items()}
+    )

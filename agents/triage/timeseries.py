@@ -81,11 +81,24 @@ def range_views(data: Any) -> list[SeriesView]:
     for s in (data or {}).get("series", []) if isinstance(data, dict) else []:
         first_at, _ = _point(s.get("first"))
         last_at, last = _point(s.get("last"))
-        shifts = [Shift(at=t, before=float(c["before_mean"]), after=float(c["after_mean"]), score=float(c["score"]))
-                  for c in s.get("change_points") or [] if (t := parse_time(c.get("ts"))) is not None]
-        views.append(SeriesView(labels=dict(s.get("labels") or {}), count=int(s.get("count") or 0),
-                                minimum=_num(s.get("min")), maximum=_num(s.get("max")), mean=_num(s.get("mean")),
-                                first_at=first_at, last=last, last_at=last_at, shifts=shifts))
+        shifts = [
+            Shift(at=t, before=float(c["before_mean"]), after=float(c["after_mean"]), score=float(c["score"]))
+            for c in s.get("change_points") or []
+            if (t := parse_time(c.get("ts"))) is not None
+        ]
+        views.append(
+            SeriesView(
+                labels=dict(s.get("labels") or {}),
+                count=int(s.get("count") or 0),
+                minimum=_num(s.get("min")),
+                maximum=_num(s.get("max")),
+                mean=_num(s.get("mean")),
+                first_at=first_at,
+                last=last,
+                last_at=last_at,
+                shifts=shifts,
+            )
+        )
     return views
 
 

@@ -36,8 +36,10 @@ def _gateway_tour(rt: Any) -> None:
 
     deps = _deps(rt, "agent:triage")
     result = deps.call("mlflow.get_model", model="fraud-scorer")
-    typer.echo(f"allowed read  mlflow.get_model → evidence {result.evidence_id}, aliases "
-               f"{result.data.get('aliases')}")
+    typer.echo(
+        f"allowed read  mlflow.get_model → evidence {result.evidence_id}, aliases "
+        f"{result.data.get('aliases')}"
+    )
     try:
         deps.call("mlflow.set_alias", model="fraud-scorer", alias="champion", version=1, by="agent:triage")
     except PolicyDenied as exc:
@@ -58,8 +60,10 @@ def _runbooks(rt: Any) -> None:
     from agents.runbook.rules import load_rules
 
     batch = run_runbooks(_deps(rt, "agent:runbook"), load_rules(ML_RULES))
-    typer.echo(f"{len(batch.runbooks)} runbooks stored ({batch.rejected_queries} candidate queries rejected "
-               "by the parser); the first one:")
+    typer.echo(
+        f"{len(batch.runbooks)} runbooks stored ({batch.rejected_queries} candidate queries rejected "
+        "by the parser); the first one:"
+    )
     typer.echo(to_markdown(batch.runbooks[0]))
 
 
@@ -112,17 +116,20 @@ def demo(
     rt = runtime()
     store = ReportStore(rt.db)
     try:
-        for title, step in (("gateway: policy → approval → call → redaction → audit", lambda: _gateway_tour(rt)),
-                            ("triage: every demo incident", lambda: _triage(rt, store)),
-                            ("runbooks from the ML alert rules", lambda: _runbooks(rt)),
-                            ("rightsizing and FinOps", lambda: _rightsizing(rt, store)),
-                            ("promotion to production with a human approval", lambda: _promotion(rt, store))):
+        for title, step in (
+            ("gateway: policy → approval → call → redaction → audit", lambda: _gateway_tour(rt)),
+            ("triage: every demo incident", lambda: _triage(rt, store)),
+            ("runbooks from the ML alert rules", lambda: _runbooks(rt)),
+            ("rightsizing and FinOps", lambda: _rightsizing(rt, store)),
+            ("promotion to production with a human approval", lambda: _promotion(rt, store)),
+        ):
             _banner(title)
             step()
         _banner("audit")
         verdict = rt.audit.verify()
-        typer.echo(f"audit chain intact: {verdict.ok} ({verdict.records} records); "
-                   "`referent audit tail` shows them")
+        typer.echo(
+            f"audit chain intact: {verdict.ok} ({verdict.records} records); `referent audit tail` shows them"
+        )
     finally:
         rt.close()
         if down:

@@ -15,7 +15,10 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 approvals_app = typer.Typer(help="Pending human approvals.", no_args_is_help=True)
 policy_app = typer.Typer(help="The access policy.", no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: REFERENT_DATABASE_URL or the local SQLite file)")]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL (default: REFERENT_DATABASE_URL or the local SQLite file)"),
+]
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -43,7 +46,9 @@ def _database(url: str | None):  # type: ignore[no-untyped-def]
 
 
 def redact(
-    json_out: Annotated[bool, typer.Option("--json", help="print findings (entity type, start, end, score) instead")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="print findings (entity type, start, end, score) instead")
+    ] = False,
     scope: Annotated[str, typer.Option(help="pseudonym scope (e.g. an incident id)")] = "cli",
 ) -> None:
     """Redact stdin to stdout. Lines where nothing is found come out byte-identical."""
@@ -82,8 +87,10 @@ def audit_tail(
         if json_out:
             typer.echo(json.dumps({k: getattr(rec, k) for k in (*HASHED_FIELDS, "hash")}))
         else:
-            typer.echo(f"{rec.seq:>6} {rec.ts[:19]} {rec.principal:<20} {rec.tool:<28} {rec.decision:<15} "
-                       f"{rec.outcome:<22} {rec.latency_ms:8.1f}ms {rec.reason[:60]}")
+            typer.echo(
+                f"{rec.seq:>6} {rec.ts[:19]} {rec.principal:<20} {rec.tool:<28} {rec.decision:<15} "
+                f"{rec.outcome:<22} {rec.latency_ms:8.1f}ms {rec.reason[:60]}"
+            )
 
 
 @approvals_app.command("list")
@@ -92,8 +99,10 @@ def approvals_list(db: DbOption = None) -> None:
     from guardrails.approvals import ApprovalStore
 
     for a in ApprovalStore(_database(db)).pending():
-        typer.echo(f"{a.id}  {a.tool}  env={a.environment}  by={a.requester}  run={a.run_id}  "
-                   f"args={a.arguments}  approvers={','.join(a.approvers)}  expires={a.expires_at:%H:%M:%S}Z")
+        typer.echo(
+            f"{a.id}  {a.tool}  env={a.environment}  by={a.requester}  run={a.run_id}  "
+            f"args={a.arguments}  approvers={','.join(a.approvers)}  expires={a.expires_at:%H:%M:%S}Z"
+        )
 
 
 def _decide(approval_id: str, principal: str, approve: bool, note: str) -> None:
@@ -118,7 +127,9 @@ def _runtime_no_tools():  # type: ignore[no-untyped-def]
 @approvals_app.command("approve")
 def approvals_approve(
     approval_id: str,
-    as_: Annotated[str, typer.Option("--as", help="approving principal, e.g. user:ml-lead or slack:U0APPROVER1")],
+    as_: Annotated[
+        str, typer.Option("--as", help="approving principal, e.g. user:ml-lead or slack:U0APPROVER1")
+    ],
     note: Annotated[str, typer.Option(help="why")] = "",
 ) -> None:
     """Approve a pending call (the principal must be an approver in the policy)."""
@@ -142,7 +153,9 @@ def policy_check(
     action: Annotated[str, typer.Option(help="read | write | destructive")] = "read",
     env: Annotated[str, typer.Option(help="dev | staging | production")] = "production",
     arg: Annotated[list[str] | None, typer.Option(help="argument as key=value (repeatable)")] = None,
-    policy_file: Annotated[Path | None, typer.Option("--policy", help="policy YAML (default: configured)")] = None,
+    policy_file: Annotated[
+        Path | None, typer.Option("--policy", help="policy YAML (default: configured)")
+    ] = None,
 ) -> None:
     """Show the decision the policy gives a call (exit 0 allow, 1 deny or needs_approval)."""
     from guardrails.policy import ENVIRONMENTS, Policy

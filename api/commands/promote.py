@@ -64,8 +64,11 @@ def _resume(run_id: str, json_out: bool, slack: bool) -> None:
     if state is None:
         fail(f"no promotion run {run_id} in the checkpoint store")
     try:
-        report = _run(run_id, str(state.get("target", "production")),
-                      lambda deps, saver, reports: resume_run(deps, checkpointer=saver, reports=reports))
+        report = _run(
+            run_id,
+            str(state.get("target", "production")),
+            lambda deps, saver, reports: resume_run(deps, checkpointer=saver, reports=reports),
+        )
     except (PromotionError, ApprovalError) as exc:
         fail(str(exc))
     _emit(report, json_out, slack)
@@ -91,8 +94,19 @@ def promote(
     from agents.promotion.run import run_promotion
 
     run_id = f"promote-{uuid.uuid4().hex[:12]}"
-    report = _run(run_id, to, lambda deps, saver, reports: run_promotion(
-        deps, model, version, to, dry_run=dry_run, checkpointer=saver, reports=reports))  # type: ignore[arg-type]
+    report = _run(
+        run_id,
+        to,
+        lambda deps, saver, reports: run_promotion(
+            deps,
+            model,
+            version,
+            to,
+            dry_run=dry_run,
+            checkpointer=saver,
+            reports=reports,  # type: ignore[arg-type]
+        ),
+    )  # type: ignore[arg-type]
     _emit(report, json_out, slack)
 
 
@@ -107,7 +121,9 @@ def resume_cmd(
 
 def rollback(
     model: Annotated[str, typer.Argument(help="registered model name")],
-    alias: Annotated[str, typer.Option("--alias", help="alias to move back (champion = production)")] = "champion",
+    alias: Annotated[
+        str, typer.Option("--alias", help="alias to move back (champion = production)")
+    ] = "champion",
     dry_run: DryRunOption = False,
     json_out: JsonOption = False,
     slack: SlackOption = False,
@@ -119,8 +135,13 @@ def rollback(
         fail("--alias must not be empty")
     environment = "production" if alias in ("champion", "production", "prod") else "staging"
     run_id = f"rollback-{uuid.uuid4().hex[:12]}"
-    report = _run(run_id, environment, lambda deps, saver, reports: run_rollback(
-        deps, model, alias=alias, dry_run=dry_run, checkpointer=saver, reports=reports))
+    report = _run(
+        run_id,
+        environment,
+        lambda deps, saver, reports: run_rollback(
+            deps, model, alias=alias, dry_run=dry_run, checkpointer=saver, reports=reports
+        ),
+    )
     _emit(report, json_out, slack)
 
 

@@ -13,8 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.commands.common import fail, runtime
 
 PRINCIPAL = "agent:rightsizing"
-finops_app = typer.Typer(help="FinOps reports (billing totals, cost trend, top movers, savings).",
-                         no_args_is_help=True)
+finops_app = typer.Typer(
+    help="FinOps reports (billing totals, cost trend, top movers, savings).", no_args_is_help=True
+)
 
 
 class SlackDeliverySettings(BaseSettings):
@@ -54,8 +55,13 @@ def rightsize(
             fail(f"invalid --{name} {value!r}")
     rt = runtime()
     try:
-        report = run_rightsizing(_deps(rt), namespace=namespace, workload=workload, window_days=window_days,
-                                 store=ReportStore(rt.db))
+        report = run_rightsizing(
+            _deps(rt),
+            namespace=namespace,
+            workload=workload,
+            window_days=window_days,
+            store=ReportStore(rt.db),
+        )
     finally:
         rt.close()
     if not report.recommendations and (namespace or workload):
@@ -65,7 +71,9 @@ def rightsize(
 
 @finops_app.command("report")
 def finops_report(
-    out: Annotated[Path | None, typer.Option(help="write finops-report.md/.html/.json into this directory")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="write finops-report.md/.html/.json into this directory")
+    ] = None,
     slack: Annotated[bool, typer.Option("--slack", help="post to REFERENT_SLACK_FINOPS_CHANNEL")] = False,
     trend_days: Annotated[int, typer.Option(min=2, max=400, help="days in the cost trend")] = 30,
 ) -> None:
@@ -106,7 +114,9 @@ def _post(report: Any, settings: SlackDeliverySettings) -> None:
         sent = deliver_to_slack(report, client, settings.finops_channel)
     except SlackApiError as exc:
         fail(f"Slack refused the report: {exc.response.get('error')}", code=1)
-    typer.echo(f"posted to Slack channel {sent['channel']} (ts {sent['ts']}, file {sent['file_id']})", err=True)
+    typer.echo(
+        f"posted to Slack channel {sent['channel']} (ts {sent['ts']}, file {sent['file_id']})", err=True
+    )
 
 
 def register(app: typer.Typer) -> None:

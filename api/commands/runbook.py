@@ -14,7 +14,9 @@ from api.commands.common import fail, runtime
 
 def runbook(
     rule: Annotated[Path, typer.Option("--rule", help="a Prometheus rule file")],
-    alert: Annotated[str | None, typer.Option(help="only this alert (default: every alert in the file)")] = None,
+    alert: Annotated[
+        str | None, typer.Option(help="only this alert (default: every alert in the file)")
+    ] = None,
     store: Annotated[bool, typer.Option(help="store the runbooks in the library")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="print the runbooks as JSON")] = False,
 ) -> None:
@@ -31,7 +33,9 @@ def runbook(
         fail(str(exc))
     rt = runtime()
     try:
-        deps = AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:runbook", f"runbook-{uuid.uuid4().hex[:10]}"))
+        deps = AgentDeps(
+            gateway=rt.gateway, ctx=CallContext("agent:runbook", f"runbook-{uuid.uuid4().hex[:10]}")
+        )
         batch = run_runbooks(deps, rules, store=store)
     finally:
         rt.close()

@@ -10,8 +10,9 @@ import typer
 
 from api.commands.common import fail
 
-sandbox_app = typer.Typer(help="Start/stop the sandbox world (real MLflow, Prometheus, Alertmanager, Feast).",
-                          no_args_is_help=True)
+sandbox_app = typer.Typer(
+    help="Start/stop the sandbox world (real MLflow, Prometheus, Alertmanager, Feast).", no_args_is_help=True
+)
 DirOption = Annotated[Path, typer.Option("--dir", help="where the sandbox keeps its servers' data")]
 
 

@@ -24,8 +24,12 @@ def _load(path: Path) -> Any:
 
 
 def triage(
-    alert: Annotated[Path, typer.Option("--alert", help="Alertmanager v4 webhook payload or one alert (JSON file)")],
-    as_json: Annotated[bool, typer.Option("--json", help="print the TriageReport JSON instead of Markdown")] = False,
+    alert: Annotated[
+        Path, typer.Option("--alert", help="Alertmanager v4 webhook payload or one alert (JSON file)")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the TriageReport JSON instead of Markdown")
+    ] = False,
     slack: Annotated[bool, typer.Option("--slack", help="print the Slack Block Kit blocks as JSON")] = False,
 ) -> None:
     """Gather evidence through the gateway, rank root causes (or abstain) and store the report."""

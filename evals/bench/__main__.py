@@ -9,10 +9,13 @@ from evals.bench import billing_bench, gateway_bench, prometheus_bench, redactio
 
 def main() -> int:
     status = 0
-    for name, run in (("redaction", lambda: redaction_bench.main([])), ("gateway", gateway_bench.main),
-                      ("billing (FOCUS aggregation)", lambda: billing_bench.main([])),
-                      ("prometheus (rightsizing query at 1k/10k workloads)", prometheus_bench.main),
-                      ("sandbox bring-up + triage wall time", lambda: triage_bench.main(["--down"]))):
+    for name, run in (
+        ("redaction", lambda: redaction_bench.main([])),
+        ("gateway", gateway_bench.main),
+        ("billing (FOCUS aggregation)", lambda: billing_bench.main([])),
+        ("prometheus (rightsizing query at 1k/10k workloads)", prometheus_bench.main),
+        ("sandbox bring-up + triage wall time", lambda: triage_bench.main(["--down"])),
+    ):
         print(f"\n### {name}", flush=True)
         result = run()
         status |= int(result or 0)

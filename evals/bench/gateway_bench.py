@@ -19,8 +19,10 @@ from guardrails.settings import GuardrailSettings
 from tools.base import ActionClass, ToolSpec
 from tools.settings import PlatformSettings
 
-LINE = ('{"ts":"2026-11-27T10:00:01Z","pod":"fraud-scorer-7f9c-0","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",'
-        '"model":"fraud-scorer","version":"4","latency_ms":41.2,"status":200}')
+LINE = (
+    '{"ts":"2026-11-27T10:00:01Z","pod":"fraud-scorer-7f9c-0","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",'
+    '"model":"fraud-scorer","version":"4","latency_ms":41.2,"status":200}'
+)
 
 
 class Args(BaseModel):
@@ -33,8 +35,9 @@ def _result(_: Args) -> dict[str, object]:
 
 def main(calls: int = 500) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = GuardrailSettings(state_dir=Path(tmp), pseudonym_key=SecretStr("bench-key-0123456789abcdef"),
-                                     redaction_nlp=False)
+        settings = GuardrailSettings(
+            state_dir=Path(tmp), pseudonym_key=SecretStr("bench-key-0123456789abcdef"), redaction_nlp=False
+        )
         spec = ToolSpec("prometheus.bench", "bench", Args, ActionClass.READ, _result, "prometheus")
         rt = build_runtime(settings, PlatformSettings(), register_platform_tools=False, extra_specs=[spec])
         direct, gated = [], []
@@ -50,8 +53,10 @@ def main(calls: int = 500) -> int:
     p50 = statistics.median(gated) * 1000
     p95 = sorted(gated)[int(0.95 * len(gated))] * 1000
     base = statistics.median(direct) * 1000
-    print(f"gateway read call (2 KB result): p50 {p50:.2f} ms, p95 {p95:.2f} ms; direct call p50 {base:.3f} ms; "
-          f"overhead p50 {p50 - base:.2f} ms (target ≤ 2 ms: {'met' if p50 - base <= 2 else 'NOT met'})")
+    print(
+        f"gateway read call (2 KB result): p50 {p50:.2f} ms, p95 {p95:.2f} ms; direct call p50 {base:.3f} ms; "
+        f"overhead p50 {p50 - base:.2f} ms (target ≤ 2 ms: {'met' if p50 - base <= 2 else 'NOT met'})"
+    )
     return 0
 
 

@@ -36,8 +36,12 @@ def percentile(values: list[float], q: float) -> float:
 
 def _alert(incident: Any, anchor: datetime) -> dict[str, Any]:
     a = incident.alert
-    return {"status": "firing", "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
-            "annotations": {"summary": a.summary}, "startsAt": (anchor - incident.start_ago).isoformat()}
+    return {
+        "status": "firing",
+        "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
+        "annotations": {"summary": a.summary},
+        "startsAt": (anchor - incident.start_ago).isoformat(),
+    }
 
 
 def bench(directory: Path, repeats: int) -> dict[str, Any]:
@@ -58,6 +62,7 @@ def bench(directory: Path, repeats: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="referent-bench-") as state:
         rt = build_runtime(GuardrailSettings(state_dir=Path(state)), PlatformSettings(sandbox_dir=directory))
         try:
+
             def once(incident: Any) -> tuple[float, Any]:
                 ctx = CallContext(principal="agent:triage", run_id=f"bench-{uuid.uuid4().hex[:10]}")
                 started = time.perf_counter()
@@ -70,15 +75,29 @@ def bench(directory: Path, repeats: int) -> dict[str, Any]:
                 for _ in range(repeats):
                     seconds, report = once(incident)
                     top = report.top
-                    rows.append({"incident": incident.id, "seconds": round(seconds, 3),
-                                 "correct": bool(top and top.kind == incident.kind)})
+                    rows.append(
+                        {
+                            "incident": incident.id,
+                            "seconds": round(seconds, 3),
+                            "correct": bool(top and top.kind == incident.kind),
+                        }
+                    )
         finally:
             rt.close()
     times = [float(r["seconds"]) for r in rows]
-    return {"benchmark": "triage_wall_time", "mode": "deterministic", "runs": len(rows), "repeats": repeats,
-            "warmup_s": round(warmup_s, 3), "p50_s": round(statistics.median(times), 3),
-            "p95_s": round(percentile(times, 0.95), 3), "max_s": round(max(times), 3),
-            "target_p95_s": TARGET_P95_S, "correct": sum(r["correct"] for r in rows), "rows": rows}
+    return {
+        "benchmark": "triage_wall_time",
+        "mode": "deterministic",
+        "runs": len(rows),
+        "repeats": repeats,
+        "warmup_s": round(warmup_s, 3),
+        "p50_s": round(statistics.median(times), 3),
+        "p95_s": round(percentile(times, 0.95), 3),
+        "max_s": round(max(times), 3),
+        "target_p95_s": TARGET_P95_S,
+        "correct": sum(r["correct"] for r in rows),
+        "rows": rows,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("FEAST_USAGE", "False")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, default=Path(".sandbox"), help="sandbox directory (reused if running)")
+    parser.add_argument(
+        "--dir", type=Path, default=Path(".sandbox"), help="sandbox directory (reused if running)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per incident")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary here")
     parser.add_argument("--down", action="store_true", help="stop the sandbox afterwards")

@@ -50,8 +50,12 @@ _TRANSFER_GB = Decimal("0.15")
 _ISSUER = {"AWS": "Amazon Web Services, Inc.", "Microsoft": "Microsoft", "Google Cloud": "Google"}
 _REGION_NAME = {"sa-east-1": "South America (Sao Paulo)", "us-east-1": "US East (N. Virginia)"}
 _Q = Decimal("1e-12")
-_ARROW = {"String": pa.string(), "Decimal": pa.decimal128(38, 12),
-          "Date/Time": pa.timestamp("us", tz="UTC"), "JSON": pa.string()}
+_ARROW = {
+    "String": pa.string(),
+    "Decimal": pa.decimal128(38, 12),
+    "Date/Time": pa.timestamp("us", tz="UTC"),
+    "JSON": pa.string(),
+}
 EXTRA_COLUMNS = ("x_ServiceCode", "x_UsageType")
 
 
@@ -95,14 +99,25 @@ def _base(world: World, day: date) -> dict[str, Any]:
     period_end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=UTC)
     issuer = _ISSUER.get(b.provider, b.provider)
     return {
-        "BillingAccountId": b.billing_account_id, "BillingAccountName": f"{world.name}-payer",
-        "BillingAccountType": "Billing Account", "BillingCurrency": b.currency, "PricingCurrency": b.currency,
-        "BillingPeriodStart": period, "BillingPeriodEnd": period_end,
-        "ChargePeriodStart": start, "ChargePeriodEnd": start + timedelta(days=1),
-        "ChargeCategory": "Usage", "ChargeFrequency": "Usage-Based", "PricingCategory": "Standard",
-        "InvoiceIssuerName": issuer, "PublisherName": issuer, "ProviderName": b.provider,
-        "RegionId": b.region, "RegionName": _REGION_NAME.get(b.region, b.region),
-        "SubAccountId": b.sub_account_id, "SubAccountName": f"{world.name}-ml-platform",
+        "BillingAccountId": b.billing_account_id,
+        "BillingAccountName": f"{world.name}-payer",
+        "BillingAccountType": "Billing Account",
+        "BillingCurrency": b.currency,
+        "PricingCurrency": b.currency,
+        "BillingPeriodStart": period,
+        "BillingPeriodEnd": period_end,
+        "ChargePeriodStart": start,
+        "ChargePeriodEnd": start + timedelta(days=1),
+        "ChargeCategory": "Usage",
+        "ChargeFrequency": "Usage-Based",
+        "PricingCategory": "Standard",
+        "InvoiceIssuerName": issuer,
+        "PublisherName": issuer,
+        "ProviderName": b.provider,
+        "RegionId": b.region,
+        "RegionName": _REGION_NAME.get(b.region, b.region),
+        "SubAccountId": b.sub_account_id,
+        "SubAccountName": f"{world.name}-ml-platform",
         "SubAccountType": "Account",
     }
 
@@ -112,10 +127,16 @@ def _priced(qty: Decimal, list_price: Decimal, contracted_price: Decimal, covere
     list_cost = (qty * list_price).quantize(_Q)
     contracted = (qty * contracted_price).quantize(_Q)
     return {
-        "PricingQuantity": qty, "ConsumedQuantity": qty, "ListUnitPrice": list_price,
-        "ContractedUnitPrice": contracted_price, "ListCost": list_cost, "ContractedCost": contracted,
-        "EffectiveCost": contracted, "BilledCost": Decimal(0) if covered else contracted,
-        "PricingCurrencyListUnitPrice": list_price, "PricingCurrencyContractedUnitPrice": contracted_price,
+        "PricingQuantity": qty,
+        "ConsumedQuantity": qty,
+        "ListUnitPrice": list_price,
+        "ContractedUnitPrice": contracted_price,
+        "ListCost": list_cost,
+        "ContractedCost": contracted,
+        "EffectiveCost": contracted,
+        "BilledCost": Decimal(0) if covered else contracted,
+        "PricingCurrencyListUnitPrice": list_price,
+        "PricingCurrencyContractedUnitPrice": contracted_price,
         "PricingCurrencyEffectiveCost": contracted,
     }
 
@@ -127,31 +148,66 @@ def _workload_rows(world: World, w: WorkloadSpec, day: date) -> list[dict[str, A
     tags = {"namespace": w.namespace, "workload": w.name, "team": w.team, "env": w.env}
     if w.model:
         tags["model"] = w.model
-    lines = [("vcpu", EKS, "EKS-VCPU-HOURS", "Hours", "vCPU-Hours", w.cpu_request, b.cpu_core_hour, "Containers"),
-             ("memory", EKS, "EKS-MEMORY-GB-HOURS", "GB-Hours", "GB-Hours", w.mem_request_gib, b.mem_gib_hour,
-              "Containers")]
+    lines = [
+        ("vcpu", EKS, "EKS-VCPU-HOURS", "Hours", "vCPU-Hours", w.cpu_request, b.cpu_core_hour, "Containers"),
+        (
+            "memory",
+            EKS,
+            "EKS-MEMORY-GB-HOURS",
+            "GB-Hours",
+            "GB-Hours",
+            w.mem_request_gib,
+            b.mem_gib_hour,
+            "Containers",
+        ),
+    ]
     if w.gpus:
         if w.gpu_type not in b.gpu_hour:
             raise ValueError(f"workload {w.name}: no gpu_hour price for {w.gpu_type}")
-        lines.append(("gpu", EC2, f"EC2-GPU-{w.gpu_type.upper()}", "Hours", "GPU-Hours", w.gpus,
-                      b.gpu_hour[w.gpu_type], "Virtual Machines"))
+        lines.append(
+            (
+                "gpu",
+                EC2,
+                f"EC2-GPU-{w.gpu_type.upper()}",
+                "Hours",
+                "GPU-Hours",
+                w.gpus,
+                b.gpu_hour[w.gpu_type],
+                "Virtual Machines",
+            )
+        )
     sp = _savings_plan_id(world)
     rows = []
     for kind, service, sku, unit, consumed, per_pod, price, sub in lines:
         qty = _dec(w.replicas) * _dec(per_pod) * 24
         list_price = _dec(price)
-        rows.append(_base(world, day) | _priced(qty, list_price, (list_price * discount).quantize(_Q), True) | {
-            "ChargeDescription": f"{consumed} for pod {w.namespace}/{w.name} ({kind}, Savings Plan rate)",
-            "ConsumedUnit": consumed, "PricingUnit": unit, "PricingCategory": "Committed",
-            "CommitmentDiscountCategory": "Spend", "CommitmentDiscountId": sp,
-            "CommitmentDiscountName": "Compute Savings Plan", "CommitmentDiscountStatus": "Used",
-            "CommitmentDiscountType": "Compute Savings Plans",
-            "ResourceId": pod_resource_id(b, w), "ResourceName": w.name, "ResourceType": "Pod",
-            "ServiceCategory": "Compute", "ServiceName": service, "ServiceSubcategory": sub,
-            "SkuId": sku, "SkuPriceId": f"{sku}.{b.region}.SP", "SkuMeter": consumed,
-            "Tags": json.dumps(tags, sort_keys=True),
-            "x_ServiceCode": "AmazonEKS" if service == EKS else "AmazonEC2", "x_UsageType": f"SAE1-{sku}",
-        })
+        rows.append(
+            _base(world, day)
+            | _priced(qty, list_price, (list_price * discount).quantize(_Q), True)
+            | {
+                "ChargeDescription": f"{consumed} for pod {w.namespace}/{w.name} ({kind}, Savings Plan rate)",
+                "ConsumedUnit": consumed,
+                "PricingUnit": unit,
+                "PricingCategory": "Committed",
+                "CommitmentDiscountCategory": "Spend",
+                "CommitmentDiscountId": sp,
+                "CommitmentDiscountName": "Compute Savings Plan",
+                "CommitmentDiscountStatus": "Used",
+                "CommitmentDiscountType": "Compute Savings Plans",
+                "ResourceId": pod_resource_id(b, w),
+                "ResourceName": w.name,
+                "ResourceType": "Pod",
+                "ServiceCategory": "Compute",
+                "ServiceName": service,
+                "ServiceSubcategory": sub,
+                "SkuId": sku,
+                "SkuPriceId": f"{sku}.{b.region}.SP",
+                "SkuMeter": consumed,
+                "Tags": json.dumps(tags, sort_keys=True),
+                "x_ServiceCode": "AmazonEKS" if service == EKS else "AmazonEC2",
+                "x_UsageType": f"SAE1-{sku}",
+            }
+        )
     return rows
 
 
@@ -159,15 +215,28 @@ def _fee_row(world: World, day: date, covered: Decimal) -> dict[str, Any]:
     """The day's Savings Plan recurring fee: bills the covered usage, zero effective cost."""
     sp = _savings_plan_id(world)
     return _base(world, day) | {
-        "ChargeCategory": "Purchase", "ChargeFrequency": "Recurring", "PricingCategory": "Committed",
+        "ChargeCategory": "Purchase",
+        "ChargeFrequency": "Recurring",
+        "PricingCategory": "Committed",
         "ChargeDescription": "Compute Savings Plan recurring fee (1yr, no upfront)",
-        "BilledCost": covered.quantize(_Q), "EffectiveCost": Decimal(0), "ListCost": Decimal(0),
-        "ContractedCost": Decimal(0), "PricingQuantity": Decimal(24), "PricingUnit": "Hours",
-        "CommitmentDiscountCategory": "Spend", "CommitmentDiscountId": sp,
-        "CommitmentDiscountName": "Compute Savings Plan", "CommitmentDiscountType": "Compute Savings Plans",
-        "ResourceId": sp, "ResourceName": "Compute Savings Plan", "ResourceType": "Savings Plan",
-        "ServiceCategory": "Other", "ServiceName": SAVINGS_PLAN, "SkuId": "SAVINGS-PLAN-COMPUTE",
-        "SkuPriceId": "SAVINGS-PLAN-COMPUTE.RECURRING", "x_ServiceCode": "ComputeSavingsPlans",
+        "BilledCost": covered.quantize(_Q),
+        "EffectiveCost": Decimal(0),
+        "ListCost": Decimal(0),
+        "ContractedCost": Decimal(0),
+        "PricingQuantity": Decimal(24),
+        "PricingUnit": "Hours",
+        "CommitmentDiscountCategory": "Spend",
+        "CommitmentDiscountId": sp,
+        "CommitmentDiscountName": "Compute Savings Plan",
+        "CommitmentDiscountType": "Compute Savings Plans",
+        "ResourceId": sp,
+        "ResourceName": "Compute Savings Plan",
+        "ResourceType": "Savings Plan",
+        "ServiceCategory": "Other",
+        "ServiceName": SAVINGS_PLAN,
+        "SkuId": "SAVINGS-PLAN-COMPUTE",
+        "SkuPriceId": "SAVINGS-PLAN-COMPUTE.RECURRING",
+        "x_ServiceCode": "ComputeSavingsPlans",
         "x_UsageType": "ComputeSP:1yrNoUpfront",
     }
 
@@ -179,15 +248,27 @@ def _storage_row(world: World, day: date, index: int) -> dict[str, Any]:
     month_days = (_base(world, day)["BillingPeriodEnd"] - _base(world, day)["BillingPeriodStart"]).days
     qty = (gb / month_days).quantize(_Q)
     bucket = f"{world.name}-mlflow-artifacts"
-    return _base(world, day) | _priced(qty, _S3_GB_MONTH, _S3_GB_MONTH, False) | {
-        "ChargeDescription": f"Standard storage of s3://{bucket}", "ConsumedUnit": "GB-Month",
-        "PricingUnit": "GB-Month", "ResourceId": f"arn:aws:s3:::{bucket}", "ResourceName": bucket,
-        "ResourceType": "Bucket", "ServiceCategory": "Storage", "ServiceName": S3,
-        "ServiceSubcategory": "Object Storage", "SkuId": "S3-STANDARD-STORAGE",
-        "SkuPriceId": f"S3-STANDARD-STORAGE.{b.region}", "SkuMeter": "Storage",
-        "Tags": json.dumps({"app": "mlflow", "env": "production", "team": "ml-platform"}, sort_keys=True),
-        "x_ServiceCode": "AmazonS3", "x_UsageType": "SAE1-TimedStorage-ByteHrs",
-    }
+    return (
+        _base(world, day)
+        | _priced(qty, _S3_GB_MONTH, _S3_GB_MONTH, False)
+        | {
+            "ChargeDescription": f"Standard storage of s3://{bucket}",
+            "ConsumedUnit": "GB-Month",
+            "PricingUnit": "GB-Month",
+            "ResourceId": f"arn:aws:s3:::{bucket}",
+            "ResourceName": bucket,
+            "ResourceType": "Bucket",
+            "ServiceCategory": "Storage",
+            "ServiceName": S3,
+            "ServiceSubcategory": "Object Storage",
+            "SkuId": "S3-STANDARD-STORAGE",
+            "SkuPriceId": f"S3-STANDARD-STORAGE.{b.region}",
+            "SkuMeter": "Storage",
+            "Tags": json.dumps({"app": "mlflow", "env": "production", "team": "ml-platform"}, sort_keys=True),
+            "x_ServiceCode": "AmazonS3",
+            "x_UsageType": "SAE1-TimedStorage-ByteHrs",
+        }
+    )
 
 
 def _transfer_row(world: World, day: date, spike: date) -> dict[str, Any]:
@@ -197,16 +278,29 @@ def _transfer_row(world: World, day: date, spike: date) -> dict[str, Any]:
     if day == spike:
         gb *= TRANSFER_SPIKE_FACTOR
     nat = f"nat-{hashlib.sha256(f'{world.seed}:nat'.encode()).hexdigest()[:17]}"
-    return _base(world, day) | _priced(gb.quantize(_Q), _TRANSFER_GB, _TRANSFER_GB, False) | {
-        "ChargeDescription": f"Data transfer out to the internet from {b.region}", "ConsumedUnit": "GB",
-        "PricingUnit": "GB", "ResourceId": f"arn:aws:ec2:{b.region}:{b.sub_account_id}:natgateway/{nat}",
-        "ResourceName": "payments-egress-nat", "ResourceType": "NAT Gateway", "ServiceCategory": "Networking",
-        "ServiceName": TRANSFER, "SkuId": "DT-OUT-INTERNET", "SkuPriceId": f"DT-OUT-INTERNET.{b.region}",
-        "SkuMeter": "Data Transfer Out",
-        "Tags": json.dumps({"env": "production", "namespace": "payments-api", "team": "payments-platform"},
-                           sort_keys=True),
-        "x_ServiceCode": "AWSDataTransfer", "x_UsageType": "SAE1-DataTransfer-Out-Bytes",
-    }
+    return (
+        _base(world, day)
+        | _priced(gb.quantize(_Q), _TRANSFER_GB, _TRANSFER_GB, False)
+        | {
+            "ChargeDescription": f"Data transfer out to the internet from {b.region}",
+            "ConsumedUnit": "GB",
+            "PricingUnit": "GB",
+            "ResourceId": f"arn:aws:ec2:{b.region}:{b.sub_account_id}:natgateway/{nat}",
+            "ResourceName": "payments-egress-nat",
+            "ResourceType": "NAT Gateway",
+            "ServiceCategory": "Networking",
+            "ServiceName": TRANSFER,
+            "SkuId": "DT-OUT-INTERNET",
+            "SkuPriceId": f"DT-OUT-INTERNET.{b.region}",
+            "SkuMeter": "Data Transfer Out",
+            "Tags": json.dumps(
+                {"env": "production", "namespace": "payments-api", "team": "payments-platform"},
+                sort_keys=True,
+            ),
+            "x_ServiceCode": "AWSDataTransfer",
+            "x_UsageType": "SAE1-DataTransfer-Out-Bytes",
+        }
+    )
 
 
 def billing_rows(world: World, anchor: datetime) -> list[dict[str, Any]]:
@@ -216,8 +310,12 @@ def billing_rows(world: World, anchor: datetime) -> list[dict[str, Any]]:
     for index, day in enumerate(charge_days(world, anchor)):
         usage = [r for w in world.workloads for r in _workload_rows(world, w, day)]
         covered = sum((r["EffectiveCost"] for r in usage), Decimal(0))
-        rows += [*usage, _fee_row(world, day, covered), _storage_row(world, day, index),
-                 _transfer_row(world, day, spike)]
+        rows += [
+            *usage,
+            _fee_row(world, day, covered),
+            _storage_row(world, day, index),
+            _transfer_row(world, day, spike),
+        ]
     return rows
 
 

@@ -136,8 +136,10 @@ def definitions_source(world: World) -> str:
     for view in world.feature_views:
         if view.entity not in entities:
             entities[view.entity] = view.join_key
-            lines.append(f"{view.entity} = Entity(name={view.entity!r}, join_keys=[{view.join_key!r}], "
-                         "value_type=ValueType.STRING)")
+            lines.append(
+                f"{view.entity} = Entity(name={view.entity!r}, join_keys=[{view.join_key!r}], "
+                "value_type=ValueType.STRING)"
+            )
     for view in world.feature_views:
         lines += ["", *_view_source(view)]
     return "\n".join(lines) + "\n"
@@ -176,12 +178,18 @@ def offline_frame(world: World, view: FeatureViewSpec, anchor: datetime) -> pd.D
     offsets = rng.integers(0, max(int(cadence.total_seconds()) // 60, 1), size=view.n_entities)
     n_steps = int(span / cadence)
     first = pd.Timestamp(anchor - n_steps * cadence).value // 1_000_000_000
-    seconds = (first + np.arange(n_steps)[None, :] * int(cadence.total_seconds())
-               + offsets[:, None] * 60 + _EVENT_SECOND)
-    frame = pd.DataFrame({
-        view.join_key: np.repeat(keys, n_steps),
-        "event_timestamp": pd.to_datetime(seconds.ravel(), unit="s", utc=True),
-    })
+    seconds = (
+        first
+        + np.arange(n_steps)[None, :] * int(cadence.total_seconds())
+        + offsets[:, None] * 60
+        + _EVENT_SECOND
+    )
+    frame = pd.DataFrame(
+        {
+            view.join_key: np.repeat(keys, n_steps),
+            "event_timestamp": pd.to_datetime(seconds.ravel(), unit="s", utc=True),
+        }
+    )
     for feature in view.features:
         level = rng.standard_normal(view.n_entities)[:, None]
         noise = rng.standard_normal((view.n_entities, n_steps))

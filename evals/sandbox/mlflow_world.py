@@ -66,10 +66,21 @@ def start_mlflow(directory: Path, *, ready_timeout_s: float = 120.0) -> tuple[Se
     (directory / "artifacts").mkdir(parents=True, exist_ok=True)
     port = processes.free_port()
     argv = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", f"sqlite:///{directory / 'mlflow.db'}",
-        "--serve-artifacts", "--artifacts-destination", str(directory / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{directory / 'mlflow.db'}",
+        "--serve-artifacts",
+        "--artifacts-destination",
+        str(directory / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
     ]
     proc = processes.start("mlflow", argv, port=port, log_dir=directory, env=SERVER_ENV, cwd=directory)
     uri = f"http://127.0.0.1:{port}"
@@ -123,10 +134,15 @@ def alias_events(spec: ModelSpec, anchor: datetime) -> list[dict[str, Any]]:
     current: dict[str, int] = {}
     events = []
     for ev in sorted(spec.alias_history, key=lambda e: -e.ago.total_seconds()):
-        events.append({
-            "alias": ev.alias, "version": ev.version, "previous_version": current.get(ev.alias),
-            "at": (anchor - ev.ago).isoformat(), "by": ev.by,
-        })
+        events.append(
+            {
+                "alias": ev.alias,
+                "version": ev.version,
+                "previous_version": current.get(ev.alias),
+                "at": (anchor - ev.ago).isoformat(),
+                "by": ev.by,
+            }
+        )
         current[ev.alias] = ev.version
     return events
 
@@ -140,7 +156,9 @@ def final_aliases(spec: ModelSpec) -> dict[str, int]:
 def _check_versions(spec: ModelSpec) -> None:
     numbers = sorted(v.version for v in spec.versions)
     if numbers != list(range(1, len(numbers) + 1)):
-        raise ValueError(f"model {spec.name}: versions must be 1..n without gaps (MLflow numbers them), got {numbers}")
+        raise ValueError(
+            f"model {spec.name}: versions must be 1..n without gaps (MLflow numbers them), got {numbers}"
+        )
 
 
 def _already_loaded(client: MlflowClient, spec: ModelSpec) -> bool:
@@ -179,11 +197,14 @@ def _experiment(client: MlflowClient, model: str) -> str:
     return str(existing.experiment_id)
 
 
-def _load_version(client: MlflowClient, spec: ModelSpec, v: ModelVersionSpec, experiment_id: str,
-                  anchor: datetime) -> None:
+def _load_version(
+    client: MlflowClient, spec: ModelSpec, v: ModelVersionSpec, experiment_id: str, anchor: datetime
+) -> None:
     created_ms = int((anchor - v.created_ago).timestamp() * 1000)
     run = client.create_run(
-        experiment_id, start_time=created_ms - 45 * 60 * 1000, run_name=f"{spec.name}-v{v.version}",
+        experiment_id,
+        start_time=created_ms - 45 * 60 * 1000,
+        run_name=f"{spec.name}-v{v.version}",
         tags={MODEL_TAG: spec.name, VERSION_TAG: str(v.version)},
     )
     run_id = run.info.run_id
@@ -196,25 +217,44 @@ def _load_version(client: MlflowClient, spec: ModelSpec, v: ModelVersionSpec, ex
     client.set_terminated(run_id, "FINISHED", end_time=created_ms)
     tags = {**v.tags, CREATED_AT_TAG: (anchor - v.created_ago).isoformat()}
     mv = client.create_model_version(
-        spec.name, f"models:/{model_id}", run_id=run_id, tags=tags, description=v.description, model_id=model_id,
+        spec.name,
+        f"models:/{model_id}",
+        run_id=run_id,
+        tags=tags,
+        description=v.description,
+        model_id=model_id,
     )
     if int(mv.version) != v.version:
-        raise RuntimeError(f"{spec.name}: MLflow numbered the version {mv.version}, the world says {v.version}")
+        raise RuntimeError(
+            f"{spec.name}: MLflow numbered the version {mv.version}, the world says {v.version}"
+        )
 
 
-def _log_model(client: MlflowClient, spec: ModelSpec, v: ModelVersionSpec, experiment_id: str, run_id: str) -> str:
+def _log_model(
+    client: MlflowClient, spec: ModelSpec, v: ModelVersionSpec, experiment_id: str, run_id: str
+) -> str:
     """Save a pyfunc model with the version's signature and upload it as a LoggedModel; its id."""
 
     logged = client.create_logged_model(
-        experiment_id, name="model", source_run_id=run_id, params={k: str(x) for k, x in v.params.items()},
+        experiment_id,
+        name="model",
+        source_run_id=run_id,
+        params={k: str(x) for k, x in v.params.items()},
         model_type="pyfunc",
     )
-    with tempfile.TemporaryDirectory(prefix="referent-model-") as tmp, warnings.catch_warnings(), _quiet("mlflow.pyfunc"):
+    with (
+        tempfile.TemporaryDirectory(prefix="referent-model-") as tmp,
+        warnings.catch_warnings(),
+        _quiet("mlflow.pyfunc"),
+    ):
         warnings.simplefilter("ignore")
         path = Path(tmp) / "model"
         save_model(
-            str(path), python_model=ConstantScorer(), signature=_signature(v),
-            pip_requirements=["mlflow-skinny"], metadata={"referent.world_model": spec.name},
+            str(path),
+            python_model=ConstantScorer(),
+            signature=_signature(v),
+            pip_requirements=["mlflow-skinny"],
+            metadata={"referent.world_model": spec.name},
         )
         client.log_model_artifacts(logged.model_id, str(path))
     client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)

@@ -67,8 +67,13 @@ def start(
     full_env = {**os.environ, **(env or {})}
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=full_env, cwd=cwd, start_new_session=True,
+            list(argv),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+            cwd=cwd,
+            start_new_session=True,
         )
     return ServerProcess(name=name, pid=proc.pid, port=port, log=str(log_path))
 

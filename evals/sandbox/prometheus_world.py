@@ -135,8 +135,15 @@ class _Families:
         self.clock = clock
         self.families: dict[str, tuple[str, list[_Series]]] = {}
 
-    def add(self, family: str, kind: str, name: str, labels: dict[str, str], values: np.ndarray,
-            mask: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        family: str,
+        kind: str,
+        name: str,
+        labels: dict[str, str],
+        values: np.ndarray,
+        mask: np.ndarray | None = None,
+    ) -> None:
         self.families.setdefault(family, (kind, []))[1].append(_Series(name, labels, values, mask))
 
     def write(self, path: Path, lo: float = -math.inf, hi: float = math.inf) -> int:
@@ -168,7 +175,7 @@ def _profile(p: UsageProfile, clock: _Clock, rng: np.random.Generator) -> np.nda
             idx = np.flatnonzero(day == d)
             start = idx[0] + int(rng.integers(0, max(1, len(idx) - 12)))
             length = int(rng.integers(3, 10))
-            v[start:start + length] = p.peak * rng.uniform(0.9, 1.0, len(v[start:start + length]))
+            v[start : start + length] = p.peak * rng.uniform(0.9, 1.0, len(v[start : start + length]))
     if p.off_hours_idle:
         v = np.where(clock.off_hours, p.mean * 0.02 * rng.uniform(0.5, 1.5, clock.n), v)
     return np.clip(v, 0, None)
@@ -182,8 +189,13 @@ def _pod_series(out: _Families, world: World, w: WorkloadSpec, clock: _Clock) ->
     for i, pod in enumerate(pod_names(world, w)):
         rng = _rng(world.seed, w.name, i)
         base = {"namespace": w.namespace, "pod": pod, "container": w.name}
-        pod_labels = {"namespace": w.namespace, "pod": pod, "label_app": w.name, "label_team": w.team,
-                      "label_env": w.env} | ({"label_model": w.model} if w.model else {})
+        pod_labels = {
+            "namespace": w.namespace,
+            "pod": pod,
+            "label_app": w.name,
+            "label_team": w.team,
+            "label_env": w.env,
+        } | ({"label_model": w.model} if w.model else {})
         out.add("kube_pod_labels", "gauge", "kube_pod_labels", pod_labels, np.ones(clock.n))
         _resources(out, w, base, clock)
         cpu = _profile(w.cpu_usage, clock, rng)
@@ -201,38 +213,84 @@ def _pod_series(out: _Families, world: World, w: WorkloadSpec, clock: _Clock) ->
         if w.cpu_limit:
             cpu = np.minimum(cpu, w.cpu_limit)
             periods = np.full(clock.n, clock.step_s / 0.1)
-            out.add("container_cpu_cfs_periods", "counter", "container_cpu_cfs_periods_total", base,
-                    np.cumsum(periods))
-            out.add("container_cpu_cfs_throttled_periods", "counter",
-                    "container_cpu_cfs_throttled_periods_total", base, np.cumsum(periods * throttled))
-        out.add("container_cpu_usage_seconds", "counter", "container_cpu_usage_seconds_total", base,
-                np.cumsum(cpu * clock.step_s))
-        out.add("container_memory_working_set_bytes", "gauge", "container_memory_working_set_bytes", base,
-                np.round(mem))
-        out.add("kube_pod_container_status_restarts", "counter", "kube_pod_container_status_restarts_total",
-                base, restarts)
-        out.add("kube_pod_container_status_last_terminated_reason", "gauge",
-                "kube_pod_container_status_last_terminated_reason", base | {"reason": "OOMKilled"}, oomed)
+            out.add(
+                "container_cpu_cfs_periods",
+                "counter",
+                "container_cpu_cfs_periods_total",
+                base,
+                np.cumsum(periods),
+            )
+            out.add(
+                "container_cpu_cfs_throttled_periods",
+                "counter",
+                "container_cpu_cfs_throttled_periods_total",
+                base,
+                np.cumsum(periods * throttled),
+            )
+        out.add(
+            "container_cpu_usage_seconds",
+            "counter",
+            "container_cpu_usage_seconds_total",
+            base,
+            np.cumsum(cpu * clock.step_s),
+        )
+        out.add(
+            "container_memory_working_set_bytes",
+            "gauge",
+            "container_memory_working_set_bytes",
+            base,
+            np.round(mem),
+        )
+        out.add(
+            "kube_pod_container_status_restarts",
+            "counter",
+            "kube_pod_container_status_restarts_total",
+            base,
+            restarts,
+        )
+        out.add(
+            "kube_pod_container_status_last_terminated_reason",
+            "gauge",
+            "kube_pod_container_status_last_terminated_reason",
+            base | {"reason": "OOMKilled"},
+            oomed,
+        )
         up = np.where(np.diff(restarts, prepend=restarts[0]) > 0, 0.0, 1.0)
-        out.add("up", "gauge", "up", {"job": w.name, "instance": f"{pod}:8080", "namespace": w.namespace,
-                                      "pod": pod}, up)
+        out.add(
+            "up",
+            "gauge",
+            "up",
+            {"job": w.name, "instance": f"{pod}:8080", "namespace": w.namespace, "pod": pod},
+            up,
+        )
         if w.gpus:
             _gpu_series(out, world, w, i, base, clock)
 
 
 def _resources(out: _Families, w: WorkloadSpec, base: dict[str, str], clock: _Clock) -> None:
     ones = np.ones(clock.n)
-    for family, cpu, mem in (("kube_pod_container_resource_requests", w.cpu_request, w.mem_request_gib),
-                             ("kube_pod_container_resource_limits", w.cpu_limit, w.mem_limit_gib)):
-        values = [("cpu", "core", cpu), ("memory", "byte", mem * GIB if mem else None),
-                  ("nvidia_com_gpu", "integer", w.gpus or None)]
+    for family, cpu, mem in (
+        ("kube_pod_container_resource_requests", w.cpu_request, w.mem_request_gib),
+        ("kube_pod_container_resource_limits", w.cpu_limit, w.mem_limit_gib),
+    ):
+        values = [
+            ("cpu", "core", cpu),
+            ("memory", "byte", mem * GIB if mem else None),
+            ("nvidia_com_gpu", "integer", w.gpus or None),
+        ]
         for resource, unit, value in values:
             if value is not None:
                 out.add(family, "gauge", family, base | {"resource": resource, "unit": unit}, ones * value)
 
 
-def _oom(mem: np.ndarray, restarts: np.ndarray, oomed: np.ndarray, w: WorkloadSpec, win: np.ndarray,
-         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _oom(
+    mem: np.ndarray,
+    restarts: np.ndarray,
+    oomed: np.ndarray,
+    w: WorkloadSpec,
+    win: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Within ``win``: memory climbs to the limit over 8 steps, is OOMKilled, restarts; repeat."""
     limit = (w.mem_limit_gib or w.mem_request_gib) * GIB
     mem, events = mem.copy(), np.zeros(len(mem))
@@ -247,8 +305,9 @@ def _oom(mem: np.ndarray, restarts: np.ndarray, oomed: np.ndarray, w: WorkloadSp
     return mem, restarts + np.cumsum(events), np.maximum(oomed, win.astype(float))
 
 
-def _gpu_series(out: _Families, world: World, w: WorkloadSpec, i: int, base: dict[str, str],
-                clock: _Clock) -> None:
+def _gpu_series(
+    out: _Families, world: World, w: WorkloadSpec, i: int, base: dict[str, str], clock: _Clock
+) -> None:
     model_name, fb_total = _GPU.get(w.gpu_type, (w.gpu_type.upper(), 16384.0))
     host = f"ip-10-42-{int(_hash(w.name, i)[:2], 16)}-{int(_hash(w.name, i)[2:4], 16)}.sa-east-1.compute.internal"
     profile = w.gpu_util_pct or UsageProfile(mean=50.0)
@@ -258,8 +317,12 @@ def _gpu_series(out: _Families, world: World, w: WorkloadSpec, i: int, base: dic
         for inc in _incidents(world, "idle_gpu", workload=w.name):
             util = np.where(clock.window(inc), np.abs(rng.normal(0, 0.2, clock.n)), util)
         h = _hash(world.seed, w.name, i, g)
-        labels = {"gpu": str(g), "UUID": f"GPU-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}",
-                  "modelName": model_name, "Hostname": host} | base
+        labels = {
+            "gpu": str(g),
+            "UUID": f"GPU-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}",
+            "modelName": model_name,
+            "Hostname": host,
+        } | base
         out.add("DCGM_FI_DEV_GPU_UTIL", "gauge", "DCGM_FI_DEV_GPU_UTIL", labels, np.round(util, 1))
         fb = fb_total * (0.02 + 0.6 * util / 100) * rng.uniform(0.98, 1.02, clock.n)
         out.add("DCGM_FI_DEV_FB_USED", "gauge", "DCGM_FI_DEV_FB_USED", labels, np.round(fb))
@@ -267,8 +330,9 @@ def _gpu_series(out: _Families, world: World, w: WorkloadSpec, i: int, base: dic
 
 def _champion_versions(model: ModelSpec, world: World, clock: _Clock) -> np.ndarray:
     latest = max(v.version for v in model.versions)
-    versions = np.array([model.alias_at("champion", timedelta(seconds=clock.anchor - int(t))) or latest
-                         for t in clock.ts])
+    versions = np.array(
+        [model.alias_at("champion", timedelta(seconds=clock.anchor - int(t))) or latest for t in clock.ts]
+    )
     for inc in _incidents(world, "bad_model_version", model=model.name):
         if inc.version is not None:
             versions = np.where(clock.window(inc), inc.version, versions)
@@ -278,7 +342,9 @@ def _champion_versions(model: ModelSpec, world: World, clock: _Clock) -> np.ndar
 def _traffic_series(out: _Families, world: World, w: WorkloadSpec, clock: _Clock) -> None:
     """Request counters and latency histograms of a serving workload or service with traffic."""
     rng = _rng(world.seed, w.name, "traffic")
-    rps = w.traffic_rps * (1 + 0.35 * np.sin(2 * np.pi * (clock.hour - 9) / 24)) * rng.normal(1, 0.03, clock.n)
+    rps = (
+        w.traffic_rps * (1 + 0.35 * np.sin(2 * np.pi * (clock.hour - 9) / 24)) * rng.normal(1, 0.03, clock.n)
+    )
     requests = np.clip(rps, 0, None) * clock.step_s
     err = np.clip(w.error_rate * rng.normal(1, 0.05, clock.n), 0, 1)
     slow = np.ones(clock.n)
@@ -297,25 +363,50 @@ def _traffic_series(out: _Families, world: World, w: WorkloadSpec, clock: _Clock
     versions = _champion_versions(model, world, clock)
     for v in np.unique(versions):
         mask = versions == v
-        _request_families(out, "model", labels | {"model": model.name, "version": str(int(v))},
-                          np.where(mask, requests, 0), err, mu, mask)
+        _request_families(
+            out,
+            "model",
+            labels | {"model": model.name, "version": str(int(v))},
+            np.where(mask, requests, 0),
+            err,
+            mu,
+            mask,
+        )
 
 
-def _request_families(out: _Families, prefix: str, labels: dict[str, str], requests: np.ndarray,
-                      err: np.ndarray, mu: np.ndarray, mask: np.ndarray | None) -> None:
+def _request_families(
+    out: _Families,
+    prefix: str,
+    labels: dict[str, str],
+    requests: np.ndarray,
+    err: np.ndarray,
+    mu: np.ndarray,
+    mask: np.ndarray | None,
+) -> None:
     errors = np.round(requests * err)
     for code, count in (("200", np.round(requests) - errors), ("500", errors)):
-        out.add(f"{prefix}_requests", "counter", f"{prefix}_requests_total", labels | {"code": code},
-                np.cumsum(count), mask)
+        out.add(
+            f"{prefix}_requests",
+            "counter",
+            f"{prefix}_requests_total",
+            labels | {"code": code},
+            np.cumsum(count),
+            mask,
+        )
     family = f"{prefix}_request_duration_seconds"
     total = np.round(requests)
     for le in BUCKETS:
         share = _normal_cdf((math.log(le) - mu) / _SIGMA)
-        out.add(family, "histogram", f"{family}_bucket", labels | {"le": str(le)},
-                np.cumsum(np.round(total * share)), mask)
+        out.add(
+            family,
+            "histogram",
+            f"{family}_bucket",
+            labels | {"le": str(le)},
+            np.cumsum(np.round(total * share)),
+            mask,
+        )
     out.add(family, "histogram", f"{family}_bucket", labels | {"le": "+Inf"}, np.cumsum(total), mask)
-    out.add(family, "histogram", f"{family}_sum", labels,
-            np.cumsum(total * np.exp(mu + _SIGMA**2 / 2)), mask)
+    out.add(family, "histogram", f"{family}_sum", labels, np.cumsum(total * np.exp(mu + _SIGMA**2 / 2)), mask)
     out.add(family, "histogram", f"{family}_count", labels, np.cumsum(total), mask)
 
 
@@ -331,17 +422,26 @@ def _drift_series(out: _Families, world: World, model: ModelSpec, clock: _Clock)
             psi = psi + np.minimum(0.012 * clock.hours_since(inc), 0.15) * clock.window(inc)
         for inc in _incidents(world, "online_offline_skew", model=model.name, feature=feature):
             psi = psi + np.clip(clock.hours_since(inc) / 2, 0, 1) * 0.12 * clock.window(inc)
-        out.add("model_feature_psi", "gauge", "model_feature_psi",
-                {"namespace": ns, "model": model.name, "feature_view": view, "feature": feature},
-                np.round(psi, 4))
+        out.add(
+            "model_feature_psi",
+            "gauge",
+            "model_feature_psi",
+            {"namespace": ns, "model": model.name, "feature_view": view, "feature": feature},
+            np.round(psi, 4),
+        )
     rng = _rng(world.seed, model.name, "prediction")
     psi = rng.uniform(0.015, 0.04) + np.abs(rng.normal(0, 0.004, clock.n))
     for inc in _incidents(world, "bad_model_version", model=model.name):
         psi = psi + np.clip(clock.hours_since(inc) * 4, 0, 1) * 0.12 * clock.window(inc)
     for inc in _incidents(world, "online_offline_skew", model=model.name):
         psi = psi + np.clip(clock.hours_since(inc) / 2, 0, 1) * 0.08 * inc.magnitude * clock.window(inc)
-    out.add("model_prediction_psi", "gauge", "model_prediction_psi", {"namespace": ns, "model": model.name},
-            np.round(psi, 4))
+    out.add(
+        "model_prediction_psi",
+        "gauge",
+        "model_prediction_psi",
+        {"namespace": ns, "model": model.name},
+        np.round(psi, 4),
+    )
 
 
 def _freshness_series(out: _Families, world: World, clock: _Clock) -> None:
@@ -355,10 +455,20 @@ def _freshness_series(out: _Families, world: World, clock: _Clock) -> None:
             frozen = last + math.floor((start - last) / schedule) * schedule
             runs = np.where(clock.window(inc), np.minimum(runs, frozen), runs)
         labels = {"feature_view": view.name}
-        out.add("feast_feature_view_last_materialization_timestamp_seconds", "gauge",
-                "feast_feature_view_last_materialization_timestamp_seconds", labels, runs.astype(float))
-        out.add("feast_feature_view_materialization_interval_seconds", "gauge",
-                "feast_feature_view_materialization_interval_seconds", labels, np.full(clock.n, schedule))
+        out.add(
+            "feast_feature_view_last_materialization_timestamp_seconds",
+            "gauge",
+            "feast_feature_view_last_materialization_timestamp_seconds",
+            labels,
+            runs.astype(float),
+        )
+        out.add(
+            "feast_feature_view_materialization_interval_seconds",
+            "gauge",
+            "feast_feature_view_materialization_interval_seconds",
+            labels,
+            np.full(clock.n, schedule),
+        )
 
 
 def _build(world: World, anchor: datetime) -> _Families:
@@ -375,9 +485,12 @@ def _build(world: World, anchor: datetime) -> _Families:
     for model in world.models:
         _drift_series(out, world, model, clock)
     _freshness_series(out, world, clock)
-    for job, instance in (("kube-state-metrics", "kube-state-metrics.monitoring:8080"),
-                          ("kubelet", "kubelet.kube-system:10250"), ("dcgm-exporter", "dcgm-exporter:9400"),
-                          ("feast-exporter", "feast-exporter.feature-store:8000")):
+    for job, instance in (
+        ("kube-state-metrics", "kube-state-metrics.monitoring:8080"),
+        ("kubelet", "kubelet.kube-system:10250"),
+        ("dcgm-exporter", "dcgm-exporter:9400"),
+        ("feast-exporter", "feast-exporter.feature-store:8000"),
+    ):
         out.add("up", "gauge", "up", {"job": job, "instance": instance}, np.ones(clock.n))
     return out
 
@@ -414,10 +527,24 @@ def backfill(openmetrics: Path | Sequence[Path], data_dir: Path, *, parallel: in
     pending = [openmetrics] if isinstance(openmetrics, Path) else list(openmetrics)
     while pending:
         batch, pending = pending[:parallel], pending[parallel:]
-        running = [subprocess.Popen(
-            ["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", "--max-block-duration=336h",
-             str(path), str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for path in batch]
+        running = [
+            subprocess.Popen(
+                [
+                    "promtool",
+                    "tsdb",
+                    "create-blocks-from",
+                    "openmetrics",
+                    "--quiet",
+                    "--max-block-duration=336h",
+                    str(path),
+                    str(data_dir),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for path in batch
+        ]
         for proc in running:
             _, err = proc.communicate()
             if proc.returncode != 0:
@@ -438,7 +565,8 @@ def render_rules(out_path: Path, *, runbook_base_url: str, alert_for: str | None
         for rule in group["rules"]:
             if "alert" in rule:
                 rule.setdefault("annotations", {})["runbook_url"] = (
-                    f"{runbook_base_url.rstrip('/')}/{rule['alert']}")
+                    f"{runbook_base_url.rstrip('/')}/{rule['alert']}"
+                )
                 if alert_for is not None:
                     rule["for"] = alert_for
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -455,19 +583,29 @@ def prometheus_config(port: int, rules_path: Path, alertmanager_port: int | None
     config: dict[str, object] = {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
         "rule_files": [str(rules_path)],
-        "scrape_configs": [{"job_name": "prometheus", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}],
+        "scrape_configs": [
+            {"job_name": "prometheus", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
+        ],
         "storage": {"tsdb": {"out_of_order_time_window": "2d"}},
     }
     if alertmanager_port is not None:
-        config["alerting"] = {"alertmanagers": [
-            {"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]}
+        config["alerting"] = {
+            "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]
+        }
     return config
 
 
-def start_prometheus(world: World, anchor: datetime, directory: Path, *, port: int | None = None,
-                     alertmanager_port: int | None = None,
-                     runbook_base_url: str = "http://127.0.0.1:8080/runbooks",
-                     alert_for: str | None = None, ready_timeout_s: float = 60.0) -> ServerProcess:
+def start_prometheus(
+    world: World,
+    anchor: datetime,
+    directory: Path,
+    *,
+    port: int | None = None,
+    alertmanager_port: int | None = None,
+    runbook_base_url: str = "http://127.0.0.1:8080/runbooks",
+    alert_for: str | None = None,
+    ready_timeout_s: float = 60.0,
+) -> ServerProcess:
     """Render the world, backfill it and start Prometheus on 127.0.0.1; wait until it answers with data.
 
     Everything lives under ``directory / "prometheus"`` (a previous TSDB there is replaced); the log is
@@ -479,22 +617,34 @@ def start_prometheus(world: World, anchor: datetime, directory: Path, *, port: i
     backfill(chunks, home / "data")
     shutil.rmtree(home / "openmetrics")
     port = port or processes.free_port()
-    rules = render_rules(home / "rules" / RULES_FILE.name, runbook_base_url=runbook_base_url,
-                         alert_for=alert_for)
+    rules = render_rules(
+        home / "rules" / RULES_FILE.name, runbook_base_url=runbook_base_url, alert_for=alert_for
+    )
     config = home / "prometheus.yml"
     config.write_text(yaml.safe_dump(prometheus_config(port, rules, alertmanager_port), sort_keys=False))
-    argv = ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={home / 'data'}",
-            "--storage.tsdb.retention.time=400d", f"--web.listen-address=127.0.0.1:{port}",
-            "--web.enable-admin-api", "--web.enable-lifecycle", "--query.lookback-delta=10m",
-            # firing alerts are re-sent every 15s (default 1m), so the ones evaluated before
-            # Alertmanager was discovered reach it quickly
-            "--rules.alert.resend-delay=15s"]
+    argv = [
+        "prometheus",
+        f"--config.file={config}",
+        f"--storage.tsdb.path={home / 'data'}",
+        "--storage.tsdb.retention.time=400d",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-admin-api",
+        "--web.enable-lifecycle",
+        "--query.lookback-delta=10m",
+        # firing alerts are re-sent every 15s (default 1m), so the ones evaluated before
+        # Alertmanager was discovered reach it quickly
+        "--rules.alert.resend-delay=15s",
+    ]
     proc = processes.start("prometheus", argv, port=port, log_dir=directory)
     url = f"http://127.0.0.1:{port}"
     try:
         processes.wait_http(f"{url}/-/ready", timeout_s=ready_timeout_s, proc=proc)
-        processes.wait_http(f"{url}/api/v1/query?query=count(kube_pod_labels)", timeout_s=ready_timeout_s,
-                            proc=proc, ok=_has_data)
+        processes.wait_http(
+            f"{url}/api/v1/query?query=count(kube_pod_labels)",
+            timeout_s=ready_timeout_s,
+            proc=proc,
+            ok=_has_data,
+        )
     except SandboxError:
         processes.stop(proc)
         raise
@@ -514,14 +664,25 @@ def alertmanager_config(webhook_url: str | None, bearer_token: str | None) -> di
             hook["http_config"] = {"authorization": {"type": "Bearer", "credentials": bearer_token}}
         receiver["webhook_configs"] = [hook]
     return {
-        "route": {"receiver": "referent", "group_by": ["alertname", "namespace"], "group_wait": "5s",
-                  "group_interval": "1m", "repeat_interval": "4h"},
+        "route": {
+            "receiver": "referent",
+            "group_by": ["alertname", "namespace"],
+            "group_wait": "5s",
+            "group_interval": "1m",
+            "repeat_interval": "4h",
+        },
         "receivers": [receiver],
     }
 
 
-def start_alertmanager(directory: Path, webhook_url: str | None, bearer_token: str | None, *,
-                       port: int | None = None, ready_timeout_s: float = 30.0) -> ServerProcess:
+def start_alertmanager(
+    directory: Path,
+    webhook_url: str | None,
+    bearer_token: str | None,
+    *,
+    port: int | None = None,
+    ready_timeout_s: float = 30.0,
+) -> ServerProcess:
     """Start Alertmanager (no clustering) on 127.0.0.1 with a webhook receiver; wait until ready."""
     home = directory / "alertmanager"
     home.mkdir(parents=True, exist_ok=True)
@@ -529,8 +690,13 @@ def start_alertmanager(directory: Path, webhook_url: str | None, bearer_token: s
     config.touch(mode=0o600)
     config.write_text(yaml.safe_dump(alertmanager_config(webhook_url, bearer_token), sort_keys=False))
     port = port or processes.free_port()
-    argv = ["prometheus-alertmanager", f"--config.file={config}", f"--storage.path={home / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
+    argv = [
+        "prometheus-alertmanager",
+        f"--config.file={config}",
+        f"--storage.path={home / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    ]
     proc = processes.start("alertmanager", argv, port=port, log_dir=directory)
     try:
         processes.wait_http(f"http://127.0.0.1:{port}/-/ready", timeout_s=ready_timeout_s, proc=proc)

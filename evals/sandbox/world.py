@@ -10,13 +10,13 @@ world whose history still covers "now"; ``down`` stops every process group recor
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from evals.sandbox import processes
 from evals.worlds.schema import World, anchor_now
@@ -36,20 +36,26 @@ def _reusable(state: dict[str, Any], world: World) -> bool:
     return anchor + world.future - timedelta(hours=1) > datetime.now(UTC)
 
 
-def up(world: World, directory: Path = DEFAULT_DIR, *, webhook_url: str | None = None,
-       webhook_token: str | None = None) -> dict[str, Any]:
+def up(
+    world: World,
+    directory: Path = DEFAULT_DIR,
+    *,
+    webhook_url: str | None = None,
+    webhook_token: str | None = None,
+) -> dict[str, Any]:
     """Start (or reuse) the world's servers; return the endpoints once every source answers."""
     directory = directory.resolve()
     state = processes.read_state(directory)
     if _reusable(state, world):
-        return dict(state["endpoints"])  # type: ignore[arg-type]
+        return cast(dict[str, Any], state["endpoints"])
     down(directory)
     return _fresh_up(world, directory, webhook_url, webhook_token)
 
 
-def _fresh_up(world: World, directory: Path, webhook_url: str | None, webhook_token: str | None) -> dict[str, Any]:
+def _fresh_up(
+    world: World, directory: Path, webhook_url: str | None, webhook_token: str | None
+) -> dict[str, Any]:
     from evals.sandbox import billing_world, feast_world, mlflow_world, prometheus_world
-
     from tools.mlflow_registry import configure_http
 
     configure_http(os.environ)  # a down MLflow fails fast instead of retrying for minutes
@@ -61,11 +67,18 @@ def _fresh_up(world: World, directory: Path, webhook_url: str | None, webhook_to
         ml_proc, ml_uri = mlflow_world.start_mlflow(directory / "mlflow")
         _record(directory, state, ml_proc)
         with ThreadPoolExecutor(max_workers=3) as pool:
-            am = pool.submit(prometheus_world.start_alertmanager, directory / "alertmanager", webhook_url, webhook_token)
+            am = pool.submit(
+                prometheus_world.start_alertmanager, directory / "alertmanager", webhook_url, webhook_token
+            )
             am_proc = am.result()
             _record(directory, state, am_proc)
-            prom = pool.submit(prometheus_world.start_prometheus, world, anchor, directory / "prometheus",
-                               alertmanager_port=am_proc.port)
+            prom = pool.submit(
+                prometheus_world.start_prometheus,
+                world,
+                anchor,
+                directory / "prometheus",
+                alertmanager_port=am_proc.port,
+            )
             feast = pool.submit(feast_world.build_feast_repo, world, anchor, directory / "feast")
             billing = pool.submit(billing_world.write_billing, world, anchor, directory / "billing")
             prom_proc = prom.result()
@@ -76,10 +89,14 @@ def _fresh_up(world: World, directory: Path, webhook_url: str | None, webhook_to
         down(directory)
         raise
     endpoints = {
-        "world": world.name, "anchor": anchor.isoformat(), "dir": str(directory),
-        "mlflow_uri": ml_uri, "prometheus_url": f"http://127.0.0.1:{prom_proc.port}",
+        "world": world.name,
+        "anchor": anchor.isoformat(),
+        "dir": str(directory),
+        "mlflow_uri": ml_uri,
+        "prometheus_url": f"http://127.0.0.1:{prom_proc.port}",
         "alertmanager_url": f"http://127.0.0.1:{am_proc.port}",
-        "feast_repo": str(feast_repo), "billing_path": str(billing_path),
+        "feast_repo": str(feast_repo),
+        "billing_path": str(billing_path),
         "startup_s": round(time.monotonic() - started, 1),
     }
     state["endpoints"] = endpoints
@@ -113,5 +130,9 @@ def down(directory: Path = DEFAULT_DIR) -> list[str]:
 def status(directory: Path = DEFAULT_DIR) -> dict[str, Any]:
     state = processes.read_state(directory.resolve())
     servers = {p.name: p.alive() for p in processes.servers_from_state(state)}
-    return {"world": state.get("world"), "anchor": state.get("anchor"), "servers": servers,
-            "endpoints": state.get("endpoints")}
+    return {
+        "world": state.get("world"),
+        "anchor": state.get("anchor"),
+        "servers": servers,
+        "endpoints": state.get("endpoints"),
+    }

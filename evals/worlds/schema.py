@@ -228,8 +228,11 @@ class World(_Strict):
         errors: list[str] = []
         for m in self.models:
             versions = {v.version for v in m.versions}
-            errors += [f"model {m.name}: alias event names unknown version {e.version}"
-                       for e in m.alias_history if e.version not in versions]
+            errors += [
+                f"model {m.name}: alias event names unknown version {e.version}"
+                for e in m.alias_history
+                if e.version not in versions
+            ]
             for ref in m.features:
                 view, _, feat = ref.partition(":")
                 if feat not in views.get(view, set()):

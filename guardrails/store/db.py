@@ -24,7 +24,9 @@ class Base(DeclarativeBase):
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes, one fsync per checkpoint
+    cur.execute(
+        "PRAGMA synchronous=NORMAL"
+    )  # WAL + NORMAL: durable across app crashes, one fsync per checkpoint
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()

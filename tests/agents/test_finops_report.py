@@ -29,32 +29,46 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _report() -> FinOpsReport:
     start = date(2026, 11, 1)
     return FinOpsReport(
-        run_id="run-1", generated_at=datetime(2026, 11, 27, tzinfo=UTC),
-        providers=[ProviderCost(provider="AWS", currency="USD", billed_cost=100, effective_cost=90, list_cost=120),
-                   ProviderCost(provider="Microsoft", currency="USD", billed_cost=2, effective_cost=2, list_cost=2)],
+        run_id="run-1",
+        generated_at=datetime(2026, 11, 27, tzinfo=UTC),
+        providers=[
+            ProviderCost(provider="AWS", currency="USD", billed_cost=100, effective_cost=90, list_cost=120),
+            ProviderCost(provider="Microsoft", currency="USD", billed_cost=2, effective_cost=2, list_cost=2),
+        ],
         daily=[DailyCost(day=start + timedelta(days=i), cost=10 + i) for i in range(10)],
-        movers=[Mover(key="AWS Data Transfer", previous=20, current=50), Mover(key="S3", previous=5, current=4)],
-        rightsizing_totals=RightsizingTotals(current_monthly_cost=1000, rightsize=300, schedule=100, decommission=50,
-                                             monthly_savings=450),
-        waterfall=[WaterfallStep(label="current run-rate", value=1000, kind="total"),
-                   WaterfallStep(label="rightsizing", value=-300, kind="delta"),
-                   WaterfallStep(label="off-hours schedules", value=-100, kind="delta"),
-                   WaterfallStep(label="decommission", value=-50, kind="delta"),
-                   WaterfallStep(label="projected", value=550, kind="total")],
-        price_source="billing")
+        movers=[
+            Mover(key="AWS Data Transfer", previous=20, current=50),
+            Mover(key="S3", previous=5, current=4),
+        ],
+        rightsizing_totals=RightsizingTotals(
+            current_monthly_cost=1000, rightsize=300, schedule=100, decommission=50, monthly_savings=450
+        ),
+        waterfall=[
+            WaterfallStep(label="current run-rate", value=1000, kind="total"),
+            WaterfallStep(label="rightsizing", value=-300, kind="delta"),
+            WaterfallStep(label="off-hours schedules", value=-100, kind="delta"),
+            WaterfallStep(label="decommission", value=-50, kind="delta"),
+            WaterfallStep(label="projected", value=550, kind="total"),
+        ],
+        price_source="billing",
+    )
 
 
 def test_charts_are_well_formed_svg():
-    for svg in (charts.line_chart([("2026-11-01", 1.0), ("2026-11-02", 3.0)], "trend"),
-                charts.diverging_bars([("a", 5.0), ("b", -2.0)], "movers"),
-                charts.waterfall([("now", 10.0, "total"), ("cut", -4.0, "delta"), ("after", 6.0, "total")], "fall"),
-                charts.line_chart([], "empty")):
+    for svg in (
+        charts.line_chart([("2026-11-01", 1.0), ("2026-11-02", 3.0)], "trend"),
+        charts.diverging_bars([("a", 5.0), ("b", -2.0)], "movers"),
+        charts.waterfall([("now", 10.0, "total"), ("cut", -4.0, "delta"), ("after", 6.0, "total")], "fall"),
+        charts.line_chart([], "empty"),
+    ):
         root = ET.fromstring(svg)
         assert root.tag == f"{SVG}svg"
 
 
 def test_waterfall_bars_float_from_the_running_total():
-    root = ET.fromstring(charts.waterfall([("now", 10.0, "total"), ("cut", -4.0, "delta"), ("after", 6.0, "total")], "f"))
+    root = ET.fromstring(
+        charts.waterfall([("now", 10.0, "total"), ("cut", -4.0, "delta"), ("after", 6.0, "total")], "f")
+    )
     heights = [float(r.get("height", 0)) for r in root.iter(f"{SVG}rect")]
     assert heights[0] == pytest.approx(heights[1] + heights[2], rel=0.02)  # 10 = 4 + 6
 
@@ -89,14 +103,20 @@ class _Recorder(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         answers: dict[str, dict[str, Any]] = {
             "chat.postMessage": {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"},
-            "files.getUploadURLExternal": {"ok": True, "upload_url": f"http://127.0.0.1:{port}/upload/F123",
-                                           "file_id": "F123"},
+            "files.getUploadURLExternal": {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{port}/upload/F123",
+                "file_id": "F123",
+            },
             "files.completeUploadExternal": {"ok": True, "files": [{"id": "F123", "title": "FinOps report"}]},
         }
         if self.path.startswith("/upload/"):
             payload, ctype = b"OK - 1", "text/plain"
         else:
-            payload, ctype = json.dumps(answers.get(method, {"ok": False, "error": "unknown_method"})).encode(), "application/json"
+            payload, ctype = (
+                json.dumps(answers.get(method, {"ok": False, "error": "unknown_method"})).encode(),
+                "application/json",
+            )
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(payload)))
@@ -149,23 +169,44 @@ def test_finops_report_on_the_demo_world(demo_sandbox: dict[str, Any], tmp_path:
     from guardrails.settings import GuardrailSettings
     from tools.settings import PlatformSettings
 
-    rt = build_runtime(GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("test-pseudonym-key-0123456789abcdef")),
-                       PlatformSettings(sandbox_dir=Path(demo_sandbox["dir"])))
+    rt = build_runtime(
+        GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("test-pseudonym-key-0123456789abcdef")),
+        PlatformSettings(sandbox_dir=Path(demo_sandbox["dir"])),
+    )
     try:
-        deps = AgentDeps(gateway=rt.gateway, ctx=CallContext(principal="agent:rightsizing", run_id=f"t-{uuid.uuid4().hex[:8]}"),
-                         real_model=False)
+        deps = AgentDeps(
+            gateway=rt.gateway,
+            ctx=CallContext(principal="agent:rightsizing", run_id=f"t-{uuid.uuid4().hex[:8]}"),
+            real_model=False,
+        )
         report = run_finops_report(deps, store=ReportStore(rt.db), namespace="ds-notebooks")
         stored = ReportStore(rt.db).get(report.report_id or "")
     finally:
         rt.close()
-    assert {p.provider for p in report.providers} >= {"AWS", "Microsoft", "Oracle"}  # the real FOCUS sample too
+    assert {p.provider for p in report.providers} >= {
+        "AWS",
+        "Microsoft",
+        "Oracle",
+    }  # the real FOCUS sample too
     assert len(report.daily) == 30 and all(d.cost > 0 for d in report.daily)
     assert report.movers[0].key == "AWS Data Transfer" and report.movers[0].delta > 0
     assert any(a.key == "AWS Data Transfer" for a in report.anomalies)
     t = report.rightsizing_totals
     assert [s.value for s in report.waterfall] == pytest.approx(
-        [t.current_monthly_cost, -t.rightsize, -t.schedule, -t.decommission, t.current_monthly_cost - t.monthly_savings])
-    assert {s.workload for s in report.schedules} == {"jupyter-ana", "jupyter-bruno", "jupyter-carla", "jupyter-gpu-diego"}
+        [
+            t.current_monthly_cost,
+            -t.rightsize,
+            -t.schedule,
+            -t.decommission,
+            t.current_monthly_cost - t.monthly_savings,
+        ]
+    )
+    assert {s.workload for s in report.schedules} == {
+        "jupyter-ana",
+        "jupyter-bruno",
+        "jupyter-carla",
+        "jupyter-gpu-diego",
+    }
     assert report.top_recommendations and report.top_recommendations[0].monthly_savings > 0
     assert stored is not None and stored.kind == "finops"
     assert to_html(report).count("<svg") == 3

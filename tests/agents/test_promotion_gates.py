@@ -24,13 +24,22 @@ OUT = [{"name": "p", "type": "double"}]
 
 def facts(**kw: object) -> PromotionFacts:
     base: dict[str, object] = dict(
-        model="fraud-x", version="2", target="production",
-        candidate=VersionFacts(version="2", metrics={"auc": 0.92, "log_loss": 0.08}, inputs=COLS, outputs=OUT,
-                               tags={"owner": "o", "training_data_version": "t", "approval": "approved"}),
+        model="fraud-x",
+        version="2",
+        target="production",
+        candidate=VersionFacts(
+            version="2",
+            metrics={"auc": 0.92, "log_loss": 0.08},
+            inputs=COLS,
+            outputs=OUT,
+            tags={"owner": "o", "training_data_version": "t", "approval": "approved"},
+        ),
         baseline=VersionFacts(version="1", metrics={"auc": 0.92, "log_loss": 0.08}, inputs=COLS, outputs=OUT),
         alias_history=[AliasEvent(alias="staging", version="2", at=datetime(2026, 1, 1, tzinfo=UTC))],
-        features=["v1:a"], feature_views={"v1": {"status": "fresh", "reason": "ok"}},
-        slo=SloFacts(requests=0), incidents=IncidentFacts(),
+        features=["v1:a"],
+        feature_views={"v1": {"status": "fresh", "reason": "ok"}},
+        slo=SloFacts(requests=0),
+        incidents=IncidentFacts(),
     )
     base.update(kw)
     return PromotionFacts.model_validate(base)
@@ -41,17 +50,22 @@ S = PromotionSettings()
 
 # --- metrics --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("cand", "base", "direction", "tol", "ok"), [
-    (0.919, 0.92, "max", Tolerance(absolute=0.002, relative=0), True),     # within absolute tolerance
-    (0.917, 0.92, "max", Tolerance(absolute=0.002, relative=0), False),    # beyond it
-    (0.93, 0.92, "max", Tolerance(absolute=0, relative=0), True),          # better
-    (0.081, 0.08, "min", Tolerance(absolute=0, relative=0.02), True),      # 1.25% worse, 2% allowed
-    (0.083, 0.08, "min", Tolerance(absolute=0, relative=0.02), False),     # 3.75% worse
-    (0.07, 0.08, "min", Tolerance(absolute=0, relative=0), True),          # lower is better
-    (95.0, 43.0, "min", Tolerance(), False),                               # latency regression
-])
-def test_compare_metric_tolerance_and_direction(cand: float, base: float, direction: str, tol: Tolerance,
-                                                ok: bool) -> None:
+
+@pytest.mark.parametrize(
+    ("cand", "base", "direction", "tol", "ok"),
+    [
+        (0.919, 0.92, "max", Tolerance(absolute=0.002, relative=0), True),  # within absolute tolerance
+        (0.917, 0.92, "max", Tolerance(absolute=0.002, relative=0), False),  # beyond it
+        (0.93, 0.92, "max", Tolerance(absolute=0, relative=0), True),  # better
+        (0.081, 0.08, "min", Tolerance(absolute=0, relative=0.02), True),  # 1.25% worse, 2% allowed
+        (0.083, 0.08, "min", Tolerance(absolute=0, relative=0.02), False),  # 3.75% worse
+        (0.07, 0.08, "min", Tolerance(absolute=0, relative=0), True),  # lower is better
+        (95.0, 43.0, "min", Tolerance(), False),  # latency regression
+    ],
+)
+def test_compare_metric_tolerance_and_direction(
+    cand: float, base: float, direction: str, tol: Tolerance, ok: bool
+) -> None:
     assert metrics.compare_metric(cand, base, direction, tol)[0] is ok
 
 
@@ -61,8 +75,10 @@ def test_compare_metric_rejects_unknown_direction() -> None:
 
 
 def test_metrics_gate_uses_model_directions_over_defaults() -> None:
-    f = facts(candidate=VersionFacts(version="2", metrics={"custom": 5.0}),
-              baseline=VersionFacts(version="1", metrics={"custom": 4.0}))
+    f = facts(
+        candidate=VersionFacts(version="2", metrics={"custom": 5.0}),
+        baseline=VersionFacts(version="1", metrics={"custom": 4.0}),
+    )
     assert metrics.check(f, S).status is GateStatus.SKIP  # no direction known
     f.metric_directions = {"custom": "min"}
     result = metrics.check(f, S)
@@ -84,6 +100,7 @@ def test_per_metric_tolerance_override() -> None:
 
 # --- signature ------------------------------------------------------------------------------------
 
+
 def test_signature_renamed_required_input_breaks() -> None:
     renamed = [{"name": "a", "type": "long"}, {"name": "b_cents", "type": "long"}]
     result = signature.check(facts(candidate=VersionFacts(version="2", inputs=renamed, outputs=OUT)))
@@ -94,9 +111,22 @@ def test_signature_renamed_required_input_breaks() -> None:
 
 def test_signature_widening_ok_narrowing_breaks() -> None:
     widened = [{"name": "a", "type": "double"}, {"name": "b", "type": "double"}]
-    assert signature.check(facts(candidate=VersionFacts(version="2", inputs=[
-        {"name": "a", "type": "long"}, *COLS[1:], {"name": "c", "type": "long", "required": False}],
-        outputs=OUT))).status is GateStatus.PASS
+    assert (
+        signature.check(
+            facts(
+                candidate=VersionFacts(
+                    version="2",
+                    inputs=[
+                        {"name": "a", "type": "long"},
+                        *COLS[1:],
+                        {"name": "c", "type": "long", "required": False},
+                    ],
+                    outputs=OUT,
+                )
+            )
+        ).status
+        is GateStatus.PASS
+    )
     breaks, _ = signature.compare_inputs([{"name": "a", "type": "integer"}], [{"name": "a", "type": "long"}])
     assert breaks == []
     breaks, _ = signature.compare_inputs(COLS, widened)
@@ -111,19 +141,24 @@ def test_signature_removed_output_breaks_and_missing_signature_fails() -> None:
 
 # --- tags, environment order -----------------------------------------------------------------------
 
+
 def test_tags_missing_and_unapproved() -> None:
     f = facts(candidate=VersionFacts(version="2", tags={"owner": "o", "approval": "pending"}))
     result = tags.check(f, S)
     assert result.status is GateStatus.FAIL
     assert "training_data_version" in result.why and "approval='pending'" in result.why
-    f = facts(candidate=VersionFacts(version="2", tags={"training_data_version": "t", "approval": "Approved"}),
-              model_tags={"owner": "team"})
+    f = facts(
+        candidate=VersionFacts(version="2", tags={"training_data_version": "t", "approval": "Approved"}),
+        model_tags={"owner": "team"},
+    )
     assert tags.check(f, S).status is GateStatus.PASS  # owner from the model, approval case-insensitive
 
 
 def test_environment_order() -> None:
     assert environment.check(facts()).status is GateStatus.PASS
-    never = facts(alias_history=[AliasEvent(alias="staging", version="1"), AliasEvent(alias="champion", version="2")])
+    never = facts(
+        alias_history=[AliasEvent(alias="staging", version="1"), AliasEvent(alias="champion", version="2")]
+    )
     result = environment.check(never)
     assert result.status is GateStatus.FAIL and "never held the staging alias" in result.why
     assert environment.check(facts(target="staging", alias_history=[])).status is GateStatus.PASS
@@ -131,6 +166,7 @@ def test_environment_order() -> None:
 
 
 # --- freshness, SLO, incidents ---------------------------------------------------------------------
+
 
 def test_freshness() -> None:
     assert freshness.check(facts(), S).status is GateStatus.PASS
@@ -148,7 +184,10 @@ def test_slo_gate() -> None:
     assert slo.check(ok, S).status is GateStatus.PASS
     bad = facts(slo=SloFacts(requests=1000, latency_p99_s=0.05, error_rate=0.03))
     assert "error rate" in slo.check(bad, S).why
-    slow = facts(slo=SloFacts(requests=1000, latency_p99_s=0.05, error_rate=0.0), model_tags={"slo.latency_p99_ms": "40"})
+    slow = facts(
+        slo=SloFacts(requests=1000, latency_p99_s=0.05, error_rate=0.0),
+        model_tags={"slo.latency_p99_ms": "40"},
+    )
     assert slo.check(slow, S).status is GateStatus.FAIL
     assert slo.check(facts(slo=None), S).status is GateStatus.FAIL
     blind = facts(slo=SloFacts(requests=1000))
@@ -171,6 +210,7 @@ def test_all_gates_pass_on_healthy_facts() -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
 
 def test_parse_directions_and_previous_holder() -> None:
     assert parse_directions('{"auc": "max", "x": "up"}') == {"auc": "max"}

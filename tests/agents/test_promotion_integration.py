@@ -33,8 +33,11 @@ from guardrails.gateway import CallContext
 pytestmark = pytest.mark.integration
 
 KEY = "test-pseudonym-key-0123456789abcdef"
-FRESH = [{"name": "txn_count_1h", "type": "long"}, {"name": "txn_amount_sum_24h", "type": "double"},
-         {"name": "card_age_days", "type": "long"}]
+FRESH = [
+    {"name": "txn_count_1h", "type": "long"},
+    {"name": "txn_amount_sum_24h", "type": "double"},
+    {"name": "card_age_days", "type": "long"},
+]
 RENAMED = [FRESH[0], {"name": "txn_amount_sum_24h_cents", "type": "long"}, FRESH[2]]
 STALE = [{"name": "payout_amount_7d", "type": "double"}, {"name": "payout_count_7d", "type": "long"}]
 OUT = [{"name": "score", "type": "double"}]
@@ -42,17 +45,38 @@ TAGS = {"owner": "fraud-ml", "training_data_version": "txn-2026-11-01", "approva
 GOOD = {"auc": 0.91, "log_loss": 0.079}
 
 
-def _v(n: int, ago: str, metrics: dict[str, float] | None = None, tags: dict[str, str] | None = None,
-       inputs: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"version": n, "created_ago": ago, "metrics": metrics or GOOD, "tags": TAGS if tags is None else tags,
-            "inputs": inputs or FRESH, "outputs": OUT}
+def _v(
+    n: int,
+    ago: str,
+    metrics: dict[str, float] | None = None,
+    tags: dict[str, str] | None = None,
+    inputs: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "version": n,
+        "created_ago": ago,
+        "metrics": metrics or GOOD,
+        "tags": TAGS if tags is None else tags,
+        "inputs": inputs or FRESH,
+        "outputs": OUT,
+    }
 
 
-def _two_versions(name: str, inputs: list[dict[str, str]], tags: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"name": name, "tags": {"owner": "fraud-ml", **(tags or {})},
-            "versions": [_v(1, "10d", {"auc": 0.90, "log_loss": 0.08}, inputs=inputs), _v(2, "3d", inputs=inputs)],
-            "alias_history": [{"alias": "champion", "version": 1, "ago": "9d"},
-                              {"alias": "staging", "version": 2, "ago": "2d"}]}
+def _two_versions(
+    name: str, inputs: list[dict[str, str]], tags: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "tags": {"owner": "fraud-ml", **(tags or {})},
+        "versions": [
+            _v(1, "10d", {"auc": 0.90, "log_loss": 0.08}, inputs=inputs),
+            _v(2, "3d", inputs=inputs),
+        ],
+        "alias_history": [
+            {"alias": "champion", "version": 1, "ago": "9d"},
+            {"alias": "staging", "version": 2, "ago": "2d"},
+        ],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +86,45 @@ def models(demo_sandbox: dict[str, Any]) -> dict[str, str]:
     from evals.worlds.schema import World
 
     base = f"fraud-promo-{uuid.uuid4().hex[:6]}"
-    names = {"gates": base, "stale": f"{base}-stale", "slo": f"{base}-slo", "write": f"{base}-write",
-             "cli": f"{base}-cli"}
-    gates = {"name": names["gates"], "tags": {"owner": "fraud-ml"}, "versions": [
-        _v(1, "10d", {"auc": 0.90, "log_loss": 0.08}), _v(2, "3d"), _v(3, "6d", {"auc": 0.85, "log_loss": 0.08}),
-        _v(4, "5d", inputs=RENAMED), _v(5, "4d", tags={k: v for k, v in TAGS.items() if k != "approval"}),
-        _v(6, "1d")],
-        "alias_history": [{"alias": "champion", "version": 1, "ago": "9d"}] + [
-            {"alias": "staging", "version": v, "ago": ago} for v, ago in ((3, "6d"), (4, "5d"), (5, "4d"), (2, "2d"))]}
-    world = World.model_validate({"name": "promotion-test", "models": [
-        gates, _two_versions(names["stale"], STALE),
-        # serves as payout-anomaly (which has traffic on v2 and no model alert) with a 10 ms p99 limit
-        _two_versions(names["slo"], FRESH, {"serving.model": "payout-anomaly", "slo.latency_p99_ms": "10"}),
-        _two_versions(names["write"], FRESH), _two_versions(names["cli"], FRESH)]})
+    names = {
+        "gates": base,
+        "stale": f"{base}-stale",
+        "slo": f"{base}-slo",
+        "write": f"{base}-write",
+        "cli": f"{base}-cli",
+    }
+    gates = {
+        "name": names["gates"],
+        "tags": {"owner": "fraud-ml"},
+        "versions": [
+            _v(1, "10d", {"auc": 0.90, "log_loss": 0.08}),
+            _v(2, "3d"),
+            _v(3, "6d", {"auc": 0.85, "log_loss": 0.08}),
+            _v(4, "5d", inputs=RENAMED),
+            _v(5, "4d", tags={k: v for k, v in TAGS.items() if k != "approval"}),
+            _v(6, "1d"),
+        ],
+        "alias_history": [{"alias": "champion", "version": 1, "ago": "9d"}]
+        + [
+            {"alias": "staging", "version": v, "ago": ago}
+            for v, ago in ((3, "6d"), (4, "5d"), (5, "4d"), (2, "2d"))
+        ],
+    }
+    world = World.model_validate(
+        {
+            "name": "promotion-test",
+            "models": [
+                gates,
+                _two_versions(names["stale"], STALE),
+                # serves as payout-anomaly (which has traffic on v2 and no model alert) with a 10 ms p99 limit
+                _two_versions(
+                    names["slo"], FRESH, {"serving.model": "payout-anomaly", "slo.latency_p99_ms": "10"}
+                ),
+                _two_versions(names["write"], FRESH),
+                _two_versions(names["cli"], FRESH),
+            ],
+        }
+    )
     mlflow_world.load_models(world, datetime.now(UTC), demo_sandbox["mlflow_uri"])
     return names
 
@@ -85,8 +135,10 @@ def build(state_dir: Path, sandbox_dir: str) -> Any:
     from guardrails.settings import GuardrailSettings
     from tools.settings import PlatformSettings
 
-    return build_runtime(GuardrailSettings(state_dir=state_dir, pseudonym_key=SecretStr(KEY)),
-                         PlatformSettings(sandbox_dir=Path(sandbox_dir)))
+    return build_runtime(
+        GuardrailSettings(state_dir=state_dir, pseudonym_key=SecretStr(KEY)),
+        PlatformSettings(sandbox_dir=Path(sandbox_dir)),
+    )
 
 
 @pytest.fixture
@@ -102,8 +154,14 @@ def deps_for(runtime: Any, run_id: str | None = None) -> AgentDeps:
 
 
 def dry(runtime: Any, model: str, version: int, target: str = "production") -> Any:
-    return run_promotion(deps_for(runtime), model, version, target, dry_run=True,  # type: ignore[arg-type]
-                         reports=ReportStore(runtime.db))
+    return run_promotion(
+        deps_for(runtime),
+        model,
+        version,
+        target,
+        dry_run=True,  # type: ignore[arg-type]
+        reports=ReportStore(runtime.db),
+    )
 
 
 def failing(report: Any) -> set[str]:
@@ -112,20 +170,26 @@ def failing(report: Any) -> set[str]:
 
 # --- each gate failing alone ----------------------------------------------------------------------
 
+
 def test_good_candidate_passes_every_gate(rt: Any, models: dict[str, str]) -> None:
     report = dry(rt, models["gates"], 2)
     assert failing(report) == set(), report.reasons
     assert report.decision == "promote" and not report.alias_moved
-    assert report.gate("canary_slo").status is GateStatus.SKIP and "no traffic" in report.gate("canary_slo").why
+    assert (
+        report.gate("canary_slo").status is GateStatus.SKIP and "no traffic" in report.gate("canary_slo").why
+    )
     assert report.gate("feature_freshness").status is GateStatus.PASS  # txn_velocity, card_profile are fresh
 
 
-@pytest.mark.parametrize(("version", "gate", "needle"), [
-    (3, "metrics", "auc"),
-    (4, "signature", "txn_amount_sum_24h_cents"),
-    (5, "tags", "approval"),
-    (6, "environment_order", "never held the staging alias"),
-])
+@pytest.mark.parametrize(
+    ("version", "gate", "needle"),
+    [
+        (3, "metrics", "auc"),
+        (4, "signature", "txn_amount_sum_24h_cents"),
+        (5, "tags", "approval"),
+        (6, "environment_order", "never held the staging alias"),
+    ],
+)
 def test_one_gate_fails_alone(rt: Any, models: dict[str, str], version: int, gate: str, needle: str) -> None:
     report = dry(rt, models["gates"], version)
     assert failing(report) == {gate}, report.reasons
@@ -147,12 +211,22 @@ def test_canary_slo_fails_alone(rt: Any, models: dict[str, str]) -> None:
 
 def test_open_incident_fails_alone(rt: Any, models: dict[str, str]) -> None:
     store = ReportStore(rt.db)
-    store.save(kind="triage", run_id="t-1", subject=f"{models['gates']} ModelServingErrorRateHigh",
-               body_json=json.dumps({"status": "open", "model": models["gates"]}), markdown="")
+    store.save(
+        kind="triage",
+        run_id="t-1",
+        subject=f"{models['gates']} ModelServingErrorRateHigh",
+        body_json=json.dumps({"status": "open", "model": models["gates"]}),
+        markdown="",
+    )
     report = dry(rt, models["gates"], 2)
     assert failing(report) == {"no_open_incident"}, report.reasons
-    store.save(kind="triage", run_id="t-2", subject=models["stale"],
-               body_json=json.dumps({"status": "resolved"}), markdown="")
+    store.save(
+        kind="triage",
+        run_id="t-2",
+        subject=models["stale"],
+        body_json=json.dumps({"status": "resolved"}),
+        markdown="",
+    )
     assert "no_open_incident" not in failing(dry(rt, models["stale"], 2))  # resolved reports do not count
 
 
@@ -177,27 +251,32 @@ def test_staging_promotion_needs_no_approval(rt: Any, models: dict[str, str]) ->
 
 # --- approval wait, restart, resume, rollback -------------------------------------------------------
 
+
 def _champion(mlflow_uri: str, model: str) -> str:
     from mlflow.tracking import MlflowClient
 
     return str(MlflowClient(mlflow_uri, mlflow_uri).get_registered_model(model).aliases["champion"])
 
 
-def test_approval_wait_resume_after_restart_and_rollback(demo_sandbox: dict[str, Any], models: dict[str, str],
-                                                         tmp_path: Path) -> None:
+def test_approval_wait_resume_after_restart_and_rollback(
+    demo_sandbox: dict[str, Any], models: dict[str, str], tmp_path: Path
+) -> None:
     model, uri, sbx = models["write"], demo_sandbox["mlflow_uri"], demo_sandbox["dir"]
     run_id = f"it-{uuid.uuid4().hex[:8]}"
     first = build(tmp_path, sbx)  # process 1: runs the gates, asks for approval, stops
     with sqlite_checkpointer(checkpoint_path(tmp_path)) as saver:
-        waiting = run_promotion(deps_for(first, run_id), model, 2, "production", checkpointer=saver,
-                                reports=ReportStore(first.db))
+        waiting = run_promotion(
+            deps_for(first, run_id), model, 2, "production", checkpointer=saver, reports=ReportStore(first.db)
+        )
     first.close()
     del first, saver
     assert waiting.decision == "promote" and waiting.approval_status == "pending" and waiting.approval_id
     assert not waiting.alias_moved and _champion(uri, model) == "1"
     buttons = next(b for b in to_slack_blocks(waiting) if b["type"] == "actions")["elements"]
-    assert {(b["action_id"], b["value"]) for b in buttons} == {(APPROVE_ACTION, waiting.approval_id),
-                                                               (DENY_ACTION, waiting.approval_id)}
+    assert {(b["action_id"], b["value"]) for b in buttons} == {
+        (APPROVE_ACTION, waiting.approval_id),
+        (DENY_ACTION, waiting.approval_id),
+    }
 
     second = build(tmp_path, sbx)  # process 2: resume refused while pending, then a human approves
     with sqlite_checkpointer(checkpoint_path(tmp_path)) as saver, pytest.raises(ApprovalPending):
@@ -233,15 +312,30 @@ def test_denied_approval_blocks(rt: Any, models: dict[str, str], tmp_path: Path)
 
 # --- the CLI: first half and resume in separate processes ------------------------------------------
 
+
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=Path(__file__).resolve().parents[2], check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
 
 
-def test_cli_promote_waits_then_resumes_in_a_new_process(demo_sandbox: dict[str, Any], models: dict[str, str],
-                                                        tmp_path: Path) -> None:
-    env = {**os.environ, "REFERENT_STATE_DIR": str(tmp_path), "REFERENT_SANDBOX_DIR": demo_sandbox["dir"],
-           "REFERENT_PSEUDONYM_KEY": KEY, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "FEAST_USAGE": "False"}
+def test_cli_promote_waits_then_resumes_in_a_new_process(
+    demo_sandbox: dict[str, Any], models: dict[str, str], tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "REFERENT_STATE_DIR": str(tmp_path),
+        "REFERENT_SANDBOX_DIR": demo_sandbox["dir"],
+        "REFERENT_PSEUDONYM_KEY": KEY,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "FEAST_USAGE": "False",
+    }
     model = models["cli"]
     first = _cli(["promote", model, "2", "--to", "production", "--json"], env)
     assert first.returncode == 0, first.stderr[-2000:]
@@ -258,4 +352,6 @@ def test_cli_promote_waits_then_resumes_in_a_new_process(demo_sandbox: dict[str,
     done = json.loads(second.stdout)
     assert done["alias_moved"] and done["previous_champion"] == "1"
     assert _champion(demo_sandbox["mlflow_uri"], model) == "2"
-    assert _cli(["promote", "--resume", waiting["run_id"]], env).returncode == 2  # finished: nothing to resume
+    assert (
+        _cli(["promote", "--resume", waiting["run_id"]], env).returncode == 2
+    )  # finished: nothing to resume

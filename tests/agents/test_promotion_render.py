@@ -17,10 +17,21 @@ from guardrails.gateway import CallContext
 
 def report(**kw: Any) -> PromotionReport:
     base: dict[str, Any] = dict(
-        run_id="r1", model="fraud-scorer", version="5", target="production", alias="champion", decision="promote",
-        gates=[GateResult(gate="metrics", status=GateStatus.PASS, why="ok", evidence=["E1"]),
-               GateResult(gate="canary_slo", status=GateStatus.SKIP, why="no traffic")],
-        reasons=["all good"], approval_id="abc123", approval_status="pending", previous_champion="4")
+        run_id="r1",
+        model="fraud-scorer",
+        version="5",
+        target="production",
+        alias="champion",
+        decision="promote",
+        gates=[
+            GateResult(gate="metrics", status=GateStatus.PASS, why="ok", evidence=["E1"]),
+            GateResult(gate="canary_slo", status=GateStatus.SKIP, why="no traffic"),
+        ],
+        reasons=["all good"],
+        approval_id="abc123",
+        approval_status="pending",
+        previous_champion="4",
+    )
     base.update(kw)
     return PromotionReport(**base)
 
@@ -30,7 +41,9 @@ def test_pending_report_has_approve_and_deny_buttons() -> None:
     actions = [b for b in blocks if b["type"] == "actions"]
     assert len(actions) == 1
     assert [(e["action_id"], e["value"]) for e in actions[0]["elements"]] == [
-        (APPROVE_ACTION, "abc123"), (DENY_ACTION, "abc123")]
+        (APPROVE_ACTION, "abc123"),
+        (DENY_ACTION, "abc123"),
+    ]
     md = to_markdown(report())
     assert "WAITING for approval" in md and "referent promote --resume r1" in md
     assert "referent approvals approve abc123" in md
@@ -40,12 +53,18 @@ def test_finished_report_has_no_buttons_and_a_rollback_hint() -> None:
     done = report(approval_status="approved", approved_by="user:ml-lead", alias_moved=True)
     assert not [b for b in to_slack_blocks(done) if b["type"] == "actions"]
     md = to_markdown(done)
-    assert "DONE: alias moved" in md and "referent rollback fraud-scorer --alias champion" in md and "v4" in md
+    assert (
+        "DONE: alias moved" in md and "referent rollback fraud-scorer --alias champion" in md and "v4" in md
+    )
 
 
 def test_blocked_report_lists_failed_gates() -> None:
-    blocked = report(decision="block", approval_id=None, approval_status="not_needed", gates=[
-        GateResult(gate="signature", status=GateStatus.FAIL, why="new required input x")])
+    blocked = report(
+        decision="block",
+        approval_id=None,
+        approval_status="not_needed",
+        gates=[GateResult(gate="signature", status=GateStatus.FAIL, why="new required input x")],
+    )
     md = to_markdown(blocked)
     assert "BLOCKED" in md and "| signature | ❌ fail | new required input x |" in md
     assert "signature (new required input x)" in deterministic_summary(blocked)
@@ -55,12 +74,28 @@ def test_llm_summary_drops_claims_citing_unknown_evidence(tmp_path: Path) -> Non
     from guardrails.factory import build_runtime
     from guardrails.settings import GuardrailSettings
 
-    rt = build_runtime(GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("k" * 32)),
-                       register_platform_tools=False)
-    chat = ScriptedChatModel(script=[tool_call("submit", {"summary": "Safe to promote.", "claims": [
-        {"text": "metrics better", "evidence": ["E1"]}, {"text": "invented", "evidence": ["E99"]},
-        {"text": "uncited", "evidence": []}]})])
-    deps = AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:promotion", "r1"), chat=chat, real_model=False)
+    rt = build_runtime(
+        GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("k" * 32)),
+        register_platform_tools=False,
+    )
+    chat = ScriptedChatModel(
+        script=[
+            tool_call(
+                "submit",
+                {
+                    "summary": "Safe to promote.",
+                    "claims": [
+                        {"text": "metrics better", "evidence": ["E1"]},
+                        {"text": "invented", "evidence": ["E99"]},
+                        {"text": "uncited", "evidence": []},
+                    ],
+                },
+            )
+        ]
+    )
+    deps = AgentDeps(
+        gateway=rt.gateway, ctx=CallContext("agent:promotion", "r1"), chat=chat, real_model=False
+    )
     try:
         written = llm_summary(deps, report(), {"E1": "metrics of v5"})
     finally:

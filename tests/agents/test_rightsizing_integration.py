@@ -143,13 +143,20 @@ def test_report_is_persisted_and_renders(report: RightsizingReport, rs_runtime: 
     assert stored is not None and stored.kind == "rightsizing"
     assert RightsizingReport.model_validate_json(stored.body_json).totals == report.totals
     md = to_markdown(report)
-    for section in ("## Recommendations", "## Off-hours schedules", "## Decommission candidates", "fraud-retrain-gpu"):
+    for section in (
+        "## Recommendations",
+        "## Off-hours schedules",
+        "## Decommission candidates",
+        "fraud-retrain-gpu",
+    ):
         assert section in md
     blocks = to_slack_blocks(report)
     assert blocks[0]["type"] == "header" and json.dumps(blocks)
 
 
-def test_billing_outage_falls_back_to_list_prices_and_says_so(demo_sandbox: dict[str, Any], tmp_path: Path) -> None:
+def test_billing_outage_falls_back_to_list_prices_and_says_so(
+    demo_sandbox: dict[str, Any], tmp_path: Path
+) -> None:
     rt = _runtime(tmp_path, prometheus_url=demo_sandbox["prometheus_url"])
     try:
         rep = run_rightsizing(_deps(rt), workload="ledger-writer", window_days=3)
@@ -163,10 +170,26 @@ def test_billing_outage_falls_back_to_list_prices_and_says_so(demo_sandbox: dict
 
 def test_llm_review_drops_claims_citing_unknown_evidence(rs_runtime: Any) -> None:
     def submit(messages: list[Any]) -> AIMessage:
-        return AIMessage(content="", tool_calls=[{"name": "submit", "id": "s1", "args": {
-            "summary": "ledger-writer is the safest large cut",
-            "claims": [{"workload": "ledger-writer", "text": "CPU P95 far below request", "evidence_ids": ["E1"]},
-                       {"workload": "ledger-writer", "text": "made up", "evidence_ids": ["E999"]}]}}])
+        return AIMessage(
+            content="",
+            tool_calls=[
+                {
+                    "name": "submit",
+                    "id": "s1",
+                    "args": {
+                        "summary": "ledger-writer is the safest large cut",
+                        "claims": [
+                            {
+                                "workload": "ledger-writer",
+                                "text": "CPU P95 far below request",
+                                "evidence_ids": ["E1"],
+                            },
+                            {"workload": "ledger-writer", "text": "made up", "evidence_ids": ["E999"]},
+                        ],
+                    },
+                }
+            ],
+        )
 
     chat = ScriptedChatModel(script=[tool_call("prometheus.query", {"promql": "sum(up)"}), submit])
     rep = run_rightsizing(_deps(rs_runtime, chat=chat), workload="ledger-writer", window_days=2)

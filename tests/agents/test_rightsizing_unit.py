@@ -28,16 +28,27 @@ T0 = 1_700_000_000.0
 
 
 def _sketches(days: int, levels: list[tuple[float, float]], end: float = T0) -> list[WindowSketch]:
-    return [WindowSketch(start_ts=end - (d + 1) * DAY_S, end_ts=end - d * DAY_S, quantiles=tuple(levels),
-                         samples=288) for d in range(days)]
+    return [
+        WindowSketch(
+            start_ts=end - (d + 1) * DAY_S, end_ts=end - d * DAY_S, quantiles=tuple(levels), samples=288
+        )
+        for d in range(days)
+    ]
 
 
 def _usage(days: int = 14, *, cpu: float = 0.5, mem_gib: float = 2.0, **kw: object) -> WorkloadUsage:
     spread = [(cpu * f, 0.1) for f in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)]
     mem = [(mem_gib * GIB * f, 0.1) for f in (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 1.0, 1.0, 1.0)]
-    base: dict[str, object] = {"workload": "w", "namespace": "ns", "cpu_request": 4.0, "mem_request_bytes": 16 * GIB,
-                               "mem_limit_bytes": 16 * GIB, "cpu_days": _sketches(days, spread),
-                               "mem_days": _sketches(days, mem), "mem_peak_bytes": mem_gib * GIB}
+    base: dict[str, object] = {
+        "workload": "w",
+        "namespace": "ns",
+        "cpu_request": 4.0,
+        "mem_request_bytes": 16 * GIB,
+        "mem_limit_bytes": 16 * GIB,
+        "cpu_days": _sketches(days, spread),
+        "mem_days": _sketches(days, mem),
+        "mem_peak_bytes": mem_gib * GIB,
+    }
     base.update(kw)
     return WorkloadUsage(**base)  # type: ignore[arg-type]
 
@@ -176,20 +187,36 @@ def test_flat_usage_has_no_off_hours_pattern():
 def test_schedule_only_for_non_production():
     profile = profile_of_points(_office_points())
     hours = {h: v for h, v in profile.weekday.items()} | {-1: profile.weekend or 0.0}
-    prod = analyse([_usage(hour_profile=hours)], PRICES, run_id="r", now=datetime.now(ZoneInfo("UTC")), window_days=14)
-    dev = analyse([_usage(hour_profile=hours, env="dev")], PRICES, run_id="r", now=datetime.now(ZoneInfo("UTC")),
-                  window_days=14)
+    prod = analyse(
+        [_usage(hour_profile=hours)], PRICES, run_id="r", now=datetime.now(ZoneInfo("UTC")), window_days=14
+    )
+    dev = analyse(
+        [_usage(hour_profile=hours, env="dev")],
+        PRICES,
+        run_id="r",
+        now=datetime.now(ZoneInfo("UTC")),
+        window_days=14,
+    )
     assert not prod.schedules and len(dev.schedules) == 1
     rec = dev.recommendations[0]
     assert rec.savings.schedule == dev.schedules[0].monthly_savings > 0
-    assert dev.totals.monthly_savings == pytest.approx(rec.savings.rightsize + rec.savings.schedule, abs=0.011)
+    assert dev.totals.monthly_savings == pytest.approx(
+        rec.savings.rightsize + rec.savings.schedule, abs=0.011
+    )
 
 
 def test_pricing_matches_sku_tokens_and_ignores_opaque_ids():
-    rows = [{"sku_id": "EKS-VCPU-HOURS", "effective_cost_per_unit": "0.0335", "pricing_quantity": "100", "currency": "USD"},
-            {"sku_id": "EKS-MEMORY-GB-HOURS", "effective_cost_per_unit": "0.0045", "pricing_quantity": "400"},
-            {"sku_id": "EC2-GPU-NVIDIA-A10G", "effective_cost_per_unit": "0.87", "pricing_quantity": "10"},
-            {"sku_id": "4GQUNXTFWVSGPUZK", "effective_cost_per_unit": "0.005", "pricing_quantity": "10"}]
+    rows = [
+        {
+            "sku_id": "EKS-VCPU-HOURS",
+            "effective_cost_per_unit": "0.0335",
+            "pricing_quantity": "100",
+            "currency": "USD",
+        },
+        {"sku_id": "EKS-MEMORY-GB-HOURS", "effective_cost_per_unit": "0.0045", "pricing_quantity": "400"},
+        {"sku_id": "EC2-GPU-NVIDIA-A10G", "effective_cost_per_unit": "0.87", "pricing_quantity": "10"},
+        {"sku_id": "4GQUNXTFWVSGPUZK", "effective_cost_per_unit": "0.005", "pricing_quantity": "10"},
+    ]
     pricing = pricing_from_unit_prices(rows, "E7")
     assert pricing is not None and pricing.source == "billing" and pricing.evidence_ids == ["E7"]
     assert (pricing.cpu_core_hour, pricing.mem_gib_hour, pricing.gpu_hour) == (0.0335, 0.0045, {"A10G": 0.87})

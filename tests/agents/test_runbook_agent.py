@@ -26,8 +26,10 @@ SECTIONS = ("## Meaning", "## Impact", "## Diagnosis", "## Mitigation")
 
 @pytest.fixture
 def deps(tmp_path):
-    rt = build_runtime(GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("k" * 24), redaction_nlp=False),
-                       PlatformSettings(runbooks_dir=tmp_path / "library"))
+    rt = build_runtime(
+        GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("k" * 24), redaction_nlp=False),
+        PlatformSettings(runbooks_dir=tmp_path / "library"),
+    )
     yield AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:runbook", f"rb-{uuid.uuid4().hex[:8]}"))
     rt.close()
 
@@ -35,7 +37,11 @@ def deps(tmp_path):
 def test_analyze_splits_threshold_and_finds_metrics():
     shape = analyze('sum by (namespace) (rate(x_total{a="b"}[5m])) / sum by (namespace) (y) > 0.9')
     assert shape.comparison == ">" and shape.threshold == 0.9
-    assert shape.metrics == ["x_total", "y"] and shape.grouping == ["namespace"] and shape.counters == ["x_total"]
+    assert (
+        shape.metrics == ["x_total", "y"]
+        and shape.grouping == ["namespace"]
+        and shape.counters == ["x_total"]
+    )
     assert "> 0.9" not in shape.signal
     with pytest.raises(ValueError):
         analyze("rate(x[5m]) >")

@@ -27,12 +27,21 @@ def app() -> typer.Typer:
     return cli
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "is not JSON"),
-    ('{"version": "3", "alerts": [{"labels": {"alertname": "X"}}]}', "unsupported Alertmanager payload version"),
-    ('{"labels": {"severity": "warning"}}', "no alertname"),
-    ('{"version": "4", "alerts": [{"status": "resolved", "labels": {"alertname": "X"}}]}', "no firing alerts"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "is not JSON"),
+        (
+            '{"version": "3", "alerts": [{"labels": {"alertname": "X"}}]}',
+            "unsupported Alertmanager payload version",
+        ),
+        ('{"labels": {"severity": "warning"}}', "no alertname"),
+        (
+            '{"version": "4", "alerts": [{"status": "resolved", "labels": {"alertname": "X"}}]}',
+            "no firing alerts",
+        ),
+    ],
+)
 def test_bad_input_exits_2(app: typer.Typer, tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "alert.json"
     path.write_text(content)
@@ -47,8 +56,9 @@ def test_missing_file_exits_2(app: typer.Typer, tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_scenario_payload_triaged_from_the_cli(app: typer.Typer, demo_sandbox: dict[str, Any], tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scenario_payload_triaged_from_the_cli(
+    app: typer.Typer, demo_sandbox: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REFERENT_SANDBOX_DIR", demo_sandbox["dir"])
     monkeypatch.setenv("REFERENT_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("REFERENT_PSEUDONYM_KEY", "test-pseudonym-key-0123456789abcdef")

@@ -29,8 +29,12 @@ def incident_alert(incident: IncidentSpec, anchor: datetime) -> dict[str, Any]:
     """The Alertmanager alert the incident fires, starting when the incident started."""
     assert incident.alert is not None
     a = incident.alert
-    return {"status": "firing", "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
-            "annotations": {"summary": a.summary}, "startsAt": (anchor - incident.start_ago).isoformat()}
+    return {
+        "status": "firing",
+        "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
+        "annotations": {"summary": a.summary},
+        "startsAt": (anchor - incident.start_ago).isoformat(),
+    }
 
 
 def culprit_named(report: TriageReport, incident: IncidentSpec) -> None:
@@ -54,8 +58,9 @@ def triage_deps(agent_deps: Callable[..., AgentDeps]) -> AgentDeps:
 
 
 @pytest.mark.parametrize("incident", WORLD.incidents, ids=[i.id for i in WORLD.incidents])
-def test_each_demo_incident_is_explained(incident: IncidentSpec, demo_sandbox: dict[str, Any], runtime: Any,
-                                         triage_deps: AgentDeps) -> None:
+def test_each_demo_incident_is_explained(
+    incident: IncidentSpec, demo_sandbox: dict[str, Any], runtime: Any, triage_deps: AgentDeps
+) -> None:
     anchor = datetime.fromisoformat(demo_sandbox["anchor"])
     store = ReportStore(runtime.db)
     report = run_triage(triage_deps, incident_alert(incident, anchor), store=store)
@@ -75,8 +80,9 @@ def test_each_demo_incident_is_explained(incident: IncidentSpec, demo_sandbox: d
     assert to_slack_blocks(report)[0]["type"] == "header"
 
 
-def test_bad_version_suggests_rollback_without_performing_it(demo_sandbox: dict[str, Any], runtime: Any,
-                                                             triage_deps: AgentDeps) -> None:
+def test_bad_version_suggests_rollback_without_performing_it(
+    demo_sandbox: dict[str, Any], runtime: Any, triage_deps: AgentDeps
+) -> None:
     incident = next(i for i in WORLD.incidents if i.kind == "bad_model_version")
     anchor = datetime.fromisoformat(demo_sandbox["anchor"])
     report = run_triage(triage_deps, incident_alert(incident, anchor))
@@ -89,12 +95,24 @@ def test_bad_version_suggests_rollback_without_performing_it(demo_sandbox: dict[
     assert champion.data["version"] == incident.version
 
 
-@pytest.mark.parametrize("alert", [
-    {"labels": {"alertname": "KubeContainerHighMemory", "namespace": "ml-platform", "workload": "mlflow-tracking"},
-     "annotations": {"summary": "mlflow-tracking memory above 80% of its limit"}},
-    {"labels": {"alertname": "WidgetFrobnicationFailed", "service": "widget-frobnicator"},
-     "annotations": {"summary": "frobnication failed"}},
-], ids=["healthy-workload", "made-up"])
+@pytest.mark.parametrize(
+    "alert",
+    [
+        {
+            "labels": {
+                "alertname": "KubeContainerHighMemory",
+                "namespace": "ml-platform",
+                "workload": "mlflow-tracking",
+            },
+            "annotations": {"summary": "mlflow-tracking memory above 80% of its limit"},
+        },
+        {
+            "labels": {"alertname": "WidgetFrobnicationFailed", "service": "widget-frobnicator"},
+            "annotations": {"summary": "frobnication failed"},
+        },
+    ],
+    ids=["healthy-workload", "made-up"],
+)
 def test_abstains_without_evidence(alert: dict[str, Any], runtime: Any, triage_deps: AgentDeps) -> None:
     report = run_triage(triage_deps, alert)
     assert report.abstained and report.top is None
@@ -111,7 +129,9 @@ def prometheus_down(demo_sandbox: dict[str, Any], tmp_path: Path) -> Iterator[An
     from guardrails.settings import GuardrailSettings
     from tools.settings import PlatformSettings
 
-    platform = PlatformSettings(sandbox_dir=Path(demo_sandbox["dir"]), prometheus_url=f"http://127.0.0.1:{free_port()}")
+    platform = PlatformSettings(
+        sandbox_dir=Path(demo_sandbox["dir"]), prometheus_url=f"http://127.0.0.1:{free_port()}"
+    )
     rt = build_runtime(GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr(TEST_KEY)), platform)
     try:
         yield rt
@@ -120,11 +140,15 @@ def prometheus_down(demo_sandbox: dict[str, Any], tmp_path: Path) -> Iterator[An
 
 
 @pytest.mark.parametrize("kind", ["bad_model_version", "stale_feature_view"])
-def test_prometheus_outage_reported_and_other_sources_answer(kind: str, demo_sandbox: dict[str, Any],
-                                                             prometheus_down: Any) -> None:
+def test_prometheus_outage_reported_and_other_sources_answer(
+    kind: str, demo_sandbox: dict[str, Any], prometheus_down: Any
+) -> None:
     incident = next(i for i in WORLD.incidents if i.kind == kind)
-    deps = AgentDeps(gateway=prometheus_down.gateway, real_model=False,
-                     ctx=CallContext(principal="agent:triage", run_id=f"test-{uuid.uuid4().hex[:10]}"))
+    deps = AgentDeps(
+        gateway=prometheus_down.gateway,
+        real_model=False,
+        ctx=CallContext(principal="agent:triage", run_id=f"test-{uuid.uuid4().hex[:10]}"),
+    )
     report = run_triage(deps, incident_alert(incident, datetime.fromisoformat(demo_sandbox["anchor"])))
     assert report.missing_sources == ["prometheus"]
     assert not report.abstained and report.hypotheses[0].kind == kind
@@ -133,8 +157,9 @@ def test_prometheus_outage_reported_and_other_sources_answer(kind: str, demo_san
     assert any("prometheus" in c for c in report.next_checks)
 
 
-def test_incident_start_estimated_from_the_rule_when_the_alert_has_none(demo_sandbox: dict[str, Any],
-                                                                        triage_deps: AgentDeps) -> None:
+def test_incident_start_estimated_from_the_rule_when_the_alert_has_none(
+    demo_sandbox: dict[str, Any], triage_deps: AgentDeps
+) -> None:
     incident = next(i for i in WORLD.incidents if i.kind == "bad_model_version")
     alert = incident_alert(incident, datetime.fromisoformat(demo_sandbox["anchor"]))
     del alert["startsAt"]

@@ -20,19 +20,37 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def am_payload(*alerts: dict) -> dict:
-    return {"version": "4", "groupKey": "{}:{alertname=\"X\"}", "status": "firing", "receiver": "referent",
-            "groupLabels": {}, "commonLabels": {"cluster": "sa-east-1"}, "commonAnnotations": {},
-            "externalURL": "http://am", "truncatedAlerts": 0, "alerts": list(alerts)}
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="X"}',
+        "status": "firing",
+        "receiver": "referent",
+        "groupLabels": {},
+        "commonLabels": {"cluster": "sa-east-1"},
+        "commonAnnotations": {},
+        "externalURL": "http://am",
+        "truncatedAlerts": 0,
+        "alerts": list(alerts),
+    }
 
 
 def am_alert(name: str, start: str = "2026-11-27T09:10:00.123456789Z", **labels: str) -> dict:
-    return {"status": "firing", "labels": {"alertname": name, **labels}, "annotations": {"summary": "s"},
-            "startsAt": start, "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prom"}
+    return {
+        "status": "firing",
+        "labels": {"alertname": name, **labels},
+        "annotations": {"summary": "s"},
+        "startsAt": start,
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prom",
+    }
 
 
 def test_fingerprint_matches_prometheus_signature_vector() -> None:
     # prometheus/common model/signature_test.go: LabelsToSignature of this set
-    assert int(label_fingerprint({"name": "garland, briggs", "fear": "love is not enough"}), 16) == 5799056148416392346
+    assert (
+        int(label_fingerprint({"name": "garland, briggs", "fear": "love is not enough"}), 16)
+        == 5799056148416392346
+    )
     assert label_fingerprint({"a": "1", "b": "2"}) == label_fingerprint({"b": "2", "a": "1"})
     assert label_fingerprint({"a": "1"}) != label_fingerprint({"a": "2"})
 
@@ -53,32 +71,69 @@ def test_v4_payload_normalized_and_deduplicated() -> None:
 def test_alertmanager_fingerprint_kept_and_short_form_accepted() -> None:
     raw = am_alert("X", workload="w") | {"fingerprint": "abc123"}
     assert normalize_alert(raw).fingerprint == "abc123"
-    short = normalize_alert({"alertname": "FeatureViewStale", "severity": "warning",
-                             "labels": {"feature_view": "payout_stats"}, "summary": "stale"})
-    assert short.labels == {"alertname": "FeatureViewStale", "feature_view": "payout_stats", "severity": "warning"}
+    short = normalize_alert(
+        {
+            "alertname": "FeatureViewStale",
+            "severity": "warning",
+            "labels": {"feature_view": "payout_stats"},
+            "summary": "stale",
+        }
+    )
+    assert short.labels == {
+        "alertname": "FeatureViewStale",
+        "feature_view": "payout_stats",
+        "severity": "warning",
+    }
     assert short.summary == "stale" and short.starts_at is None
 
 
-@pytest.mark.parametrize("payload", [[], {"version": "3", "alerts": [am_alert("X")]}, {"labels": {}}, "text",
-                                     {"version": "4", "alerts": []}, am_alert("X", start="yesterday")])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        {"version": "3", "alerts": [am_alert("X")]},
+        {"labels": {}},
+        "text",
+        {"version": "4", "alerts": []},
+        am_alert("X", start="yesterday"),
+    ],
+)
 def test_bad_payloads_rejected(payload: object) -> None:
     with pytest.raises(AlertError):
         parse_alerts(payload)
 
 
 def _finding(signal: str, strength: float = 1.0, eid: str = "E1", **subject: str) -> Finding:
-    return Finding(signal=signal, subject=Culprit(**subject), strength=strength, evidence=[eid], detail=signal)
+    return Finding(
+        signal=signal, subject=Culprit(**subject), strength=strength, evidence=[eid], detail=signal
+    )
 
 
 def test_scoring_prefers_skew_over_drift_when_parity_disagrees() -> None:
-    alert = normalize_alert({"alertname": "ModelPredictionDistributionShift",
-                             "labels": {"model": "ato-detector", "feature_view": "login_activity"}})
+    alert = normalize_alert(
+        {
+            "alertname": "ModelPredictionDistributionShift",
+            "labels": {"model": "ato-detector", "feature_view": "login_activity"},
+        }
+    )
     targets = from_labels(alert.labels)
     findings = [
-        _finding("feature_psi_moderate", 0.6, "E1", model="ato-detector", feature_view="login_activity",
-                 feature="failed_logins_24h"),
-        _finding("parity_mismatch", 1.0, "E2", model="ato-detector", feature_view="login_activity",
-                 feature="failed_logins_24h"),
+        _finding(
+            "feature_psi_moderate",
+            0.6,
+            "E1",
+            model="ato-detector",
+            feature_view="login_activity",
+            feature="failed_logins_24h",
+        ),
+        _finding(
+            "parity_mismatch",
+            1.0,
+            "E2",
+            model="ato-detector",
+            feature_view="login_activity",
+            feature="failed_logins_24h",
+        ),
         _finding("prediction_psi_up", 1.0, "E3", model="ato-detector"),
     ]
     ranked = score(findings, alert, targets)
@@ -93,8 +148,9 @@ def test_scoring_bad_version_needs_the_alias_move() -> None:
     targets = from_labels(alert.labels)
     errors = _finding("serving_errors_up", 1.0, "E1", model="fraud-scorer", workload="fraud-scorer-serving")
     assert score([errors], alert, targets) == []  # a symptom alone creates no cause
-    moved = _finding("alias_moved", 1.0, "E2", model="fraud-scorer", version="4", previous_version="3",
-                     alias="champion")
+    moved = _finding(
+        "alias_moved", 1.0, "E2", model="fraud-scorer", version="4", previous_version="3", alias="champion"
+    )
     top = score([errors, moved], alert, targets)[0]
     assert (top.kind, top.culprit.version, top.culprit.previous_version) == ("bad_model_version", "4", "3")
     assert top.confidence > 0.9
@@ -110,9 +166,15 @@ def test_symptoms_from_alert_text() -> None:
 def test_cite_drops_unknown_evidence_and_counts() -> None:
     ledger = EvidenceLedger()
     ledger.add(Evidence(id="E1", source="prometheus", tool="prometheus.query", query="up", summary="up"))
-    good = Hypothesis(kind="oom", title="t", confidence=0.9,
-                      evidence=[EvidenceRef(id="E1", source="", query=""), EvidenceRef(id="E99", source="", query="")])
-    bogus = Hypothesis(kind="idle_gpu", title="t", confidence=0.9, evidence=[EvidenceRef(id="E42", source="", query="")])
+    good = Hypothesis(
+        kind="oom",
+        title="t",
+        confidence=0.9,
+        evidence=[EvidenceRef(id="E1", source="", query=""), EvidenceRef(id="E99", source="", query="")],
+    )
+    bogus = Hypothesis(
+        kind="idle_gpu", title="t", confidence=0.9, evidence=[EvidenceRef(id="E42", source="", query="")]
+    )
     kept, dropped = cite([good, bogus], ledger)
     assert [h.kind for h in kept] == ["oom"] and dropped == 2
     assert kept[0].evidence[0].source == "prometheus" and len(kept[0].evidence) == 1
@@ -127,8 +189,12 @@ def test_conclude_abstains_below_bar_and_suggests_checks() -> None:
 
 
 def test_rollback_action_needs_approval() -> None:
-    h = Hypothesis(kind="bad_model_version", title="t", confidence=0.95,
-                   culprit=Culprit(model="fraud-scorer", version="4", previous_version="3", alias="champion"))
+    h = Hypothesis(
+        kind="bad_model_version",
+        title="t",
+        confidence=0.95,
+        culprit=Culprit(model="fraud-scorer", version="4", previous_version="3", alias="champion"),
+    )
     _, abstained, _, _, actions = conclude([h], [], Targets(), [])
     assert not abstained
     assert actions[0].command == "referent rollback fraud-scorer" and actions[0].requires_approval
@@ -149,10 +215,22 @@ def test_collectors_follow_labels() -> None:
 
 def test_range_views_and_rise() -> None:
     t0 = NOW - timedelta(hours=3)
-    data = {"series": [{"labels": {"service": "s"}, "count": 10, "min": 0.001, "max": 0.03, "mean": 0.01,
-                        "first": [(NOW - timedelta(hours=9)).isoformat(), 0.002], "last": [NOW.isoformat(), 0.024],
-                        "change_points": [{"ts": t0.isoformat(), "before_mean": 0.002, "after_mean": 0.024,
-                                           "score": 40.0}]}]}
+    data = {
+        "series": [
+            {
+                "labels": {"service": "s"},
+                "count": 10,
+                "min": 0.001,
+                "max": 0.03,
+                "mean": 0.01,
+                "first": [(NOW - timedelta(hours=9)).isoformat(), 0.002],
+                "last": [NOW.isoformat(), 0.024],
+                "change_points": [
+                    {"ts": t0.isoformat(), "before_mean": 0.002, "after_mean": 0.024, "score": 40.0}
+                ],
+            }
+        ]
+    }
     view = range_views(data)[0]
     shift = rise(view, min_relative=1.0, near=t0)
     assert view.last == 0.024 and shift is not None and shift.at == t0 and shift.relative == pytest.approx(11)
@@ -161,11 +239,25 @@ def test_range_views_and_rise() -> None:
 
 def test_render_markdown_and_slack() -> None:
     alert = normalize_alert({"alertname": "GpuIdleAllocated", "labels": {"workload": "fraud-retrain-gpu"}})
-    h = Hypothesis(kind="idle_gpu", title="GPU allocated to fraud-retrain-gpu is idle", confidence=0.92,
-                   culprit=Culprit(workload="fraud-retrain-gpu"),
-                   evidence=[EvidenceRef(id="E4", source="prometheus", query="max(DCGM_FI_DEV_GPU_UTIL) | x", value=0.3)])
-    report = TriageReport(run_id="r1", mode="deterministic", alert=alert, created_at=NOW, window_start=NOW,
-                          window_end=NOW, hypotheses=[h], missing_sources=["billing"])
+    h = Hypothesis(
+        kind="idle_gpu",
+        title="GPU allocated to fraud-retrain-gpu is idle",
+        confidence=0.92,
+        culprit=Culprit(workload="fraud-retrain-gpu"),
+        evidence=[
+            EvidenceRef(id="E4", source="prometheus", query="max(DCGM_FI_DEV_GPU_UTIL) | x", value=0.3)
+        ],
+    )
+    report = TriageReport(
+        run_id="r1",
+        mode="deterministic",
+        alert=alert,
+        created_at=NOW,
+        window_start=NOW,
+        window_end=NOW,
+        hypotheses=[h],
+        missing_sources=["billing"],
+    )
     md = to_markdown(report)
     assert "GPU allocated to fraud-retrain-gpu is idle" in md and "| E4 | prometheus |" in md
     assert "missing sources" in md and "\\|" in md
@@ -184,7 +276,11 @@ def test_unexplained_anomaly_becomes_unknown_below_the_bar() -> None:
 
 def test_confidence_is_capped() -> None:
     alert = normalize_alert({"alertname": "ModelServingErrorRateHigh", "labels": {"model": "m"}})
-    findings = [_finding(s, 1.0, f"E{i}", model="m", version="2", previous_version="1")
-                for i, s in enumerate(["alias_moved", "serving_errors_up", "version_errors_higher", "signature_changed"])]
+    findings = [
+        _finding(s, 1.0, f"E{i}", model="m", version="2", previous_version="1")
+        for i, s in enumerate(
+            ["alias_moved", "serving_errors_up", "version_errors_higher", "signature_changed"]
+        )
+    ]
     top = score(findings, alert, from_labels(alert.labels))[0]
     assert top.log_odds > 4.6 and top.confidence == 0.99  # sigmoid(4.6) > 0.99

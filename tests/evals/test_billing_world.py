@@ -82,8 +82,13 @@ def test_tags_carry_workload_labels(world: World, directory: Path) -> None:
         if row["ResourceName"] in workloads:
             w = workloads[row["ResourceName"]]
             tags = json.loads(row["Tags"])
-            assert tags == {"namespace": w.namespace, "workload": w.name, "team": w.team, "env": w.env,
-                            **({"model": w.model} if w.model else {})}
+            assert tags == {
+                "namespace": w.namespace,
+                "workload": w.name,
+                "team": w.team,
+                "env": w.env,
+                **({"model": w.model} if w.model else {}),
+            }
             seen.add(w.name)
     assert seen == set(workloads)
 
@@ -92,8 +97,9 @@ def test_billed_equals_effective_per_day_and_spike(world: World, tool: BillingTo
     mine = {"sub_account": world.billing.sub_account_id}
     for day in tool.cost_by("day", filters=mine, limit=None):
         assert day.billed_cost == day.effective_cost
-    transfer = {r.key: r.effective_cost for r in tool.cost_by("day", filters=mine | {"service": TRANSFER},
-                                                              limit=None)}
+    transfer = {
+        r.key: r.effective_cost for r in tool.cost_by("day", filters=mine | {"service": TRANSFER}, limit=None)
+    }
     spike = str(transfer_spike_day(ANCHOR))
     others = sorted(v for k, v in transfer.items() if k != spike)
     assert transfer[spike] > 5 * others[len(others) // 2]

@@ -30,7 +30,11 @@ def world() -> World:
 
 def test_format_duration() -> None:
     assert [format_duration(timedelta(seconds=s)) for s in (900, 7200, 86400, 90, 1209600)] == [
-        "15m", "2h", "1d", "90s", "2w"
+        "15m",
+        "2h",
+        "1d",
+        "90s",
+        "2w",
     ]
 
 
@@ -62,8 +66,10 @@ def test_input_drift_shifts_offline_values_after_the_incident(world: World) -> N
     frame = offline_frame(world, view, ANCHOR)
     since = pd.Timestamp(ANCHOR - incident.start_ago)
     feature = next(f for f in view.features if f.name == incident.feature)
-    shift = frame.loc[frame.event_timestamp >= since, feature.name].mean() - frame.loc[
-        frame.event_timestamp < since, feature.name].mean()
+    shift = (
+        frame.loc[frame.event_timestamp >= since, feature.name].mean()
+        - frame.loc[frame.event_timestamp < since, feature.name].mean()
+    )
     assert shift == pytest.approx(math.sqrt(incident.magnitude) * feature.std, rel=0.35)
 
 

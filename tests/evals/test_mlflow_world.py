@@ -49,8 +49,10 @@ class Loaded:
 
 def _small_world() -> World:
     demo = load_world("demo")
-    keep = [demo.model("chargeback-risk").model_copy(update={"serving_workload": None, "features": []}),
-            demo.model("ato-detector").model_copy(update={"serving_workload": None, "features": []})]
+    keep = [
+        demo.model("chargeback-risk").model_copy(update={"serving_workload": None, "features": []}),
+        demo.model("ato-detector").model_copy(update={"serving_workload": None, "features": []}),
+    ]
     return World(name="mlflow-test", models=keep)
 
 

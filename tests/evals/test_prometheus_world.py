@@ -52,8 +52,9 @@ def _increase(points: list[tuple[int, float]], frm: timedelta, to: timedelta) ->
     return _at(points, to) - _at(points, frm)
 
 
-def test_rendering_is_deterministic_and_spans_history_to_future(tmp_path: Path,
-                                                                 rendered: tuple[Path, int, Series]) -> None:
+def test_rendering_is_deterministic_and_spans_history_to_future(
+    tmp_path: Path, rendered: tuple[Path, int, Series]
+) -> None:
     path, count, series = rendered
     again = tmp_path / "again.om"
     assert render_openmetrics(_world(), ANCHOR, again) == count
@@ -69,20 +70,31 @@ def test_pods_are_named_per_replica(rendered: tuple[Path, int, Series]) -> None:
     workload = world.workload("fraud-scorer-serving")
     pods = pod_names(world, workload)
     assert len(pods) == 3 and all(re.fullmatch(r"fraud-scorer-serving-[0-9a-f]{9}-\d", p) for p in pods)
-    found = {dict(key)["pod"] for (name, key) in rendered[2] if name == "kube_pod_labels"
-             and dict(key)["label_app"] == workload.name}
+    found = {
+        dict(key)["pod"]
+        for (name, key) in rendered[2]
+        if name == "kube_pod_labels" and dict(key)["label_app"] == workload.name
+    }
     assert found == set(pods)
 
 
 def test_bad_model_version_raises_errors_and_switches_version(rendered: tuple[Path, int, Series]) -> None:
     series = rendered[2]
-    ok_v4, err_v4 = (_select(series, "model_requests_total", model="fraud-scorer", version="4", code=c)[0]
-                     for c in ("200", "500"))
-    ok_v3, err_v3 = (_select(series, "model_requests_total", model="fraud-scorer", version="3", code=c)[0]
-                     for c in ("200", "500"))
+    ok_v4, err_v4 = (
+        _select(series, "model_requests_total", model="fraud-scorer", version="4", code=c)[0]
+        for c in ("200", "500")
+    )
+    ok_v3, err_v3 = (
+        _select(series, "model_requests_total", model="fraud-scorer", version="3", code=c)[0]
+        for c in ("200", "500")
+    )
     h = timedelta(hours=1)
-    after = _increase(err_v4, 2 * h, 0 * h) / (_increase(err_v4, 2 * h, 0 * h) + _increase(ok_v4, 2 * h, 0 * h))
-    before = _increase(err_v3, 6 * h, 4 * h) / (_increase(err_v3, 6 * h, 4 * h) + _increase(ok_v3, 6 * h, 4 * h))
+    after = _increase(err_v4, 2 * h, 0 * h) / (
+        _increase(err_v4, 2 * h, 0 * h) + _increase(ok_v4, 2 * h, 0 * h)
+    )
+    before = _increase(err_v3, 6 * h, 4 * h) / (
+        _increase(err_v3, 6 * h, 4 * h) + _increase(ok_v3, 6 * h, 4 * h)
+    )
     assert before == pytest.approx(0.002, rel=0.2)
     assert after == pytest.approx(0.024, rel=0.2)
     assert ok_v4[0][0] == int((ANCHOR - 3 * h).timestamp())  # v4 serves from the incident start on
@@ -112,15 +124,21 @@ def test_drift_incidents_move_psi(rendered: tuple[Path, int, Series]) -> None:
 def test_oom_cpu_saturation_and_idle_gpu(rendered: tuple[Path, int, Series]) -> None:
     series = rendered[2]
     h = timedelta(hours=1)
-    [restarts] = _select(series, "kube_pod_container_status_restarts_total", container="chargeback-batch-scoring")
-    [reason] = _select(series, "kube_pod_container_status_last_terminated_reason", container="chargeback-batch-scoring")
+    [restarts] = _select(
+        series, "kube_pod_container_status_restarts_total", container="chargeback-batch-scoring"
+    )
+    [reason] = _select(
+        series, "kube_pod_container_status_last_terminated_reason", container="chargeback-batch-scoring"
+    )
     [mem] = _select(series, "container_memory_working_set_bytes", container="chargeback-batch-scoring")
     assert _at(restarts, 3 * h) == 0 and _at(restarts, 0 * h) >= 2
     assert _at(reason, 3 * h) == 0 and _at(reason, 0 * h) == 1
     assert max(v for _, v in mem) == 16 * 2**30
-    for throttled, periods in zip(_select(series, "container_cpu_cfs_throttled_periods_total", container="risk-gateway"),
-                                  _select(series, "container_cpu_cfs_periods_total", container="risk-gateway"),
-                                  strict=True):
+    for throttled, periods in zip(
+        _select(series, "container_cpu_cfs_throttled_periods_total", container="risk-gateway"),
+        _select(series, "container_cpu_cfs_periods_total", container="risk-gateway"),
+        strict=True,
+    ):
         assert _increase(throttled, h, 0 * h) / _increase(periods, h, 0 * h) > 0.5
         assert _increase(throttled, 4 * h, 3 * h) / _increase(periods, 4 * h, 3 * h) < 0.1
     [idle] = _select(series, "DCGM_FI_DEV_GPU_UTIL", container="fraud-retrain-gpu")
@@ -133,7 +151,8 @@ def test_oom_cpu_saturation_and_idle_gpu(rendered: tuple[Path, int, Series]) -> 
 def test_promtool_backfills_the_chunks(tmp_path: Path, rendered: tuple[Path, int, Series]) -> None:
     chunks = render_openmetrics_chunks(_world(), ANCHOR, tmp_path / "chunks")
     backfill(chunks, tmp_path / "data")
-    listing = subprocess.run(["promtool", "tsdb", "list", str(tmp_path / "data")], capture_output=True,
-                             text=True, check=True).stdout
+    listing = subprocess.run(
+        ["promtool", "tsdb", "list", str(tmp_path / "data")], capture_output=True, text=True, check=True
+    ).stdout
     samples = sum(int(line.split()[4]) for line in listing.splitlines()[1:])
     assert samples == rendered[1]

@@ -16,7 +16,10 @@ def test_scaled_copy_multiplies_totals_exactly(tmp_path: Path) -> None:
     for t in scaled.totals():
         assert t.rows == 3 * base[t.provider].rows
         assert (t.billed_cost, t.effective_cost, t.list_cost) == (
-            3 * base[t.provider].billed_cost, 3 * base[t.provider].effective_cost, 3 * base[t.provider].list_cost)
+            3 * base[t.provider].billed_cost,
+            3 * base[t.provider].effective_cost,
+            3 * base[t.provider].list_cost,
+        )
     days = scaled.cost_by("day", limit=None)
     assert days[0].key == "2024-09-01" and days[-1].key == "2024-10-02"
 

@@ -54,25 +54,39 @@ def _sums(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, Decimal]]
     return out
 
 
-def test_sample_totals_equal_decimal_sums_of_the_file(sample: BillingTool, raw_rows: list[dict[str, str]]) -> None:
+def test_sample_totals_equal_decimal_sums_of_the_file(
+    sample: BillingTool, raw_rows: list[dict[str, str]]
+) -> None:
     expected = _sums(raw_rows, "ProviderName")
     totals = {t.provider: t for t in sample.totals()}
     assert set(totals) == {"AWS", "Microsoft", "Oracle"}
     for provider, sums in expected.items():
         got = totals[provider]
         assert (got.billed_cost, got.effective_cost, got.list_cost) == (
-            sums["BilledCost"], sums["EffectiveCost"], sums["ListCost"])
+            sums["BilledCost"],
+            sums["EffectiveCost"],
+            sums["ListCost"],
+        )
         assert got.currency == "USD"
     assert {p: t.rows for p, t in totals.items()} == {"AWS": 942, "Microsoft": 51, "Oracle": 7}
 
 
 def test_sample_quirks_are_normalized(sample: BillingTool, raw_rows: list[dict[str, str]]) -> None:
     t = sample.table
-    freq = {r["ChargeFrequency"]: r["n"] for r in
-            t.group_by("ChargeFrequency").aggregate(n=t.count()).to_pyarrow().to_pylist()}
+    freq = {
+        r["ChargeFrequency"]: r["n"]
+        for r in t.group_by("ChargeFrequency").aggregate(n=t.count()).to_pyarrow().to_pylist()
+    }
     assert freq == {"Usage-Based": 999, "One-Time": 1}
-    nulls = t.aggregate(cc=t.ChargeClass.isnull().sum(), az=t.AvailabilityZone.isnull().sum(),
-                        first=t.ChargePeriodStart.min()).to_pyarrow().to_pylist()[0]
+    nulls = (
+        t.aggregate(
+            cc=t.ChargeClass.isnull().sum(),
+            az=t.AvailabilityZone.isnull().sum(),
+            first=t.ChargePeriodStart.min(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     assert nulls["cc"] == 1000
     assert nulls["az"] == sum(r["AvailabilityZone"] in ("", "NULL") for r in raw_rows)
     assert nulls["first"] == datetime(2024, 9, 1, tzinfo=UTC)
@@ -88,9 +102,23 @@ def test_directory_or_glob_load_skips_non_focus_csv(where: Path | str) -> None:
     assert sum(t.rows for t in tool.totals()) == 1000
 
 
-@pytest.mark.parametrize("dimension", ["service", "resource", "sub_account", "region", "charge_category",
-                                       "provider", "sku", "day", "tag:environment"])
-def test_cost_by_each_dimension_adds_up(sample: BillingTool, raw_rows: list[dict[str, str]], dimension: str) -> None:
+@pytest.mark.parametrize(
+    "dimension",
+    [
+        "service",
+        "resource",
+        "sub_account",
+        "region",
+        "charge_category",
+        "provider",
+        "sku",
+        "day",
+        "tag:environment",
+    ],
+)
+def test_cost_by_each_dimension_adds_up(
+    sample: BillingTool, raw_rows: list[dict[str, str]], dimension: str
+) -> None:
     rows = sample.cost_by(dimension, limit=None)
     for metric, field in zip(METRICS, ("billed_cost", "effective_cost", "list_cost"), strict=True):
         assert sum(getattr(r, field) for r in rows) == sum(_dec(r[metric]) for r in raw_rows)
@@ -119,13 +147,19 @@ def test_tag_grouping_matches_parsed_json(sample: BillingTool, raw_rows: list[di
 
 
 def test_filters_and_time_window(sample: BillingTool, raw_rows: list[dict[str, str]]) -> None:
-    rows = sample.totals(filters={"provider": "AWS", "tag:environment": ["dev", "prod"]},
-                         start=datetime(2024, 9, 10, tzinfo=UTC), end=datetime(2024, 9, 20, tzinfo=UTC))
+    rows = sample.totals(
+        filters={"provider": "AWS", "tag:environment": ["dev", "prod"]},
+        start=datetime(2024, 9, 10, tzinfo=UTC),
+        end=datetime(2024, 9, 20, tzinfo=UTC),
+    )
     expected = Decimal(0)
     for row in raw_rows:
         tags = json.loads(row["Tags"]) if row["Tags"] not in ("", "NULL") else {}
-        if (row["ProviderName"] == "AWS" and tags.get("environment") in ("dev", "prod")
-                and "2024-09-10" <= row["ChargePeriodStart"] < "2024-09-20"):
+        if (
+            row["ProviderName"] == "AWS"
+            and tags.get("environment") in ("dev", "prod")
+            and "2024-09-10" <= row["ChargePeriodStart"] < "2024-09-20"
+        ):
             expected += _dec(row["BilledCost"])
     assert [r.provider for r in rows] == ["AWS"]
     assert rows[0].billed_cost == expected
@@ -165,21 +199,27 @@ def test_from_backend_normalizes_on_the_fly(raw_rows: list[dict[str, str]]) -> N
     tool = BillingTool.from_backend(con, "raw_focus")
     expected = _sums(raw_rows, "ProviderName")
     assert {t.provider: t.effective_cost for t in tool.totals()} == {
-        p: s["EffectiveCost"] for p, s in expected.items()}
+        p: s["EffectiveCost"] for p, s in expected.items()
+    }
     assert tool.non_spec_columns() == {"Id": "x_Id"}
 
 
 def test_parquet_with_map_tags_and_float_costs_joins_csv(tmp_path: Path) -> None:
-    table = pa.table({
-        "BilledCost": pa.array([1.25, 2.5]), "EffectiveCost": pa.array([1.0, 2.0]),
-        "ListCost": pa.array([1.5, 3.0]), "BillingCurrency": ["USD", "USD"],
-        "ChargePeriodStart": pa.array([datetime(2025, 1, 1), datetime(2025, 1, 2)], pa.timestamp("us")),
-        "ChargePeriodEnd": pa.array([datetime(2025, 1, 2), datetime(2025, 1, 3)], pa.timestamp("us")),
-        "providername": ["AWS", "AWS"], "ServiceName": ["Amazon S3", "Amazon S3"],
-        "ChargeCategory": ["usage", "Usage"],
-        "Tags": pa.array([[("team", "a")], [("team", "b")]], pa.map_(pa.string(), pa.string())),
-        "x_Operation": ["GetObject", "PutObject"],
-    })
+    table = pa.table(
+        {
+            "BilledCost": pa.array([1.25, 2.5]),
+            "EffectiveCost": pa.array([1.0, 2.0]),
+            "ListCost": pa.array([1.5, 3.0]),
+            "BillingCurrency": ["USD", "USD"],
+            "ChargePeriodStart": pa.array([datetime(2025, 1, 1), datetime(2025, 1, 2)], pa.timestamp("us")),
+            "ChargePeriodEnd": pa.array([datetime(2025, 1, 2), datetime(2025, 1, 3)], pa.timestamp("us")),
+            "providername": ["AWS", "AWS"],
+            "ServiceName": ["Amazon S3", "Amazon S3"],
+            "ChargeCategory": ["usage", "Usage"],
+            "Tags": pa.array([[("team", "a")], [("team", "b")]], pa.map_(pa.string(), pa.string())),
+            "x_Operation": ["GetObject", "PutObject"],
+        }
+    )
     pq.write_table(table, tmp_path / "part-0.snappy.parquet")
     tool = BillingTool.from_files([tmp_path / "part-0.snappy.parquet", SAMPLE])
     got = {r.key: r.billed_cost for r in tool.cost_by("tag:team", filters={"service": "Amazon S3"})}
@@ -201,8 +241,10 @@ def test_errors(sample: BillingTool, tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         BillingTool.from_backend(ibis.duckdb.connect(), "no_such_table")
     bad = tmp_path / "bad.csv"
-    bad.write_text("BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ProviderName,ServiceName,"
-                   "ChargeCategory\n1,USD,2024-01-01,2024-01-02,AWS,S3,Usage\n")
+    bad.write_text(
+        "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ProviderName,ServiceName,"
+        "ChargeCategory\n1,USD,2024-01-01,2024-01-02,AWS,S3,Usage\n"
+    )
     with pytest.raises(BadInput, match="EffectiveCost, ListCost"):
         BillingTool.from_files(bad)
     with pytest.raises(BadInput, match="unsupported"):
@@ -215,8 +257,13 @@ def test_errors(sample: BillingTool, tmp_path: Path) -> None:
 
 def test_specs_are_read_only_and_callable(sample: BillingTool) -> None:
     by_name = {s.name: s for s in specs(sample)}
-    assert set(by_name) == {"billing.totals", "billing.cost_by", "billing.unit_prices", "billing.anomalies",
-                            "billing.resource_cost"}
+    assert set(by_name) == {
+        "billing.totals",
+        "billing.cost_by",
+        "billing.unit_prices",
+        "billing.anomalies",
+        "billing.resource_cost",
+    }
     assert all(s.action is ActionClass.READ and s.source == "billing" for s in by_name.values())
     cost_by = by_name["billing.cost_by"]
     rows = cost_by.func(cost_by.input_model.model_validate({"dimension": "provider", "limit": 2}))

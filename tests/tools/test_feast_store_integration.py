@@ -50,7 +50,9 @@ def test_lists_the_world_views(tool: FeastTool, world: World) -> None:
     assert txn.entities == ["card"] and txn.join_keys == ["card_id"]
     assert txn.ttl_s == 7200 and txn.schedule_s == 900 and txn.tags["schedule"] == "15m"
     assert {f.name: f.dtype for f in txn.features} == {
-        "txn_count_1h": "Int64", "txn_amount_sum_24h": "Float64", "distinct_merchants_24h": "Int64"
+        "txn_count_1h": "Int64",
+        "txn_amount_sum_24h": "Float64",
+        "distinct_merchants_24h": "Int64",
     }
     assert tool.feature_view("payout_stats").owner == "ml-platform"
 

@@ -26,8 +26,14 @@ def test_import_does_not_import_feast() -> None:
         "loaded = [m for m in sys.modules if m == 'feast' or m.startswith('feast.')]\n"
         "print(','.join(loaded))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
-                         check=True, env={"FEAST_USAGE": "False", "PATH": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"FEAST_USAGE": "False", "PATH": ""},
+    )
     assert out.stdout.strip() == ""
 
 
@@ -101,24 +107,35 @@ class _FakeStore:
 
 def _fv(name: str, ago: timedelta | None, ttl: timedelta, schedule: str) -> Any:
     return SimpleNamespace(
-        name=name, entities=["card"], entity_columns=[SimpleNamespace(name="card_id")],
-        features=[SimpleNamespace(name="x", dtype="Float64")], ttl=ttl, online=True, owner="",
-        tags={"schedule": schedule, "owner": "fraud-ml"}, description="",
+        name=name,
+        entities=["card"],
+        entity_columns=[SimpleNamespace(name="card_id")],
+        features=[SimpleNamespace(name="x", dtype="Float64")],
+        ttl=ttl,
+        online=True,
+        owner="",
+        tags={"schedule": schedule, "owner": "fraud-ml"},
+        description="",
         most_recent_end_time=None if ago is None else NOW - ago,
     )
 
 
 def test_freshness_uses_registry_end_and_clock() -> None:
-    store = _FakeStore([
-        _fv("a", timedelta(minutes=8), timedelta(hours=2), "15m"),
-        _fv("b", timedelta(minutes=45), timedelta(hours=2), "15m"),
-        _fv("c", timedelta(hours=9), timedelta(hours=2), "30m"),
-        _fv("d", None, timedelta(hours=2), "30m"),
-    ])
+    store = _FakeStore(
+        [
+            _fv("a", timedelta(minutes=8), timedelta(hours=2), "15m"),
+            _fv("b", timedelta(minutes=45), timedelta(hours=2), "15m"),
+            _fv("c", timedelta(hours=9), timedelta(hours=2), "30m"),
+            _fv("d", None, timedelta(hours=2), "30m"),
+        ]
+    )
     tool = FeastTool(Path("unused"), store_factory=lambda _p: store, clock=lambda: NOW)
     report = tool.freshness()
     assert {v.feature_view: v.status for v in report.views} == {
-        "a": "fresh", "b": "late", "c": "stale", "d": "never"
+        "a": "fresh",
+        "b": "late",
+        "c": "stale",
+        "d": "never",
     }
     first = report.views[0]
     assert first.age_s == 480 and first.schedule_s == 900 and first.ttl_s == 7200

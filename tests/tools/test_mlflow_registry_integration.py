@@ -101,7 +101,9 @@ def test_signature_comes_from_the_logged_model(sandbox: Sandbox) -> None:
     assert sig.has_signature
     assert [(c.name, c.type) for c in sig.inputs] == [(f.name, f.type) for f in spec.inputs]
     assert [(c.name, c.type) for c in sig.outputs] == [(f.name, f.type) for f in spec.outputs]
-    assert "txn_amount_sum_24h_cents" not in {c.name for c in sandbox.registry.signature("fraud-scorer", 3).inputs}
+    assert "txn_amount_sum_24h_cents" not in {
+        c.name for c in sandbox.registry.signature("fraud-scorer", 3).inputs
+    }
 
 
 def test_alias_history_is_complete_and_ordered(sandbox: Sandbox) -> None:
@@ -161,8 +163,13 @@ def test_specs_call_through_their_input_models(sandbox: Sandbox) -> None:
     tools = {s.name: s for s in specs(sandbox.registry)}
     assert tools["mlflow.delete_alias"].action is ActionClass.DESTRUCTIVE
     assert {n for n, s in tools.items() if s.action is ActionClass.WRITE} == {
-        "mlflow.set_alias", "mlflow.set_tag", "mlflow.copy_version"}
-    got = tools["mlflow.get_alias"].func(tools["mlflow.get_alias"].input_model(model="fraud-scorer", alias="staging"))
+        "mlflow.set_alias",
+        "mlflow.set_tag",
+        "mlflow.copy_version",
+    }
+    got = tools["mlflow.get_alias"].func(
+        tools["mlflow.get_alias"].input_model(model="fraud-scorer", alias="staging")
+    )
     assert got.version == 3
     with pytest.raises(BadInput):
         tools["mlflow.set_alias"].func(SetAliasInput(model="fraud-scorer", alias="latest", version=1))

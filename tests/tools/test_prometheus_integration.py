@@ -27,10 +27,19 @@ from tools.prometheus import PrometheusClient, QueryRangeInput, RangeResult, spe
 
 pytestmark = pytest.mark.integration
 TOKEN = "sandbox-webhook-token"
-ERROR_RATIO = ('sum(rate(model_requests_total{model="fraud-scorer",code=~"5.."}[15m]))'
-               ' / sum(rate(model_requests_total{model="fraud-scorer"}[15m]))')
-INCIDENT_ALERTS = {"ModelServingErrorRateHigh", "FeatureViewStale", "ModelPredictionDistributionShift",
-                   "ModelInputDrift", "KubernetesContainerOomKiller", "CpuThrottlingHigh", "GpuIdleAllocated"}
+ERROR_RATIO = (
+    'sum(rate(model_requests_total{model="fraud-scorer",code=~"5.."}[15m]))'
+    ' / sum(rate(model_requests_total{model="fraud-scorer"}[15m]))'
+)
+INCIDENT_ALERTS = {
+    "ModelServingErrorRateHigh",
+    "FeatureViewStale",
+    "ModelPredictionDistributionShift",
+    "ModelInputDrift",
+    "KubernetesContainerOomKiller",
+    "CpuThrottlingHigh",
+    "GpuIdleAllocated",
+}
 
 
 @dataclass
@@ -99,8 +108,10 @@ def test_now_and_future_samples_are_served(sandbox: Sandbox) -> None:
 
 
 def test_cpu_p95_per_workload(sandbox: Sandbox) -> None:
-    promql = ("max by (namespace, container) (quantile_over_time(0.95, "
-              "rate(container_cpu_usage_seconds_total[15m])[14d:15m]))")
+    promql = (
+        "max by (namespace, container) (quantile_over_time(0.95, "
+        "rate(container_cpu_usage_seconds_total[15m])[14d:15m]))"
+    )
     p95 = {s.labels["container"]: s.value for s in sandbox.client.query(promql, at=sandbox.anchor)}
     assert set(p95) == {w.name for w in sandbox.world.workloads}
     assert 1.1 < p95["fraud-scorer-serving"] < 2.2  # mean 1.1 cores, diurnal swing 0.4
@@ -109,8 +120,10 @@ def test_cpu_p95_per_workload(sandbox: Sandbox) -> None:
 
 
 def test_histogram_quantile_of_model_latency_doubles_with_the_bad_version(sandbox: Sandbox) -> None:
-    promql = ('histogram_quantile(0.99, sum by (le) '
-              '(rate(model_request_duration_seconds_bucket{model="fraud-scorer"}[15m])))')
+    promql = (
+        "histogram_quantile(0.99, sum by (le) "
+        '(rate(model_request_duration_seconds_bucket{model="fraud-scorer"}[15m])))'
+    )
     [before] = sandbox.client.query(promql, at=sandbox.anchor - timedelta(days=1))
     [after] = sandbox.client.query(promql, at=sandbox.anchor)
     assert 0.025 < before.value < 0.1  # p99 42 ms, interpolated inside its bucket
@@ -120,8 +133,9 @@ def test_histogram_quantile_of_model_latency_doubles_with_the_bad_version(sandbo
 def test_fraud_scorer_error_ratio_jumps_at_the_incident_start(sandbox: Sandbox) -> None:
     start = sandbox.anchor - sandbox.world.incidents_of("bad_model_version")[0].start_ago
     tool = {s.name: s for s in specs(sandbox.client)}["prometheus.query_range"]
-    args = QueryRangeInput(promql=ERROR_RATIO, start=sandbox.anchor - timedelta(hours=8), end=sandbox.anchor,
-                           step="5m")
+    args = QueryRangeInput(
+        promql=ERROR_RATIO, start=sandbox.anchor - timedelta(hours=8), end=sandbox.anchor, step="5m"
+    )
     result = tool.func(args)
     assert isinstance(result, RangeResult)
     [summary] = result.series
@@ -134,7 +148,9 @@ def test_fraud_scorer_error_ratio_jumps_at_the_incident_start(sandbox: Sandbox) 
 def test_version_label_switches_to_the_bad_version(sandbox: Sandbox) -> None:
     promql = 'sum by (version) (rate(model_requests_total{model="fraud-scorer"}[15m]))'
     assert {s.labels["version"] for s in sandbox.client.query(promql, at=sandbox.anchor)} == {"4"}
-    assert {s.labels["version"] for s in sandbox.client.query(promql, at=sandbox.anchor - timedelta(hours=5))} == {"3"}
+    assert {
+        s.labels["version"] for s in sandbox.client.query(promql, at=sandbox.anchor - timedelta(hours=5))
+    } == {"3"}
 
 
 def test_validate_uses_the_server_parser(sandbox: Sandbox) -> None:
@@ -150,8 +166,11 @@ def test_validate_uses_the_server_parser(sandbox: Sandbox) -> None:
 def test_series_labels_metadata_and_buildinfo(sandbox: Sandbox) -> None:
     models = sandbox.client.label_values("model", match="model_requests_total")
     assert set(models) == {m.name for m in sandbox.world.models}
-    series = sandbox.client.series('kube_pod_labels{label_app="fraud-scorer-serving"}',
-                                   sandbox.anchor - timedelta(hours=1), sandbox.anchor)
+    series = sandbox.client.series(
+        'kube_pod_labels{label_app="fraud-scorer-serving"}',
+        sandbox.anchor - timedelta(hours=1),
+        sandbox.anchor,
+    )
     assert len(series) == sandbox.world.workload("fraud-scorer-serving").replicas
     assert sandbox.client.buildinfo()["version"].startswith("2.")
     assert sandbox.client.healthy()
@@ -164,28 +183,39 @@ def test_rules_are_healthy_and_incident_alerts_fire(sandbox: Sandbox) -> None:
     assert {r.name for r in rules} == INCIDENT_ALERTS
     assert all(r.health in {"ok", "unknown"} and r.last_error is None for r in rules)
     assert all(r.annotations["runbook_url"].endswith(f"/runbooks/{r.name}") for r in rules)
-    firing = _wait(lambda: {a.labels["alertname"] for a in sandbox.client.alerts() if a.state == "firing"}
-                   >= INCIDENT_ALERTS and sandbox.client.alerts())
+    firing = _wait(
+        lambda: (
+            {a.labels["alertname"] for a in sandbox.client.alerts() if a.state == "firing"} >= INCIDENT_ALERTS
+            and sandbox.client.alerts()
+        )
+    )
     assert {a.labels["alertname"] for a in firing if a.state == "firing"} == INCIDENT_ALERTS
 
 
 def test_alertmanager_delivers_to_the_webhook_with_bearer(sandbox: Sandbox) -> None:
     def delivered() -> list[dict[str, Any]]:
-        return [body for headers, body in sandbox.webhook
-                if any(a["labels"]["alertname"] == "ModelServingErrorRateHigh" for a in body["alerts"])]
+        return [
+            body
+            for headers, body in sandbox.webhook
+            if any(a["labels"]["alertname"] == "ModelServingErrorRateHigh" for a in body["alerts"])
+        ]
 
     [body, *_] = _wait(delivered, timeout_s=120)
     headers = next(h for h, b in sandbox.webhook if b is body)
     assert headers.get("Authorization") == f"Bearer {TOKEN}"
     assert body["version"] == "4"
     alert = next(a for a in body["alerts"] if a["labels"]["alertname"] == "ModelServingErrorRateHigh")
-    assert alert["labels"]["model"] == "fraud-scorer" and alert["labels"]["workload"] == "fraud-scorer-serving"
+    assert (
+        alert["labels"]["model"] == "fraud-scorer" and alert["labels"]["workload"] == "fraud-scorer-serving"
+    )
 
 
 @pytest.mark.timeout(30)
 def test_down_source_is_unavailable() -> None:
-    with PrometheusClient(f"http://127.0.0.1:{processes.free_port()}", timeout_s=5) as client, \
-            pytest.raises(SourceUnavailable):
+    with (
+        PrometheusClient(f"http://127.0.0.1:{processes.free_port()}", timeout_s=5) as client,
+        pytest.raises(SourceUnavailable),
+    ):
         client.query("up")
 
 
@@ -195,5 +225,8 @@ def test_silent_source_times_out(tmp_path: Path) -> None:
         server.bind(("127.0.0.1", 0))
         server.listen(8)  # accepts connections (kernel backlog) and never answers
         port = server.getsockname()[1]
-        with PrometheusClient(f"http://127.0.0.1:{port}", timeout_s=1) as client, pytest.raises(SourceTimeout):
+        with (
+            PrometheusClient(f"http://127.0.0.1:{port}", timeout_s=1) as client,
+            pytest.raises(SourceTimeout),
+        ):
             client.query("up")

@@ -15,7 +15,9 @@ T0 = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 def _series(values: list[float]) -> RangeSeries:
-    return RangeSeries(labels={"model": "m"}, points=[(T0 + timedelta(minutes=5 * i), v) for i, v in enumerate(values)])
+    return RangeSeries(
+        labels={"model": "m"}, points=[(T0 + timedelta(minutes=5 * i), v) for i, v in enumerate(values)]
+    )
 
 
 def test_basic_statistics_and_nan_handling() -> None:
@@ -32,7 +34,9 @@ def test_quantile_matches_linear_interpolation() -> None:
 
 def test_step_is_a_change_point_with_before_and_after_means() -> None:
     rng = random.Random(1)
-    values = [0.002 + rng.gauss(0, 0.0002) for _ in range(300)] + [0.024 + rng.gauss(0, 0.0005) for _ in range(36)]
+    values = [0.002 + rng.gauss(0, 0.0002) for _ in range(300)] + [
+        0.024 + rng.gauss(0, 0.0005) for _ in range(36)
+    ]
     [cp] = summarize(_series(values)).change_points
     assert cp.ts == T0 + timedelta(minutes=5 * 300)
     assert cp.before_mean == pytest.approx(0.002, rel=0.1)
@@ -41,7 +45,9 @@ def test_step_is_a_change_point_with_before_and_after_means() -> None:
 
 def test_diurnal_swing_is_not_a_change_point() -> None:
     rng = random.Random(2)
-    values = [1.1 * (1 + 0.4 * math.sin(2 * math.pi * i / 288)) * (1 + rng.gauss(0, 0.05)) for i in range(288 * 14)]
+    values = [
+        1.1 * (1 + 0.4 * math.sin(2 * math.pi * i / 288)) * (1 + rng.gauss(0, 0.05)) for i in range(288 * 14)
+    ]
     assert summarize(_series(values)).change_points == []
 
 

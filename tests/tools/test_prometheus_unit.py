@@ -35,11 +35,18 @@ def _client(handler: Handler, retries: int = 3) -> tuple[PrometheusClient, list[
 
 
 def _json(status: int, body: dict[str, object]) -> httpx.Response:
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    return httpx.Response(
+        status, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
 
 
-VECTOR = {"status": "success", "data": {"resultType": "vector", "result": [
-    {"metric": {"model": "fraud-scorer"}, "value": [1700000000.0, "0.024"]}]}}
+VECTOR = {
+    "status": "success",
+    "data": {
+        "resultType": "vector",
+        "result": [{"metric": {"model": "fraud-scorer"}, "value": [1700000000.0, "0.024"]}],
+    },
+}
 
 
 def test_connection_refused_is_retried_then_unavailable() -> None:
@@ -54,7 +61,9 @@ def test_connection_refused_is_retried_then_unavailable() -> None:
 
 
 def test_5xx_is_retried_and_recovers() -> None:
-    answers = iter([_json(502, {"status": "error", "error": "bad gateway"}), _json(500, {}), _json(200, VECTOR)])
+    answers = iter(
+        [_json(502, {"status": "error", "error": "bad gateway"}), _json(500, {}), _json(200, VECTOR)]
+    )
     client, seen = _client(lambda _r: next(answers))
     samples = client.query("rate(model_requests_total[15m])")
     assert len(seen) == 3
@@ -80,7 +89,9 @@ def test_auth_errors_are_not_retried(status: int) -> None:
 @pytest.mark.parametrize("status", [400, 422])
 def test_bad_promql_is_bad_input_with_prometheus_message(status: int) -> None:
     message = 'invalid parameter "query": 1:6: parse error: unexpected end of input'
-    client, seen = _client(lambda _r: _json(status, {"status": "error", "errorType": "bad_data", "error": message}))
+    client, seen = _client(
+        lambda _r: _json(status, {"status": "error", "errorType": "bad_data", "error": message})
+    )
     with pytest.raises(BadInput) as err:
         client.query("sum(")
     assert err.value.message == message
@@ -157,8 +168,15 @@ def test_parse_duration() -> None:
 def test_specs_are_read_only_and_described() -> None:
     client, _ = _client(lambda _r: _json(200, VECTOR))
     tools = {s.name: s for s in specs(client)}
-    assert set(tools) == {"prometheus.query", "prometheus.query_range", "prometheus.series",
-                          "prometheus.labels", "prometheus.rules", "prometheus.alerts", "prometheus.validate"}
+    assert set(tools) == {
+        "prometheus.query",
+        "prometheus.query_range",
+        "prometheus.series",
+        "prometheus.labels",
+        "prometheus.rules",
+        "prometheus.alerts",
+        "prometheus.validate",
+    }
     for spec in tools.values():
         assert spec.action is ActionClass.READ
         assert spec.source == "prometheus"

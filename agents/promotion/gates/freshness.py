@@ -23,10 +23,15 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
     """Fail when any view the model reads is stale, late or never materialized."""
     views = views_of(facts.features)
     if not views:
-        return GateResult(gate=NAME, status=GateStatus.SKIP, why="the model reads no known Feast feature view")
+        return GateResult(
+            gate=NAME, status=GateStatus.SKIP, why="the model reads no known Feast feature view"
+        )
     if facts.feature_views is None:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, why="cannot verify: Feast did not answer "
-                          f"({facts.unavailable.get('feast', 'unavailable')})")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            why=f"cannot verify: Feast did not answer ({facts.unavailable.get('feast', 'unavailable')})",
+        )
     lines, blocking, evidence = [], [], []
     for view in views:
         info = facts.feature_views.get(view)
@@ -40,7 +45,17 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
         if status in settings.freshness_blocking:
             blocking.append(f"{view} ({status}: {info.get('reason', '')})")
     if blocking:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, details=lines, evidence=evidence,
-                          why=f"feature view(s) not fresh: {'; '.join(blocking)}")
-    return GateResult(gate=NAME, status=GateStatus.PASS, details=lines, evidence=evidence,
-                      why=f"{len(views)} feature view(s) fresh: {', '.join(views)}")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            details=lines,
+            evidence=evidence,
+            why=f"feature view(s) not fresh: {'; '.join(blocking)}",
+        )
+    return GateResult(
+        gate=NAME,
+        status=GateStatus.PASS,
+        details=lines,
+        evidence=evidence,
+        why=f"{len(views)} feature view(s) fresh: {', '.join(views)}",
+    )

@@ -13,7 +13,9 @@ from agents.promotion.settings import PromotionSettings, Tolerance
 NAME = "metrics"
 
 
-def compare_metric(candidate: float, baseline: float, direction: str, tolerance: Tolerance) -> tuple[bool, str]:
+def compare_metric(
+    candidate: float, baseline: float, direction: str, tolerance: Tolerance
+) -> tuple[bool, str]:
     """Judge one metric; returns (ok, a line naming the numbers).
 
     Args:
@@ -32,8 +34,10 @@ def compare_metric(candidate: float, baseline: float, direction: str, tolerance:
     ok = regression <= allowed + 1e-12
     arrow = "higher is better" if direction == "max" else "lower is better"
     verdict = "ok" if ok else "REGRESSION"
-    return ok, (f"{verdict}: candidate {candidate:g} vs champion {baseline:g} ({arrow}; "
-                f"change {-regression:+.4g}, allowed regression {allowed:.4g})")
+    return ok, (
+        f"{verdict}: candidate {candidate:g} vs champion {baseline:g} ({arrow}; "
+        f"change {-regression:+.4g}, allowed regression {allowed:.4g})"
+    )
 
 
 def directions(facts: PromotionFacts, settings: PromotionSettings) -> dict[str, str]:
@@ -44,15 +48,28 @@ def directions(facts: PromotionFacts, settings: PromotionSettings) -> dict[str, 
 def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
     """Compare every shared metric with a known direction against the champion."""
     if facts.candidate is None:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, why="cannot verify: candidate version not read "
-                          f"({facts.unavailable.get('mlflow', 'mlflow did not answer')})")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            why="cannot verify: candidate version not read "
+            f"({facts.unavailable.get('mlflow', 'mlflow did not answer')})",
+        )
     if facts.baseline is None:
-        return GateResult(gate=NAME, status=GateStatus.SKIP, why=facts.baseline_note or "no champion to compare with",
-                          evidence=facts.candidate.evidence)
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.SKIP,
+            why=facts.baseline_note or "no champion to compare with",
+            evidence=facts.candidate.evidence,
+        )
     dirs = directions(facts, settings)
     cand, base = facts.candidate.metrics, facts.baseline.metrics
     shared = sorted(set(cand) & set(base))
-    judged, unjudged, failures, lines = [m for m in shared if m in dirs], [m for m in shared if m not in dirs], [], []
+    judged, unjudged, failures, lines = (
+        [m for m in shared if m in dirs],
+        [m for m in shared if m not in dirs],
+        [],
+        [],
+    )
     for metric in judged:
         ok, line = compare_metric(cand[metric], base[metric], dirs[metric], settings.tolerance_for(metric))
         lines.append(f"{metric}: {line}")
@@ -62,10 +79,25 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
         lines.append(f"not judged (no direction): {', '.join(unjudged)}")
     evidence = [*facts.candidate.evidence, *facts.baseline.evidence]
     if not judged:
-        return GateResult(gate=NAME, status=GateStatus.SKIP, details=lines, evidence=evidence,
-                          why=f"no shared metric with a known direction against v{facts.baseline.version}")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.SKIP,
+            details=lines,
+            evidence=evidence,
+            why=f"no shared metric with a known direction against v{facts.baseline.version}",
+        )
     if failures:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, details=lines, evidence=evidence,
-                          why=f"worse than champion v{facts.baseline.version} beyond tolerance: {', '.join(failures)}")
-    return GateResult(gate=NAME, status=GateStatus.PASS, details=lines, evidence=evidence,
-                      why=f"{len(judged)} metric(s) within tolerance of champion v{facts.baseline.version}")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            details=lines,
+            evidence=evidence,
+            why=f"worse than champion v{facts.baseline.version} beyond tolerance: {', '.join(failures)}",
+        )
+    return GateResult(
+        gate=NAME,
+        status=GateStatus.PASS,
+        details=lines,
+        evidence=evidence,
+        why=f"{len(judged)} metric(s) within tolerance of champion v{facts.baseline.version}",
+    )

@@ -15,8 +15,14 @@ from agents.promotion.models import GateResult, GateStatus, PromotionFacts
 
 NAME = "signature"
 
-WIDENINGS = {("integer", "long"), ("float", "double"), ("integer", "double"), ("integer", "float"),
-             ("int32", "int64"), ("float32", "float64")}
+WIDENINGS = {
+    ("integer", "long"),
+    ("float", "double"),
+    ("integer", "double"),
+    ("integer", "float"),
+    ("int32", "int64"),
+    ("float32", "float64"),
+}
 
 
 def _columns(fields: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -31,7 +37,9 @@ def _compatible_type(old: str, new: str) -> bool:
     return old == new or (old, new) in WIDENINGS
 
 
-def compare_inputs(champion: list[dict[str, Any]], candidate: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def compare_inputs(
+    champion: list[dict[str, Any]], candidate: list[dict[str, Any]]
+) -> tuple[list[str], list[str]]:
     """Breaking problems and harmless notes for the inputs (the champion's callers' point of view)."""
     old, new = _columns(champion), _columns(candidate)
     breaks, notes = [], []
@@ -51,8 +59,11 @@ def compare_outputs(champion: list[dict[str, Any]], candidate: list[dict[str, An
     """Breaking problems of the outputs (what consumers of the champion read)."""
     old, new = _columns(champion), _columns(candidate)
     breaks = [f"output {name} removed" for name in old if name not in new]
-    breaks += [f"output {name} changed type {_type(old[name])} -> {_type(new[name])}"
-               for name in old if name in new and not _compatible_type(_type(old[name]), _type(new[name]))]
+    breaks += [
+        f"output {name} changed type {_type(old[name])} -> {_type(new[name])}"
+        for name in old
+        if name in new and not _compatible_type(_type(old[name]), _type(new[name]))
+    ]
     return breaks
 
 
@@ -62,8 +73,12 @@ def check(facts: PromotionFacts, _settings: object = None) -> GateResult:
     if cand is None:
         return GateResult(gate=NAME, status=GateStatus.FAIL, why="cannot verify: candidate version not read")
     if cand.inputs is None:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, evidence=cand.evidence,
-                          why=f"v{cand.version} has no model signature; compatibility cannot be verified")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            evidence=cand.evidence,
+            why=f"v{cand.version} has no model signature; compatibility cannot be verified",
+        )
     if base is None or base.inputs is None:
         why = facts.baseline_note or "no champion signature to compare with"
         return GateResult(gate=NAME, status=GateStatus.SKIP, why=why, evidence=cand.evidence)
@@ -73,8 +88,18 @@ def check(facts: PromotionFacts, _settings: object = None) -> GateResult:
     evidence = [*cand.evidence, *base.evidence]
     details = [*breaks, *notes]
     if breaks:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, details=details, evidence=evidence,
-                          why=f"incompatible with champion v{base.version}: {breaks[0]}"
-                              + (f" (+{len(breaks) - 1} more)" if len(breaks) > 1 else ""))
-    return GateResult(gate=NAME, status=GateStatus.PASS, details=details, evidence=evidence,
-                      why=f"inputs and outputs compatible with champion v{base.version}")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            details=details,
+            evidence=evidence,
+            why=f"incompatible with champion v{base.version}: {breaks[0]}"
+            + (f" (+{len(breaks) - 1} more)" if len(breaks) > 1 else ""),
+        )
+    return GateResult(
+        gate=NAME,
+        status=GateStatus.PASS,
+        details=details,
+        evidence=evidence,
+        why=f"inputs and outputs compatible with champion v{base.version}",
+    )

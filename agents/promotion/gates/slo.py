@@ -32,15 +32,27 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
     """Judge p99 latency and error rate against the limits; skip without traffic."""
     slo = facts.slo
     if slo is None:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, why="cannot verify: Prometheus did not answer "
-                          f"({facts.unavailable.get('prometheus', 'unavailable')})")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            why="cannot verify: Prometheus did not answer "
+            f"({facts.unavailable.get('prometheus', 'unavailable')})",
+        )
     if slo.requests is None or slo.requests < settings.slo_min_requests:
-        return GateResult(gate=NAME, status=GateStatus.SKIP, evidence=slo.evidence,
-                          why=f"v{facts.version} served no traffic in the last {slo.window} ({slo.selector}); "
-                              "no canary or shadow to judge")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.SKIP,
+            evidence=slo.evidence,
+            why=f"v{facts.version} served no traffic in the last {slo.window} ({slo.selector}); "
+            "no canary or shadow to judge",
+        )
     if slo.latency_p99_s is None and slo.error_rate is None:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, evidence=slo.evidence,
-                          why=f"cannot verify: v{facts.version} has traffic but no latency or error measurement")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            evidence=slo.evidence,
+            why=f"cannot verify: v{facts.version} has traffic but no latency or error measurement",
+        )
     max_latency, max_errors = limits(facts, settings)
     lines, failures = [f"requests in {slo.window}: {slo.requests:.0f}"], []
     if slo.latency_p99_s is None:
@@ -55,7 +67,17 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
         if slo.error_rate > max_errors:
             failures.append(f"error rate {slo.error_rate:.2%} > {max_errors:.2%}")
     if failures:
-        return GateResult(gate=NAME, status=GateStatus.FAIL, details=lines, evidence=slo.evidence,
-                          why=f"v{facts.version} breaks its SLOs over {slo.window}: {'; '.join(failures)}")
-    return GateResult(gate=NAME, status=GateStatus.PASS, details=lines, evidence=slo.evidence,
-                      why=f"v{facts.version} within its SLOs over {slo.window}")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            details=lines,
+            evidence=slo.evidence,
+            why=f"v{facts.version} breaks its SLOs over {slo.window}: {'; '.join(failures)}",
+        )
+    return GateResult(
+        gate=NAME,
+        status=GateStatus.PASS,
+        details=lines,
+        evidence=slo.evidence,
+        why=f"v{facts.version} within its SLOs over {slo.window}",
+    )

@@ -31,7 +31,17 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
             lines.append(f"{key}: {value}")
     if missing or bad:
         problems = ([f"missing {', '.join(missing)}"] if missing else []) + bad
-        return GateResult(gate=NAME, status=GateStatus.FAIL, details=lines, evidence=facts.candidate.evidence,
-                          why=f"v{facts.version} tags incomplete: {'; '.join(problems)}")
-    return GateResult(gate=NAME, status=GateStatus.PASS, details=lines, evidence=facts.candidate.evidence,
-                      why=f"all required tags present ({', '.join(settings.required_tags)})")
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            details=lines,
+            evidence=facts.candidate.evidence,
+            why=f"v{facts.version} tags incomplete: {'; '.join(problems)}",
+        )
+    return GateResult(
+        gate=NAME,
+        status=GateStatus.PASS,
+        details=lines,
+        evidence=facts.candidate.evidence,
+        why=f"all required tags present ({', '.join(settings.required_tags)})",
+    )

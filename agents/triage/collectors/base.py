@@ -47,7 +47,9 @@ class CollectorContext:
     ledger: EvidenceLedger = field(default_factory=EvidenceLedger)
     expression: str = ""
 
-    def call(self, tool: str, args: dict[str, Any], summary: str, query: str | None = None) -> Evidence | None:
+    def call(
+        self, tool: str, args: dict[str, Any], summary: str, query: str | None = None
+    ) -> Evidence | None:
         """Call a tool through the gateway into this ledger. ``not_found`` is an answer, not an outage:
         it returns None without marking the source failed."""
         source = tool.split(".", 1)[0]
@@ -80,12 +82,17 @@ def selector(**labels: str | None) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def query_range(cx: CollectorContext, promql: str, summary: str, *,
-                start: datetime | None = None) -> tuple[Evidence | None, list[SeriesView]]:
+def query_range(
+    cx: CollectorContext, promql: str, summary: str, *, start: datetime | None = None
+) -> tuple[Evidence | None, list[SeriesView]]:
     """Summaries of a range query from ``start`` (default: the window start) to the window end."""
     w = cx.window
-    args = {"promql": promql, "start": (start or w.start).isoformat(), "end": w.end.isoformat(),
-            "step": f"{w.step_s}s"}
+    args = {
+        "promql": promql,
+        "start": (start or w.start).isoformat(),
+        "end": w.end.isoformat(),
+        "step": f"{w.step_s}s",
+    }
     ev = cx.call("prometheus.query_range", args, summary, query=promql)
     return ev, range_views(ev.data) if ev else []
 
@@ -95,9 +102,13 @@ def query_recent(cx: CollectorContext, promql: str, summary: str) -> tuple[Evide
     return query_range(cx, promql, summary, start=cx.window.recent_start)
 
 
-def query_instant(cx: CollectorContext, promql: str, summary: str) -> tuple[Evidence | None, list[tuple[dict[str, str], float]]]:
+def query_instant(
+    cx: CollectorContext, promql: str, summary: str
+) -> tuple[Evidence | None, list[tuple[dict[str, str], float]]]:
     """``(labels, value)`` pairs of an instant query at the window's end."""
-    ev = cx.call("prometheus.query", {"promql": promql, "at": cx.window.end.isoformat()}, summary, query=promql)
+    ev = cx.call(
+        "prometheus.query", {"promql": promql, "at": cx.window.end.isoformat()}, summary, query=promql
+    )
     return ev, instant_values(ev.data) if ev else []
 
 

@@ -22,8 +22,11 @@ def find_rule(cx: CollectorContext) -> dict[str, Any] | None:
         return None
     groups = ev.data if isinstance(ev.data, list) else []
     rule = next((r for g in groups for r in g.get("rules", []) if r.get("name") == cx.alert.alertname), None)
-    annotate(ev, rule.get("query") if rule else f"no rule named {cx.alert.alertname}",
-             summary=f"rule {cx.alert.alertname}" if rule else "no matching rule")
+    annotate(
+        ev,
+        rule.get("query") if rule else f"no rule named {cx.alert.alertname}",
+        summary=f"rule {cx.alert.alertname}" if rule else "no matching rule",
+    )
     if rule:
         cx.expression = str(rule.get("query") or "")
     return rule
@@ -43,33 +46,68 @@ def collect_alert_expression(cx: CollectorContext) -> dict[str, Any]:
     mine = [v for v in views if _matches(v.labels, cx.alert.labels)]
     firing_since = min((v.first_at for v in mine if v.first_at), default=None)
     value = max((v.last for v in mine if v.last is not None), default=None)
-    annotate(ev, {"series": len(mine), "first_true": firing_since.isoformat() if firing_since else None,
-                  "last": value}, at=firing_since)
-    return {"expression": expr, "for_s": rule.get("duration_s", 0.0), "firing_since": firing_since,
-            "value": value, "evidence": ev.id if ev else None}
+    annotate(
+        ev,
+        {
+            "series": len(mine),
+            "first_true": firing_since.isoformat() if firing_since else None,
+            "last": value,
+        },
+        at=firing_since,
+    )
+    return {
+        "expression": expr,
+        "for_s": rule.get("duration_s", 0.0),
+        "firing_since": firing_since,
+        "value": value,
+        "evidence": ev.id if ev else None,
+    }
 
 
 def collect_cost(cx: CollectorContext) -> list[Finding]:
     """Run-rate of each target workload from billing (GPU lines → ``gpu_cost``), and cost spikes."""
     findings: list[Finding] = []
     for workload in cx.targets.workloads[:MAX_WORKLOADS]:
-        ev = cx.call("billing.resource_cost", {"tags": {"workload": workload}, "days": 7},
-                     summary=f"cost of {workload} (last 7 days)", query=f"tag:workload={workload}")
+        ev = cx.call(
+            "billing.resource_cost",
+            {"tags": {"workload": workload}, "days": 7},
+            summary=f"cost of {workload} (last 7 days)",
+            query=f"tag:workload={workload}",
+        )
         if ev is not None:
             data = ev.data or {}
             gpu = [ln for ln in data.get("lines", []) if "GPU" in str(ln.get("sku_id") or "").upper()]
-            annotate(ev, {"monthly_effective": data.get("monthly_effective"), "currency": data.get("currency"),
-                          "gpu_lines": [ln.get("sku_id") for ln in gpu]})
+            annotate(
+                ev,
+                {
+                    "monthly_effective": data.get("monthly_effective"),
+                    "currency": data.get("currency"),
+                    "gpu_lines": [ln.get("sku_id") for ln in gpu],
+                },
+            )
             if gpu:
                 cost = sum(float(ln.get("effective_cost") or 0) for ln in gpu)
-                findings.append(Finding(signal="gpu_cost", subject=Culprit(workload=workload), evidence=[ev.id],
-                                        value=round(cost, 2), detail=f"GPU lines cost {cost:.2f} "
-                                                                      f"{data.get('currency', '')} in 7 days"))
-        spikes = cx.call("billing.anomalies", {"dimension": "tag:workload", "filters": {"tag:workload": workload},
-                                               "lookback_days": 14},
-                         summary=f"daily cost spikes of {workload}", query=f"tag:workload={workload}")
-        annotate(spikes, [f"{a.get('day')}: z={a.get('z_score')}" for a in (spikes.data or [])] or "no spikes"
-                 if spikes else None)
+                findings.append(
+                    Finding(
+                        signal="gpu_cost",
+                        subject=Culprit(workload=workload),
+                        evidence=[ev.id],
+                        value=round(cost, 2),
+                        detail=f"GPU lines cost {cost:.2f} {data.get('currency', '')} in 7 days",
+                    )
+                )
+        spikes = cx.call(
+            "billing.anomalies",
+            {"dimension": "tag:workload", "filters": {"tag:workload": workload}, "lookback_days": 14},
+            summary=f"daily cost spikes of {workload}",
+            query=f"tag:workload={workload}",
+        )
+        annotate(
+            spikes,
+            [f"{a.get('day')}: z={a.get('z_score')}" for a in (spikes.data or [])] or "no spikes"
+            if spikes
+            else None,
+        )
     return findings
 
 
@@ -77,8 +115,12 @@ def collect_runbook(cx: CollectorContext) -> dict[str, Any]:
     """The library's runbook for the alert, when a ``runbooks.find`` tool is registered."""
     if not any(s.name == "runbooks.find" for s in cx.deps.gateway.specs("runbooks.")):
         return {}
-    ev = cx.call("runbooks.find", {"alert": cx.alert.alertname}, summary=f"runbook for {cx.alert.alertname}",
-                 query=cx.alert.alertname)
+    ev = cx.call(
+        "runbooks.find",
+        {"alert": cx.alert.alertname},
+        summary=f"runbook for {cx.alert.alertname}",
+        query=cx.alert.alertname,
+    )
     if ev is None:
         return {}
     data = ev.data or {}

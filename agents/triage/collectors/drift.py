@@ -24,16 +24,39 @@ def _feature_findings(cx: CollectorContext, view: SeriesView, evidence: str) -> 
     level = view.last or 0.0
     out: list[Finding] = []
     if level >= MAJOR:
-        out.append(Finding(signal="feature_psi_high", subject=subject, strength=min(1.0, level / 0.4),
-                           evidence=[evidence], value=round(level, 4), detail=f"{feature} PSI {level:.2f} (major shift)"))
+        out.append(
+            Finding(
+                signal="feature_psi_high",
+                subject=subject,
+                strength=min(1.0, level / 0.4),
+                evidence=[evidence],
+                value=round(level, 4),
+                detail=f"{feature} PSI {level:.2f} (major shift)",
+            )
+        )
     elif level >= MODERATE:
-        out.append(Finding(signal="feature_psi_moderate", subject=subject, strength=min(1.0, level / MAJOR),
-                           evidence=[evidence], value=round(level, 4), detail=f"{feature} PSI {level:.2f} (moderate)"))
+        out.append(
+            Finding(
+                signal="feature_psi_moderate",
+                subject=subject,
+                strength=min(1.0, level / MAJOR),
+                evidence=[evidence],
+                value=round(level, 4),
+                detail=f"{feature} PSI {level:.2f} (moderate)",
+            )
+        )
     shift = rise(view, min_relative=1.0, near=cx.window.incident_start)
     if out and shift:
-        out.append(Finding(signal="psi_shift", subject=subject, evidence=[evidence], at=shift.at,
-                           value=round(shift.after, 4), detail=f"{feature} PSI rose {shift.before:.2f} -> "
-                                                               f"{shift.after:.2f} at {shift.at:%H:%M}"))
+        out.append(
+            Finding(
+                signal="psi_shift",
+                subject=subject,
+                evidence=[evidence],
+                at=shift.at,
+                value=round(shift.after, 4),
+                detail=f"{feature} PSI rose {shift.before:.2f} -> {shift.after:.2f} at {shift.at:%H:%M}",
+            )
+        )
     return out
 
 
@@ -48,11 +71,20 @@ def collect_drift(cx: CollectorContext) -> list[Finding]:
         annotate(ev, {v.labels.get("feature", "?"): v.last for v in views} or "no PSI series")
         for view in views:
             findings += _feature_findings(cx, view, ev.id)
-    ev, views = query_range(cx, f"max(model_prediction_psi{selector(model=model)})", f"prediction PSI of {model}")
+    ev, views = query_range(
+        cx, f"max(model_prediction_psi{selector(model=model)})", f"prediction PSI of {model}"
+    )
     level = max((v.last for v in views if v.last is not None), default=0.0)
     annotate(ev, round(level, 4) if views else "no PSI series")
     if ev is not None and level >= MODERATE:
-        findings.append(Finding(signal="prediction_psi_up", subject=Culprit(model=model), evidence=[ev.id],
-                                value=round(level, 4), strength=min(1.0, level / MAJOR),
-                                detail=f"{model} prediction PSI {level:.2f}"))
+        findings.append(
+            Finding(
+                signal="prediction_psi_up",
+                subject=Culprit(model=model),
+                evidence=[ev.id],
+                value=round(level, 4),
+                strength=min(1.0, level / MAJOR),
+                detail=f"{model} prediction PSI {level:.2f}",
+            )
+        )
     return findings

@@ -31,20 +31,41 @@ def _freshness(cx: CollectorContext, view: str) -> list[Finding]:
     if row is None:
         return []
     status, age = row.get("status"), row.get("age_s")
-    annotate(ev, {"status": status, "age_s": age, "ttl_s": row.get("ttl_s"), "schedule_s": row.get("schedule_s")},
-             summary=f"{view}: {status} ({row.get('reason', '')})")
+    annotate(
+        ev,
+        {"status": status, "age_s": age, "ttl_s": row.get("ttl_s"), "schedule_s": row.get("schedule_s")},
+        summary=f"{view}: {status} ({row.get('reason', '')})",
+    )
     if status in {"stale", "never"}:
-        return [Finding(signal="feast_stale", subject=_culprit(cx, view), evidence=[ev.id], value=age,
-                        detail=f"{view} {status}: {row.get('reason', '')}")]
+        return [
+            Finding(
+                signal="feast_stale",
+                subject=_culprit(cx, view),
+                evidence=[ev.id],
+                value=age,
+                detail=f"{view} {status}: {row.get('reason', '')}",
+            )
+        ]
     if status == "late":
-        return [Finding(signal="feast_late", subject=_culprit(cx, view), evidence=[ev.id], value=age,
-                        detail=f"{view} late: {row.get('reason', '')}")]
+        return [
+            Finding(
+                signal="feast_late",
+                subject=_culprit(cx, view),
+                evidence=[ev.id],
+                value=age,
+                detail=f"{view} late: {row.get('reason', '')}",
+            )
+        ]
     return []
 
 
 def _parity(cx: CollectorContext, view: str) -> list[Finding]:
-    ev = cx.call("feast.parity", {"name": view, "sample_size": PARITY_SAMPLE},
-                 summary=f"online/offline parity of {view}", query=f"{view} (sample {PARITY_SAMPLE})")
+    ev = cx.call(
+        "feast.parity",
+        {"name": view, "sample_size": PARITY_SAMPLE},
+        summary=f"online/offline parity of {view}",
+        query=f"{view} (sample {PARITY_SAMPLE})",
+    )
     if ev is None:
         return []
     features = (ev.data or {}).get("features", [])
@@ -52,12 +73,25 @@ def _parity(cx: CollectorContext, view: str) -> list[Finding]:
     annotate(ev, {k: round(v, 3) for k, v in rates.items()})
     skewed = [(ref, rate) for ref, rate in rates.items() if rate >= SKEW_RATE]
     if not skewed:
-        return [Finding(signal="parity_clean", subject=_culprit(cx, view), evidence=[ev.id],
-                        detail=f"{view}: online matches offline for {len(rates)} features")]
-    return [Finding(signal="parity_mismatch", subject=_culprit(cx, view, ref.partition(":")[2] or ref),
-                    strength=min(1.0, rate / 0.5), evidence=[ev.id], value=round(rate, 3),
-                    detail=f"{ref}: {rate:.0%} of sampled entities differ online vs offline")
-            for ref, rate in skewed]
+        return [
+            Finding(
+                signal="parity_clean",
+                subject=_culprit(cx, view),
+                evidence=[ev.id],
+                detail=f"{view}: online matches offline for {len(rates)} features",
+            )
+        ]
+    return [
+        Finding(
+            signal="parity_mismatch",
+            subject=_culprit(cx, view, ref.partition(":")[2] or ref),
+            strength=min(1.0, rate / 0.5),
+            evidence=[ev.id],
+            value=round(rate, 3),
+            detail=f"{ref}: {rate:.0%} of sampled entities differ online vs offline",
+        )
+        for ref, rate in skewed
+    ]
 
 
 def _lag_metric(cx: CollectorContext, view: str) -> list[Finding]:
@@ -66,16 +100,26 @@ def _lag_metric(cx: CollectorContext, view: str) -> list[Finding]:
     ev, series = query_instant(cx, promql, f"seconds since {view} was last materialized")
     lag = max((v for _, v in series), default=-1.0)
     interval_ev, interval = query_instant(
-        cx, f"max(feast_feature_view_materialization_interval_seconds{sel})", f"materialization interval of {view}")
+        cx,
+        f"max(feast_feature_view_materialization_interval_seconds{sel})",
+        f"materialization interval of {view}",
+    )
     schedule = max((v for _, v in interval), default=0.0)
     annotate(interval_ev, schedule)
     annotate(ev, round(lag, 1))
     if ev is None or schedule <= 0 or lag <= 2 * schedule:
         return []
     ids = [ev.id] + ([interval_ev.id] if interval_ev else [])
-    return [Finding(signal="materialization_lag", subject=_culprit(cx, view), strength=min(1.0, lag / (4 * schedule)),
-                    evidence=ids, value=lag, detail=f"{view} last materialized {lag / 3600:.1f}h ago "
-                                                     f"(interval {schedule / 60:.0f}m)")]
+    return [
+        Finding(
+            signal="materialization_lag",
+            subject=_culprit(cx, view),
+            strength=min(1.0, lag / (4 * schedule)),
+            evidence=ids,
+            value=lag,
+            detail=f"{view} last materialized {lag / 3600:.1f}h ago (interval {schedule / 60:.0f}m)",
+        )
+    ]
 
 
 def collect_feast(cx: CollectorContext) -> list[Finding]:

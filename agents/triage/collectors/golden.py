@@ -31,19 +31,36 @@ def _subject(cx: CollectorContext, service: str) -> Culprit:
     return Culprit(model=model, workload=service, namespace=cx.targets.namespace)
 
 
-def _signal(cx: CollectorContext, service: str, name: str, promql: str, jump: float, floor: float,
-            signal: str) -> list[Finding]:
+def _signal(
+    cx: CollectorContext, service: str, name: str, promql: str, jump: float, floor: float, signal: str
+) -> list[Finding]:
     ev, views = query_range(cx, promql, f"{name} of {service}")
     view = views[0] if views else None
     shift = rise(view, min_relative=jump, near=cx.window.incident_start) if view else None
-    annotate(ev, {"last": view.last, "max": view.maximum,
-                  "shift": f"{shift.before:.4g} -> {shift.after:.4g} at {shift.at:%H:%M}" if shift else None}
-             if view else "no data", at=shift.at if shift else None)
+    annotate(
+        ev,
+        {
+            "last": view.last,
+            "max": view.maximum,
+            "shift": f"{shift.before:.4g} -> {shift.after:.4g} at {shift.at:%H:%M}" if shift else None,
+        }
+        if view
+        else "no data",
+        at=shift.at if shift else None,
+    )
     if ev is None or shift is None or shift.after < floor:
         return []
-    return [Finding(signal=signal, subject=_subject(cx, service), strength=min(1.0, shift.relative / (2 * jump)),
-                    evidence=[ev.id], at=shift.at, value=round(shift.after, 5),
-                    detail=f"{service} {name} {shift.before:.4g} -> {shift.after:.4g} at {shift.at:%H:%M}")]
+    return [
+        Finding(
+            signal=signal,
+            subject=_subject(cx, service),
+            strength=min(1.0, shift.relative / (2 * jump)),
+            evidence=[ev.id],
+            at=shift.at,
+            value=round(shift.after, 5),
+            detail=f"{service} {name} {shift.before:.4g} -> {shift.after:.4g} at {shift.at:%H:%M}",
+        )
+    ]
 
 
 def _traffic(cx: CollectorContext, service: str, family: str, sel: str) -> None:
@@ -52,8 +69,10 @@ def _traffic(cx: CollectorContext, service: str, family: str, sel: str) -> None:
 
 
 def _versions(cx: CollectorContext, service: str, sel: str, err_sel: str) -> list[Finding]:
-    promql = (f"sum by (version) (rate(model_requests_total{err_sel}[15m]))"
-              f" / sum by (version) (rate(model_requests_total{sel}[15m]))")
+    promql = (
+        f"sum by (version) (rate(model_requests_total{err_sel}[15m]))"
+        f" / sum by (version) (rate(model_requests_total{sel}[15m]))"
+    )
     ev, views = query_range(cx, promql, f"error ratio by model version of {service}")
     ratios = {v.labels.get("version", "?"): v.mean for v in views if v.mean is not None}
     annotate(ev, {f"v{v}": round(m, 5) for v, m in ratios.items()})
@@ -64,8 +83,15 @@ def _versions(cx: CollectorContext, service: str, sel: str, err_sel: str) -> lis
     if ratios[worst] < ERROR_FLOOR or ratios[worst] < 2 * others:
         return []
     subject = Culprit(model=cx.targets.model, version=worst, workload=service)
-    return [Finding(signal="version_errors_higher", subject=subject, evidence=[ev.id], value=round(ratios[worst], 5),
-                    detail=f"v{worst} error ratio {ratios[worst]:.2%} vs at most {others:.2%} for other versions")]
+    return [
+        Finding(
+            signal="version_errors_higher",
+            subject=subject,
+            evidence=[ev.id],
+            value=round(ratios[worst], 5),
+            detail=f"v{worst} error ratio {ratios[worst]:.2%} vs at most {others:.2%} for other versions",
+        )
+    ]
 
 
 def collect_golden(cx: CollectorContext) -> list[Finding]:

@@ -34,41 +34,84 @@ def _when(move: dict[str, Any]) -> datetime:
 def _moves(cx: CollectorContext, model: str) -> list[dict[str, Any]]:
     start = cx.window.incident_start or cx.window.end
     hours = max((cx.window.end - (start - BEFORE)).total_seconds() / 3600, 1.0)
-    ev = cx.call("mlflow.changes_since", {"model": model, "hours": round(hours, 2)},
-                 summary=f"MLflow changes of {model} in the last {hours:.1f}h", query=f"{model} since {hours:.1f}h")
+    ev = cx.call(
+        "mlflow.changes_since",
+        {"model": model, "hours": round(hours, 2)},
+        summary=f"MLflow changes of {model} in the last {hours:.1f}h",
+        query=f"{model} since {hours:.1f}h",
+    )
     if ev is None:
         return []
     moves = [m for m in (ev.data or {}).get("alias_moves", []) if m.get("alias") in PRODUCTION_ALIASES]
-    annotate(ev, [f"{m['alias']}: v{m.get('previous_version')} -> v{m.get('version')} at {m['at']}" for m in moves]
-             or "no production alias moves", at=_when(moves[-1]) if moves else None)
+    annotate(
+        ev,
+        [f"{m['alias']}: v{m.get('previous_version')} -> v{m.get('version')} at {m['at']}" for m in moves]
+        or "no production alias moves",
+        at=_when(moves[-1]) if moves else None,
+    )
     for m in moves:
         m["evidence"] = ev.id
     return moves
 
 
-def _version_checks(cx: CollectorContext, model: str, version: int, previous: int | None,
-                    culprit: Culprit) -> list[Finding]:
+def _version_checks(
+    cx: CollectorContext, model: str, version: int, previous: int | None, culprit: Culprit
+) -> list[Finding]:
     findings: list[Finding] = []
-    new = cx.call("mlflow.signature", {"model": model, "version": version},
-                  summary=f"signature of {model} v{version}", query=f"{model} v{version}")
-    old = cx.call("mlflow.signature", {"model": model, "version": previous},
-                  summary=f"signature of {model} v{previous}", query=f"{model} v{previous}") if previous else None
+    new = cx.call(
+        "mlflow.signature",
+        {"model": model, "version": version},
+        summary=f"signature of {model} v{version}",
+        query=f"{model} v{version}",
+    )
+    old = (
+        cx.call(
+            "mlflow.signature",
+            {"model": model, "version": previous},
+            summary=f"signature of {model} v{previous}",
+            query=f"{model} v{previous}",
+        )
+        if previous
+        else None
+    )
     if new and old:
-        cols = {ev.id: [(c.get("name"), c.get("type")) for c in (ev.data or {}).get("inputs", [])] for ev in (new, old)}
+        cols = {
+            ev.id: [(c.get("name"), c.get("type")) for c in (ev.data or {}).get("inputs", [])]
+            for ev in (new, old)
+        }
         changed = sorted({str(n) for n, _ in set(cols[new.id]) ^ set(cols[old.id])})
         annotate(new, {"inputs": [f"{n}:{t}" for n, t in cols[new.id]]})
         annotate(old, {"inputs": [f"{n}:{t}" for n, t in cols[old.id]]})
         if changed:
-            findings.append(Finding(signal="signature_changed", subject=culprit, evidence=[new.id, old.id],
-                                    value=changed, detail=f"inputs differ from v{previous}: {', '.join(changed)}"))
-    info = cx.call("mlflow.get_version", {"model": model, "version": version},
-                   summary=f"{model} v{version} tags", query=f"{model} v{version}")
+            findings.append(
+                Finding(
+                    signal="signature_changed",
+                    subject=culprit,
+                    evidence=[new.id, old.id],
+                    value=changed,
+                    detail=f"inputs differ from v{previous}: {', '.join(changed)}",
+                )
+            )
+    info = cx.call(
+        "mlflow.get_version",
+        {"model": model, "version": version},
+        summary=f"{model} v{version} tags",
+        query=f"{model} v{version}",
+    )
     if info is not None:
         tags = (info.data or {}).get("tags", {})
-        annotate(info, {"approval": tags.get("approval"), "description": (info.data or {}).get("description")})
+        annotate(
+            info, {"approval": tags.get("approval"), "description": (info.data or {}).get("description")}
+        )
         if not tags.get("approval"):
-            findings.append(Finding(signal="approval_missing", subject=culprit, evidence=[info.id],
-                                    detail=f"v{version} has no approval tag"))
+            findings.append(
+                Finding(
+                    signal="approval_missing",
+                    subject=culprit,
+                    evidence=[info.id],
+                    detail=f"v{version} has no approval tag",
+                )
+            )
     return findings
 
 
@@ -84,11 +127,23 @@ def collect_mlflow(cx: CollectorContext) -> list[Finding]:
         if move.get("version") is None or not (start - BEFORE <= at <= start + AFTER):
             continue
         version, previous = int(move["version"]), move.get("previous_version")
-        culprit = Culprit(model=model, version=str(version), alias=move["alias"],
-                          previous_version=str(previous) if previous is not None else None)
-        findings.append(Finding(signal="alias_moved", subject=culprit, strength=proximity(at, start),
-                                evidence=[move["evidence"]], at=at, value=f"v{previous} -> v{version}",
-                                detail=f"{move['alias']} moved v{previous} -> v{version} at {at:%H:%M} "
-                                       f"by {move.get('by', '?')}"))
+        culprit = Culprit(
+            model=model,
+            version=str(version),
+            alias=move["alias"],
+            previous_version=str(previous) if previous is not None else None,
+        )
+        findings.append(
+            Finding(
+                signal="alias_moved",
+                subject=culprit,
+                strength=proximity(at, start),
+                evidence=[move["evidence"]],
+                at=at,
+                value=f"v{previous} -> v{version}",
+                detail=f"{move['alias']} moved v{previous} -> v{version} at {at:%H:%M} "
+                f"by {move.get('by', '?')}",
+            )
+        )
         findings += _version_checks(cx, model, version, int(previous) if previous else None, culprit)
     return findings

@@ -32,22 +32,37 @@ def _recent(cx: CollectorContext, promql: str, summary: str) -> tuple[str | None
     return (ev.id if ev else None), mean, peak
 
 
-def _finding(signal: str, subject: Culprit, ev: str | None, value: float, strength: float, detail: str) -> Finding:
-    return Finding(signal=signal, subject=subject, evidence=[ev] if ev else [], value=round(value, 4),
-                   strength=max(0.0, min(1.0, strength)), detail=detail)
+def _finding(
+    signal: str, subject: Culprit, ev: str | None, value: float, strength: float, detail: str
+) -> Finding:
+    return Finding(
+        signal=signal,
+        subject=subject,
+        evidence=[ev] if ev else [],
+        value=round(value, 4),
+        strength=max(0.0, min(1.0, strength)),
+        detail=detail,
+    )
 
 
 def _cpu(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> list[Finding]:
     out: list[Finding] = []
     ev, mean, _ = _recent(
-        cx, f"sum(increase(container_cpu_cfs_throttled_periods_total{sel}[15m]))"
-            f" / sum(increase(container_cpu_cfs_periods_total{sel}[15m]))", f"CPU throttled share of {workload}")
+        cx,
+        f"sum(increase(container_cpu_cfs_throttled_periods_total{sel}[15m]))"
+        f" / sum(increase(container_cpu_cfs_periods_total{sel}[15m]))",
+        f"CPU throttled share of {workload}",
+    )
     if mean >= THROTTLED:
-        out.append(_finding("cpu_throttled", subject, ev, mean, mean / 0.5, f"{mean:.0%} of CFS periods throttled"))
+        out.append(
+            _finding("cpu_throttled", subject, ev, mean, mean / 0.5, f"{mean:.0%} of CFS periods throttled")
+        )
     limit_sel = sel[:-1] + ',resource="cpu"}'
     ev, mean, _ = _recent(
-        cx, f"sum(rate(container_cpu_usage_seconds_total{sel}[15m])) / sum(kube_pod_container_resource_limits{limit_sel})",
-        f"CPU usage / limit of {workload}")
+        cx,
+        f"sum(rate(container_cpu_usage_seconds_total{sel}[15m])) / sum(kube_pod_container_resource_limits{limit_sel})",
+        f"CPU usage / limit of {workload}",
+    )
     if mean >= NEAR_LIMIT:
         out.append(_finding("cpu_at_limit", subject, ev, mean, 1.0, f"CPU at {mean:.0%} of its limit"))
     return out
@@ -57,17 +72,28 @@ def _memory(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> 
     out: list[Finding] = []
     limit_sel = sel[:-1] + ',resource="memory"}'
     ev, _, peak = _recent(
-        cx, f"max(container_memory_working_set_bytes{sel} / on (namespace, pod, container) "
-            f"kube_pod_container_resource_limits{limit_sel})", f"memory working set / limit of {workload}")
+        cx,
+        f"max(container_memory_working_set_bytes{sel} / on (namespace, pod, container) "
+        f"kube_pod_container_resource_limits{limit_sel})",
+        f"memory working set / limit of {workload}",
+    )
     if peak >= NEAR_LIMIT:
-        out.append(_finding("memory_near_limit", subject, ev, peak, 1.0, f"memory peaked at {peak:.0%} of its limit"))
-    ev, _, top = _recent(cx, f"sum(increase(kube_pod_container_status_restarts_total{sel}[1h]))",
-                         f"restarts of {workload} (per hour)")
+        out.append(
+            _finding("memory_near_limit", subject, ev, peak, 1.0, f"memory peaked at {peak:.0%} of its limit")
+        )
+    ev, _, top = _recent(
+        cx,
+        f"sum(increase(kube_pod_container_status_restarts_total{sel}[1h]))",
+        f"restarts of {workload} (per hour)",
+    )
     if top >= 1:
         out.append(_finding("restarts", subject, ev, top, top / 3, f"{top:.0f} restarts in an hour"))
     oom_sel = sel[:-1] + ',reason="OOMKilled"}'
-    ev, _, oomed = _recent(cx, f"max(max_over_time(kube_pod_container_status_last_terminated_reason{oom_sel}[1h]))",
-                           f"last termination reason OOMKilled of {workload}")
+    ev, _, oomed = _recent(
+        cx,
+        f"max(max_over_time(kube_pod_container_status_last_terminated_reason{oom_sel}[1h]))",
+        f"last termination reason OOMKilled of {workload}",
+    )
     if oomed >= 1:
         out.append(_finding("oom_killed", subject, ev, 1.0, 1.0, "last termination reason OOMKilled"))
     return out
@@ -75,20 +101,32 @@ def _memory(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> 
 
 def _gpu(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> list[Finding]:
     gpu_sel = sel[:-1] + ',resource="nvidia_com_gpu"}'
-    req_ev, req = query_instant(cx, f"sum(kube_pod_container_resource_requests{gpu_sel})", f"GPUs requested by {workload}")
+    req_ev, req = query_instant(
+        cx, f"sum(kube_pod_container_resource_requests{gpu_sel})", f"GPUs requested by {workload}"
+    )
     gpus = max((v for _, v in req), default=0.0)
     annotate(req_ev, gpus)
     if gpus <= 0:
         return []
-    ev, util = query_instant(cx, f"max(max_over_time(DCGM_FI_DEV_GPU_UTIL{sel}[24h]))",
-                             f"peak GPU utilization (%) of {workload} over 24h")
+    ev, util = query_instant(
+        cx,
+        f"max(max_over_time(DCGM_FI_DEV_GPU_UTIL{sel}[24h]))",
+        f"peak GPU utilization (%) of {workload} over 24h",
+    )
     peak = max((v for _, v in util), default=float("nan"))
     annotate(ev, peak)
     if ev is None or not peak < GPU_IDLE_PCT:
         return []
     ids = [ev.id] + ([req_ev.id] if req_ev else [])
-    return [Finding(signal="gpu_idle", subject=subject, evidence=ids, value=peak,
-                    detail=f"{gpus:.0f} GPU(s) requested, utilization never above {peak:.1f}% in 24h")]
+    return [
+        Finding(
+            signal="gpu_idle",
+            subject=subject,
+            evidence=ids,
+            value=peak,
+            detail=f"{gpus:.0f} GPU(s) requested, utilization never above {peak:.1f}% in 24h",
+        )
+    ]
 
 
 def collect_saturation(cx: CollectorContext) -> list[Finding]:
@@ -96,8 +134,9 @@ def collect_saturation(cx: CollectorContext) -> list[Finding]:
     findings: list[Finding] = []
     for workload in cx.targets.workloads[:MAX_WORKLOADS]:
         sel = selector(namespace=cx.targets.namespace, container=workload)
-        subject = Culprit(workload=workload, namespace=cx.targets.namespace, container=workload,
-                          model=cx.targets.model)
+        subject = Culprit(
+            workload=workload, namespace=cx.targets.namespace, container=workload, model=cx.targets.model
+        )
         findings += _cpu(cx, workload, sel, subject) + _memory(cx, workload, sel, subject)
     return findings
 
