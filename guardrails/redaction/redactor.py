@@ -20,12 +20,14 @@ registry), for callers that want Presidio's own analysis flow.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import re2
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import SpacyNlpEngine
 from presidio_anonymizer import AnonymizerEngine
+from pydantic import BaseModel
 
 from .engine import Pseudonymize, build_analyzer, build_anonymizer, build_nlp_engine
 from .models import Finding
@@ -124,7 +126,36 @@ class Redactor:
         def pseudonym(entity_type: str, value: str) -> str:
             return self.vault.pseudonym(scope, entity_type, value)
 
-        return redact_structure(obj, text, pseudonym)
+        # one scan of every leaf at once decides the common, clean case
+        return redact_structure(obj, _unchanged if self._nothing_to_find(obj) else text, pseudonym)
+
+    def _nothing_to_find(self, obj: Any) -> bool:
+        """True when no leaf of ``obj`` can hold a finding (prefilter and NER cues over all leaves joined)."""
+        leaves: list[str] = []
+        _leaves(obj, leaves)
+        scan = ScanText("\n".join(leaves))
+        if self._prefilter.search(scan.data) is not None:
+            return False
+        return self.ner is None or not self.ner.regions(scan)
 
     def _priority_of(self, entity_type: str) -> int:
         return self._priority.get(entity_type, 30)
+
+
+def _unchanged(value: str) -> str:
+    return value
+
+
+def _leaves(obj: Any, out: list[str]) -> None:
+    """Every key and scalar of JSON-like data, as text (pydantic models are dumped first)."""
+    if isinstance(obj, BaseModel):
+        obj = obj.model_dump(mode="json")
+    if isinstance(obj, Mapping):
+        for key, value in obj.items():
+            out.append(str(key))
+            _leaves(value, out)
+    elif isinstance(obj, list | tuple | set | frozenset):
+        for item in obj:
+            _leaves(item, out)
+    elif obj is not None:
+        out.append(str(obj))
