@@ -213,3 +213,10 @@ def test_nothing_unredacted_reaches_audit_or_logs(rt, caplog):
     ):
         assert raw not in dump
         assert raw not in caplog.text
+
+
+def test_metric_values_survive_redaction(rt):
+    """A float whose fractional digits pass Luhn is a metric value, not a card."""
+    data = rt.redactor.redact_obj({"psi": 0.4111111111111111, "text": "score=0.4111111111111111"}, "s")
+    assert data == {"psi": 0.4111111111111111, "text": "score=0.4111111111111111"}
+    assert "<CREDIT_CARD" in rt.redactor.redact_text("pan 4111111111111111", "s")

@@ -43,7 +43,8 @@ class PaymentCardRecognizer(RegexRecognizer):
     PRIORITY = 72
     CONTEXT = ("card", "cartao", "cartão", "tarjeta", "pan", "cc")
     RULES = (
-        Rule("card bare", r"\b\d{13,19}\b", 0.3),
+        # not the fractional part of a metric value such as 0.4111111111111111
+        Rule("card bare", r"(?:^|[^.\w])(?P<value>\d{13,19})\b", 0.3),
         Rule("card spaced", r"\b\d{4} \d{4} \d{4} \d{4}(?: \d{3})?\b", 0.4),
         Rule("card dashed", r"\b\d{4}-\d{4}-\d{4}-\d{4}(?:-\d{3})?\b", 0.4),
         Rule("amex grouped", r"\b3[47]\d{2}[ -]\d{6}[ -]\d{5}\b", 0.4),
