@@ -36,12 +36,17 @@ def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     from evals.sandbox import world as sandbox
     from evals.worlds import load_world
 
+    from evals.sandbox import processes
+
     directory = tmp_path_factory.mktemp("sandbox")
     endpoints = sandbox.up(load_world("demo"), directory)
+    started = processes.servers_from_state(processes.read_state(directory))
     try:
         yield endpoints
     finally:
         sandbox.down(directory)
+        left = [p.name for p in started if p.alive()]
+        assert not left, f"sandbox down left process groups running: {left}"
 
 
 def guardrail_settings(state_dir: Path) -> Any:
