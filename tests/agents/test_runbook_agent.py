@@ -96,3 +96,23 @@ def test_ml_rule_uses_metrics_of_the_target_prometheus(agent_deps):
     names = set(deps.call("prometheus.labels", label="__name__", limit=2000).data["items"])
     for q in rb.diagnosis:
         assert set(analyze(q.promql).metrics) <= names | set(analyze(rules[0].expr).metrics)
+
+
+@pytest.mark.integration
+def test_runbook_from_a_resolved_incident(agent_deps):
+    import json
+
+    from agents.runbook.incident import runbook_from_incident
+    from agents.triage import triage_payload
+
+    scenario = (
+        Path(__file__).resolve().parents[2] / "evals" / "scenarios" / "triage" / "fraud-bad-version.json"
+    )
+    [report] = triage_payload(agent_deps("agent:triage"), json.loads(scenario.read_text()))
+    deps = agent_deps("agent:runbook")
+    rb = runbook_from_incident(deps, report, ["mlflow.set_alias champion→3 (approved by user:ml-lead)"])
+    md = to_markdown(rb)
+    assert all(s in md for s in SECTIONS) and rb.front_matter["from_incident"] == report.run_id
+    assert rb.diagnosis and all(q.evidence_id for q in rb.diagnosis)
+    assert all(c.valid for c in Promtool().check_queries([q.promql for q in rb.diagnosis]))
+    assert "rollback" in md.lower() and "approved by user:ml-lead" in md
