@@ -47,7 +47,7 @@ def runbook_from_incident(deps: AgentDeps, report: TriageReport, actions_taken: 
     ]
     alert = report.alert
     meaning = (
-        f"{alert.summary()}. In incident {report.run_id} the cause was: {top.title} "
+        f"{alert.summary}. In incident {report.run_id} the cause was: {top.title} "
         f"(confidence {top.confidence:.0%}). {top.explanation}"
     ).strip()
     mitigation = [a.title + (f": `{a.command}`" if a.command else "") for a in report.next_actions]
