@@ -33,10 +33,9 @@ def _no_real_model_requests() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The demo world on real servers, started once per test session and stopped at the end."""
+    from evals.sandbox import processes
     from evals.sandbox import world as sandbox
     from evals.worlds import load_world
-
-    from evals.sandbox import processes
 
     directory = tmp_path_factory.mktemp("sandbox")
     endpoints = sandbox.up(load_world("demo"), directory)

@@ -217,6 +217,8 @@ def test_nothing_unredacted_reaches_audit_or_logs(rt, caplog):
 
 def test_metric_values_survive_redaction(rt):
     """A float whose fractional digits pass Luhn is a metric value, not a card."""
-    data = rt.gateway.redactor.redact_obj({"psi": 0.4111111111111111, "text": "score=0.4111111111111111"}, "s")
+    data = rt.gateway.redactor.redact_obj(
+        {"psi": 0.4111111111111111, "text": "score=0.4111111111111111"}, "s"
+    )
     assert data == {"psi": 0.4111111111111111, "text": "score=0.4111111111111111"}
     assert "<CREDIT_CARD" in rt.gateway.redactor.redact_text("pan 4111111111111111", "s")
