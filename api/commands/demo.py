@@ -81,13 +81,32 @@ def _rightsizing(rt: Any, store: Any) -> None:
 
 
 def _promotion(rt: Any, store: Any) -> None:
-    from agents.promotion import ApprovalPending, resume_run, run_promotion
+    """Promotion checks on the challenger, then the triage-suggested rollback through a human approval."""
+    from agents.promotion import ApprovalPending, resume_run, run_promotion, run_rollback
     from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
     from agents.promotion.render import to_markdown
+    from evals.worlds import load_world
 
-    deps = _deps(rt, "agent:promotion")
     with sqlite_checkpointer(checkpoint_path(rt.settings.state_dir)) as saver:
-        report = run_promotion(deps, "chargeback-risk", 3, "production", checkpointer=saver, reports=store)
+        checks = run_promotion(
+            _deps(rt, "agent:promotion"),
+            "chargeback-risk",
+            3,
+            "production",
+            dry_run=True,
+            checkpointer=saver,
+            reports=store,
+        )
+        typer.echo(to_markdown(checks))
+        deps = _deps(rt, "agent:promotion")
+        bad = load_world("demo").incidents_of("bad_model_version")[0]
+        champion = deps.call("mlflow.get_model", model=bad.model).data["aliases"].get("champion")
+        if champion != bad.version:
+            typer.echo(
+                f"{bad.model} champion is v{champion}, not the bad v{bad.version}: already rolled back"
+            )
+            return
+        report = run_rollback(deps, bad.model or "", checkpointer=saver, reports=store)
         typer.echo(to_markdown(report))
         if not report.approval_id:
             return
@@ -121,7 +140,7 @@ def demo(
             ("triage: every demo incident", lambda: _triage(rt, store)),
             ("runbooks from the ML alert rules", lambda: _runbooks(rt)),
             ("rightsizing and FinOps", lambda: _rightsizing(rt, store)),
-            ("promotion to production with a human approval", lambda: _promotion(rt, store)),
+            ("promotion checks, then the rollback through a human approval", lambda: _promotion(rt, store)),
         ):
             _banner(title)
             step()
