@@ -214,15 +214,9 @@ class PromotionNodes:
         previous, alias = state.get("previous"), state["alias"]
         if not previous or previous == state["version"]:
             return {"notes": [f"{alias} had no previous holder to record"]}
-        notes = [f"previous {alias} v{previous} recorded in the registry's alias history"]
-        args = {"model": state["model"], "key": previous_tag(alias), "value": previous}
-        try:
-            self.deps.gateway.call(self.deps.ctx, "mlflow.set_tag", args)
-        except GatewayError as exc:
-            notes.append(f"tag {previous_tag(alias)} not written ({exc.kind}: {exc.message})")
-        else:
-            notes.append(f"tag {previous_tag(alias)}={previous} written on {state['model']}")
-        return {"notes": notes}
+        # mlflow.set_alias records the move (with the previous version) in the alias history in the same
+        # approved call; rollback reads it from there.
+        return {"notes": [f"previous {alias} v{previous} recorded in the registry's alias history"]}
 
 
 def _after_judge(state: PromotionState) -> str:
