@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Agent command groups are registered when their module is present.
-AGENT_COMMANDS = ("triage", "runbook", "rightsize", "promote", "demo")
+AGENT_COMMANDS = ("triage", "runbook", "rightsize", "promote", "serve", "demo")
 
 
 def _register_all() -> None:

@@ -101,10 +101,10 @@ def promote(
             deps,
             model,
             version,
-            to,
+            to,  # type: ignore[arg-type]
             dry_run=dry_run,
             checkpointer=saver,
-            reports=reports,  # type: ignore[arg-type]
+            reports=reports,
         ),
     )  # type: ignore[arg-type]
     _emit(report, json_out, slack)
