@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Float, Integer, String, Text, insert, select, text, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from guardrails.canonical import canonical_json, sha256_hex
 from guardrails.store.db import Base, Database
@@ -129,49 +129,53 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def append(self, entry: AuditEntry) -> AuditRecord:
-        """Append one record; serialized across threads (lock) and processes (head row / write lock)."""
-        with self._lock, self.db.session() as session:
-            if self.db.engine.dialect.name == "sqlite":
-                session.execute(
-                    text("UPDATE audit_head SET seq = seq WHERE id = 1")
-                )  # take the write lock now
-            head = self._lock_head(session)
-            fields: dict[str, Any] = {
-                "seq": head.seq + 1,
-                "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
-                "principal": entry.principal,
-                "run_id": entry.run_id,
-                "kind": entry.kind,
-                "tool": entry.tool,
-                "action": entry.action,
-                "environment": entry.environment,
-                "arguments": canonical_json(entry.arguments),
-                "result_digest": entry.result_digest,
-                "decision": entry.decision,
-                "reason": entry.reason,
-                "approver": entry.approver,
-                "approval_id": entry.approval_id,
-                "outcome": entry.outcome,
-                "latency_ms": round(float(entry.latency_ms), 3),
-                "tokens": int(entry.tokens),
-                "cost_usd": round(float(entry.cost_usd), 8),
-                "prev_hash": head.hash,
-            }
-            fields["hash"] = record_hash(fields)
-            record = AuditRecord(**fields)
-            session.add(record)
-            head.seq, head.hash = record.seq, record.hash
-        return record
+        """Append one record; serialized across threads (lock) and processes (head row / write lock).
 
-    def _lock_head(self, session: Session) -> AuditHead:
-        head = session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
-        if head is None:
-            head = AuditHead(id=1, seq=0, hash=GENESIS)
-            session.add(head)
-            session.flush()
-        return head
+        Core statements, not the ORM: this runs on every gateway call.
+        """
+        with self._lock, self.db.engine.begin() as conn:
+            if self.db.engine.dialect.name == "sqlite":
+                conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))  # take the write lock now
+            head = conn.execute(
+                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+            ).first()
+            if head is None:
+                conn.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+                seq, prev_hash = 0, GENESIS
+            else:
+                seq, prev_hash = head.seq, head.hash
+            fields = self._fields(entry, seq + 1, prev_hash)
+            conn.execute(insert(AuditRecord).values(**fields))
+            conn.execute(
+                update(AuditHead).where(AuditHead.id == 1).values(seq=fields["seq"], hash=fields["hash"])
+            )
+        return AuditRecord(**fields)
+
+    @staticmethod
+    def _fields(entry: AuditEntry, seq: int, prev_hash: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "principal": entry.principal,
+            "run_id": entry.run_id,
+            "kind": entry.kind,
+            "tool": entry.tool,
+            "action": entry.action,
+            "environment": entry.environment,
+            "arguments": canonical_json(entry.arguments),
+            "result_digest": entry.result_digest,
+            "decision": entry.decision,
+            "reason": entry.reason,
+            "approver": entry.approver,
+            "approval_id": entry.approval_id,
+            "outcome": entry.outcome,
+            "latency_ms": round(float(entry.latency_ms), 3),
+            "tokens": int(entry.tokens),
+            "cost_usd": round(float(entry.cost_usd), 8),
+            "prev_hash": prev_hash,
+        }
+        fields["hash"] = record_hash(fields)
+        return fields
 
     def tail(self, limit: int = 20, run_id: str | None = None) -> list[AuditRecord]:
         with self.db.session() as session:

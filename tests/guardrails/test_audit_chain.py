@@ -123,3 +123,17 @@ def test_cli_tail(chain):
 def test_cli_bad_db_url_exits_2(tmp_path):
     out = _cli("audit", "verify", db_url="notaurl://")
     assert out.returncode == 2 and "error" in out.stderr
+
+
+def test_concurrent_appends_form_one_chain(tmp_path):
+    """Threads of one process and a second process append to the same chain without gaps or forks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    db = Database(url)
+    db.migrate()
+    log, other = AuditLog(db), AuditLog(Database(url))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: (log if i % 2 else other).append(_entry(i)), range(60)))
+    result = log.verify()
+    assert result.ok and result.records == 60
