@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import DateTime, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from guardrails.store.db import Base, Database
 
@@ -94,6 +94,13 @@ def _to_approval(row: ApprovalRow, now: datetime) -> Approval:
         decided_by=row.decided_by,
         note=row.note,
     )
+
+
+def _locked_row(session: Session, approval_id: str) -> ApprovalRow:
+    row = session.get(ApprovalRow, approval_id, with_for_update=True)
+    if row is None:
+        raise ApprovalError(f"unknown approval {approval_id}")
+    return row
 
 
 class ApprovalStore:
@@ -176,9 +183,7 @@ class ApprovalStore:
         """Approve or deny a pending approval. ``authorized`` is the policy's verdict on ``approver``."""
         now = datetime.now(UTC)
         with self.db.session() as session:
-            row = session.get(ApprovalRow, approval_id, with_for_update=True)
-            if row is None:
-                raise ApprovalError(f"unknown approval {approval_id}")
+            row = _locked_row(session, approval_id)
             current = _to_approval(row, now)
             if current.status is not ApprovalStatus.PENDING:
                 raise ApprovalError(f"approval {approval_id} is {current.status.value}, not pending")
@@ -199,9 +204,7 @@ class ApprovalStore:
         """Mark an approved approval used for exactly this call; raise if it does not fit."""
         now = datetime.now(UTC)
         with self.db.session() as session:
-            row = session.get(ApprovalRow, approval_id, with_for_update=True)
-            if row is None:
-                raise ApprovalError(f"unknown approval {approval_id}")
+            row = _locked_row(session, approval_id)
             current = _to_approval(row, now)
             if current.status is not ApprovalStatus.APPROVED:
                 raise ApprovalError(f"approval {approval_id} is {current.status.value}")
