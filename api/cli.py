@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
 
 import typer
 
-from api.commands import gateway_cmds, sandbox_cmds
+from api.commands import demo, gateway_cmds, promote, rightsize, runbook, sandbox_cmds, serve, triage
 
 app = typer.Typer(
     name="referent",
@@ -19,20 +18,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Agent command groups are registered when their module is present.
-AGENT_COMMANDS = ("triage", "runbook", "rightsize", "promote", "serve", "demo")
+COMMANDS = (gateway_cmds, sandbox_cmds, triage, runbook, rightsize, promote, serve, demo)
 
 
 def _register_all() -> None:
-    gateway_cmds.register(app)
-    sandbox_cmds.register(app)
-    for name in AGENT_COMMANDS:
-        try:
-            module = importlib.import_module(f"api.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"api.commands.{name}":
-                raise
-            continue
+    for module in COMMANDS:
         module.register(app)
 
 
