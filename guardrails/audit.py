@@ -16,9 +16,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Float, Integer, String, Text, insert, select, text, update
+from sqlalchemy import Float, Integer, String, Table, Text, bindparam, insert, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guardrails.canonical import canonical_json, sha256_hex
@@ -59,6 +59,14 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
 
+
+_RECORDS = cast(Table, AuditRecord.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_TAKE_WRITE_LOCK = text("UPDATE audit_head SET seq = seq WHERE id = 1")
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_HEAD = insert(_HEAD).values(id=1, seq=0, hash=GENESIS)
+_INSERT_RECORD = insert(_RECORDS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 HASHED_FIELDS = (
     "seq",
@@ -131,24 +139,21 @@ class AuditLog:
     def append(self, entry: AuditEntry) -> AuditRecord:
         """Append one record; serialized across threads (lock) and processes (head row / write lock).
 
-        Core statements, not the ORM: this runs on every gateway call.
+        Prebuilt Core statements over the tables (compiled once, then cached): this runs on every
+        gateway call.
         """
         with self._lock, self.db.engine.begin() as conn:
             if self.db.engine.dialect.name == "sqlite":
-                conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))  # take the write lock now
-            head = conn.execute(
-                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-            ).first()
+                conn.execute(_TAKE_WRITE_LOCK)  # take the write lock now, not at the first write
+            head = conn.execute(_READ_HEAD).first()
             if head is None:
-                conn.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+                conn.execute(_INSERT_HEAD)
                 seq, prev_hash = 0, GENESIS
             else:
                 seq, prev_hash = head.seq, head.hash
             fields = self._fields(entry, seq + 1, prev_hash)
-            conn.execute(insert(AuditRecord).values(**fields))
-            conn.execute(
-                update(AuditHead).where(AuditHead.id == 1).values(seq=fields["seq"], hash=fields["hash"])
-            )
+            conn.execute(_INSERT_RECORD, fields)
+            conn.execute(_MOVE_HEAD, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
         return AuditRecord(**fields)
 
     @staticmethod

@@ -20,14 +20,12 @@ registry), for callers that want Presidio's own analysis flow.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import re2
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import SpacyNlpEngine
 from presidio_anonymizer import AnonymizerEngine
-from pydantic import BaseModel
 
 from .engine import Pseudonymize, build_analyzer, build_anonymizer, build_nlp_engine
 from .models import Finding
@@ -35,7 +33,7 @@ from .overlaps import resolve_overlaps
 from .recognizers import ContextualNer, RegexRecognizer, default_recognizers
 from .recognizers.base import ScanText
 from .settings import RedactionSettings
-from .structured import redact_structure
+from .structured import plain_leaves, redact_structure
 from .vault import Vault
 
 
@@ -118,7 +116,12 @@ class Redactor:
         return "".join(pieces)
 
     def redact_obj(self, obj: Any, scope: str = "default") -> Any:
-        """A redacted copy of JSON-like data; values under sensitive keys are always pseudonymised."""
+        """A redacted copy of JSON-like data; values under sensitive keys are always pseudonymised.
+
+        Each dict or list is first checked whole (one scan of all its leaves, no sensitive key in
+        it); a clean one is kept as it is, so clean tool outputs come back untouched and a dirty
+        one is walked only down to the records that hold something.
+        """
 
         def text(value: str) -> str:
             return self.redact_lines(value, scope)
@@ -126,36 +129,18 @@ class Redactor:
         def pseudonym(entity_type: str, value: str) -> str:
             return self.vault.pseudonym(scope, entity_type, value)
 
-        # one scan of every leaf at once decides the common, clean case
-        return redact_structure(obj, _unchanged if self._nothing_to_find(obj) else text, pseudonym)
+        return redact_structure(obj, text, pseudonym, self._clean)
 
-    def _nothing_to_find(self, obj: Any) -> bool:
-        """True when no leaf of ``obj`` can hold a finding (prefilter and NER cues over all leaves joined)."""
-        leaves: list[str] = []
-        _leaves(obj, leaves)
-        scan = ScanText("\n".join(leaves))
+    def _clean(self, obj: Any) -> bool:
+        leaves = plain_leaves(obj)
+        return leaves is not None and self._nothing_in("\n".join(leaves))
+
+    def _nothing_in(self, text: str) -> bool:
+        """True when nothing in ``text`` can be a finding (prefilter and NER cues)."""
+        scan = ScanText(text)
         if self._prefilter.search(scan.data) is not None:
             return False
         return self.ner is None or not self.ner.regions(scan)
 
     def _priority_of(self, entity_type: str) -> int:
         return self._priority.get(entity_type, 30)
-
-
-def _unchanged(value: str) -> str:
-    return value
-
-
-def _leaves(obj: Any, out: list[str]) -> None:
-    """Every key and scalar of JSON-like data, as text (pydantic models are dumped first)."""
-    if isinstance(obj, BaseModel):
-        obj = obj.model_dump(mode="json")
-    if isinstance(obj, Mapping):
-        for key, value in obj.items():
-            out.append(str(key))
-            _leaves(value, out)
-    elif isinstance(obj, list | tuple | set | frozenset):
-        for item in obj:
-            _leaves(item, out)
-    elif obj is not None:
-        out.append(str(obj))

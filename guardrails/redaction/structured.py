@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -52,8 +53,10 @@ SENSITIVE_SUFFIXES: tuple[tuple[str, str], ...] = (
 
 TextRedactor = Callable[[str], str]
 Pseudonymizer = Callable[[str, str], str]  # (entity_type, value) -> token
+CleanCheck = Callable[[Any], bool]  # True: nothing in this subtree needs redaction
 
 
+@lru_cache(maxsize=8192)  # keys repeat across every record of every tool output
 def sensitive_entity(key: str) -> str | None:
     """Entity type of values under ``key``, or None when the key says nothing."""
     normalised = "".join(ch for ch in key.lower() if ch.isalnum())
@@ -62,10 +65,18 @@ def sensitive_entity(key: str) -> str | None:
     return next((entity for suffix, entity in SENSITIVE_SUFFIXES if normalised.endswith(suffix)), None)
 
 
-def redact_structure(obj: Any, redact_text: TextRedactor, pseudonym: Pseudonymizer) -> Any:
-    """A redacted copy of ``obj`` (mappings, sequences, strings, numbers; models are dumped first)."""
+def redact_structure(
+    obj: Any, redact_text: TextRedactor, pseudonym: Pseudonymizer, clean: CleanCheck = lambda _: False
+) -> Any:
+    """A redacted copy of ``obj`` (mappings, sequences, strings, numbers; models are dumped first).
+
+    ``clean(subtree)`` may vouch for a whole dict or list (or the JSON a string holds) in one check;
+    such a subtree is kept as it is instead of being walked leaf by leaf.
+    """
     if isinstance(obj, BaseModel):
         obj = obj.model_dump(mode="json")
+    if isinstance(obj, dict | list) and clean(obj):
+        return obj
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
@@ -74,12 +85,16 @@ def redact_structure(obj: Any, redact_text: TextRedactor, pseudonym: Pseudonymiz
             if entity is not None:
                 out[new_key] = _mask(value, entity, pseudonym)
             else:
-                out[new_key] = redact_structure(value, redact_text, pseudonym)
+                out[new_key] = redact_structure(value, redact_text, pseudonym, clean)
         return out
     if isinstance(obj, list | tuple | set | frozenset):
-        return [redact_structure(item, redact_text, pseudonym) for item in obj]
+        return [redact_structure(item, redact_text, pseudonym, clean) for item in obj]
     if isinstance(obj, str):
-        return _redact_string(obj, redact_text, pseudonym)
+        parsed = _json_inside(obj)
+        if parsed is None:
+            return redact_text(obj)
+        redacted = redact_structure(parsed, redact_text, pseudonym, clean)
+        return obj if redacted == parsed else json.dumps(redacted, ensure_ascii=False)
     if isinstance(obj, int | float) and not isinstance(obj, bool):
         text = str(obj)
         redacted = redact_text(text)
@@ -98,13 +113,46 @@ def _mask(value: Any, entity: str, pseudonym: Pseudonymizer) -> Any:
     return pseudonym(entity, str(value))
 
 
-def _redact_string(text: str, redact_text: TextRedactor, pseudonym: Pseudonymizer) -> str:
+def _json_inside(text: str) -> Any | None:
+    """The JSON value a string holds (``'{"a": 1}'``), or None when it holds none."""
     stripped = text.strip()
     if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
         try:
-            parsed = json.loads(stripped)
+            return json.loads(stripped)
         except ValueError:
-            return redact_text(text)
-        redacted = redact_structure(parsed, redact_text, pseudonym)
-        return text if redacted == parsed else json.dumps(redacted, ensure_ascii=False)
-    return redact_text(text)
+            return None
+    return None
+
+
+def plain_leaves(obj: Any) -> list[str] | None:
+    """Every key and scalar of plain JSON data as text, for one scan of them all.
+
+    None when ``obj`` needs the full walk anyway: a key marks its value sensitive (also a key inside
+    a string holding JSON), or a container is not plain JSON (a model, a tuple, a set).
+    """
+    leaves: list[str] = []
+
+    def walk(value: Any, keys_only: bool) -> bool:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or sensitive_entity(key) is not None:
+                    return False
+                if not keys_only:
+                    leaves.append(key)
+                if not walk(item, keys_only):
+                    return False
+            return True
+        if isinstance(value, list):
+            return all(walk(item, keys_only) for item in value)
+        if isinstance(value, str):
+            if not keys_only:
+                leaves.append(value)
+            inner = _json_inside(value)
+            return inner is None or walk(inner, True)  # its text is already among the leaves
+        if value is None or isinstance(value, bool | int | float):
+            if not keys_only and value is not None:
+                leaves.append(str(value))
+            return True
+        return False
+
+    return leaves if walk(obj, False) else None

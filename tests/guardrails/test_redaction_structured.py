@@ -86,3 +86,27 @@ def test_original_object_is_not_modified(redactor: Redactor) -> None:
     obj = {"password": "x", "items": ["a.b@example.com"]}
     redactor.redact_obj(obj)
     assert obj == {"password": "x", "items": ["a.b@example.com"]}
+
+
+def test_clean_plain_data_takes_the_one_scan_path(redactor: Redactor) -> None:
+    obj = {"lines": ['{"pod":"fraud-scorer-7f9c-0","status":200}'] * 3, "n": 3, "ok": None}
+    assert redactor.redact_obj(obj, scope="f") is obj  # nothing found: no copy, no per-leaf walk
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"lines": ['{"pod":"p-0","db_password":"hunter2"}']},  # a sensitive key inside a JSON string
+        {"rows": [{"pod": "p-0"}, {"meta": {"api_key": "k"}}]},  # deep, with a clean-looking value
+        [["p-0", '[{"cardholder": "ana"}]']],  # inside a JSON list inside a string
+    ],
+)
+def test_sensitive_keys_anywhere_leave_the_fast_path(redactor: Redactor, obj: object) -> None:
+    out = json.dumps(redactor.redact_obj(obj, scope="k"))
+    assert "hunter2" not in out and '"k"' not in out and "ana" not in out
+    assert "p-0" in out
+
+
+def test_non_json_containers_are_copied_as_json(redactor: Redactor) -> None:
+    out = redactor.redact_obj({"pods": ("p-0", "p-1"), "ids": {7}}, scope="t")
+    assert out == {"pods": ["p-0", "p-1"], "ids": [7]}
