@@ -18,7 +18,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Float, Integer, String, Table, Text, bindparam, insert, select, text, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guardrails.canonical import canonical_json, sha256_hex
@@ -122,6 +137,16 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class RunUsage:
+    """What one run has used so far, as recorded in the audit log (survives a restart)."""
+
+    tool_calls: int = 0  # tool calls charged to the budget: executed, whether they succeeded or failed
+    results: int = 0  # tool calls that returned a result (each got an evidence id)
+    llm_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     records: int
@@ -181,6 +206,25 @@ class AuditLog:
         }
         fields["hash"] = record_hash(fields)
         return fields
+
+    def run_usage(self, run_id: str) -> RunUsage:
+        """Totals of one run's records, so a run resumed in another process keeps its budget and ids."""
+        r = _RECORDS.c
+        is_tool, is_llm = r.kind == "tool", r.kind == "llm"
+        executed = or_(r.outcome == "ok", r.outcome.like("error:%"))
+
+        def total(column: Any, where: Any) -> Any:
+            return func.coalesce(func.sum(case((where, column), else_=0)), 0)
+
+        query = select(
+            total(1, and_(is_tool, executed)),
+            total(1, and_(is_tool, r.outcome == "ok")),
+            total(r.tokens, is_llm),
+            total(r.cost_usd, is_llm),
+        ).where(r.run_id == run_id)
+        with self.db.engine.connect() as conn:
+            calls, results, tokens, cost = conn.execute(query).one()
+        return RunUsage(int(calls), int(results), int(tokens), float(cost))
 
     def tail(self, limit: int = 20, run_id: str | None = None) -> list[AuditRecord]:
         with self.db.session() as session:

@@ -18,13 +18,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from guardrails.approvals import ApprovalError, ApprovalStore
 from guardrails.audit import AuditEntry, AuditLog
 from guardrails.budgets import RunBudget
+from guardrails.calls import CallContext, LLMReply, Redacting, ToolResult, environment_of
 from guardrails.canonical import canonical_json, digest
 from guardrails.errors import (
     ApprovalInvalid,
@@ -41,79 +42,13 @@ from tools.errors import ToolError
 
 log = logging.getLogger("referent.gateway")
 
-ALIAS_ENVIRONMENTS = {
-    "champion": "production",
-    "production": "production",
-    "prod": "production",
-    "staging": "staging",
-}
-
-
-class Redacting(Protocol):
-    def redact_obj(self, obj: Any, scope: str = "default") -> Any: ...
-
-    def redact_text(self, text: str, scope: str = "default") -> str: ...
-
-
-@dataclass(frozen=True)
-class CallContext:
-    """Who is calling, for which run, and where.
-
-    Attributes:
-        principal: ``agent:triage``, ``slack:U…``, ``token:…``.
-        run_id: the agent run (also the audit's run id and, by default, the pseudonym scope).
-        environment: the environment a call targets when its arguments do not say.
-        scope: pseudonym scope (an incident id keeps tokens stable across runs of one incident).
-    """
-
-    principal: str
-    run_id: str
-    environment: str = "production"
-    scope: str | None = None
-
-    @property
-    def pseudonym_scope(self) -> str:
-        return self.scope or self.run_id
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    tool: str
-    evidence_id: str
-    data: Any
-    latency_ms: float
-    audit_seq: int
-
-
-@dataclass(frozen=True)
-class LLMReply:
-    """What an LLM invocation returns to the gateway."""
-
-    content: Any
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
+__all__ = ["CallContext", "Gateway", "LLMReply", "ToolResult", "environment_of"]
 
 
 @dataclass
 class _RunState:
     budget: RunBudget
     evidence: itertools.count = field(default_factory=lambda: itertools.count(1))
-
-
-def environment_of(args: BaseModel, default: str) -> str:
-    """The environment a call targets: an explicit ``environment`` argument, else the alias's, else ``default``."""
-    env = getattr(args, "environment", None)
-    if isinstance(env, str) and env:
-        return env
-    alias = getattr(args, "alias", None)
-    if isinstance(alias, str) and alias:
-        return ALIAS_ENVIRONMENTS.get(alias.lower(), "dev")
-    return default
 
 
 class Gateway:
@@ -159,8 +94,15 @@ class Gateway:
     def _run(self, ctx: CallContext) -> _RunState:
         with self._lock:
             state = self._runs.get(ctx.run_id)
-            if state is None:
-                state = _RunState(RunBudget(self.policy.budget_for(ctx.principal)))
+            if state is None:  # first call of this run in this process: carry on from the audit log
+                used = self.audit.run_usage(ctx.run_id)
+                budget = RunBudget(
+                    self.policy.budget_for(ctx.principal),
+                    tool_calls=used.tool_calls,
+                    llm_tokens=used.llm_tokens,
+                    cost_usd=used.cost_usd,
+                )
+                state = _RunState(budget, itertools.count(used.results + 1))
                 self._runs[ctx.run_id] = state
             return state
 
@@ -327,61 +269,39 @@ class Gateway:
         tool = f"llm.{model}"
         scope = ctx.pseudonym_scope
         safe_messages = [{**m, "content": self._redact_content(m.get("content"), scope)} for m in messages]
+        spec = ToolSpec(tool, "LLM call", BaseModel, ActionClass.READ, invoke, "llm")
         audit_args = {"model": model, "messages": len(safe_messages), "prompt_digest": digest(safe_messages)}
+
+        def audit(decision: str, outcome: str, **extra: Any) -> None:
+            self._audit(ctx, spec, ctx.environment, audit_args, decision, outcome, kind="llm", **extra)
+
         decision = self.policy.decide(
             ctx.principal, tool, ActionClass.READ.value, ctx.environment, {"model": model}
         )
-        spec = ToolSpec(tool, "LLM call", BaseModel, ActionClass.READ, invoke, "llm")
         if decision.decision is not Decision.ALLOW:
-            self._audit(
-                ctx,
-                spec,
-                ctx.environment,
-                audit_args,
-                decision.decision.value,
-                "denied",
-                reason=decision.reason,
-                kind="llm",
-            )
+            audit(decision.decision.value, "denied", reason=decision.reason)
             raise PolicyDenied(tool, decision.reason, decision.rule)
         budget = self._run(ctx).budget
         try:
             budget.check_llm(tool, estimated_tokens)
         except GatewayError as exc:
-            self._audit(
-                ctx, spec, ctx.environment, audit_args, "allow", exc.kind, reason=exc.message, kind="llm"
-            )
+            audit("allow", exc.kind, reason=exc.message)
             raise
         started = time.perf_counter()
         try:
             reply = invoke(safe_messages)
         except Exception as exc:
             msg = self.redactor.redact_text(f"{type(exc).__name__}: {exc}", scope)
-            self._audit(
-                ctx,
-                spec,
-                ctx.environment,
-                audit_args,
-                "allow",
-                "error:unavailable",
-                reason=msg,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                kind="llm",
-            )
+            audit("allow", "error:unavailable", reason=msg, latency_ms=(time.perf_counter() - started) * 1000)
             raise ToolFailed(tool, msg, "unavailable", "llm") from None
         budget.charge_llm(reply.tokens, reply.cost_usd)
-        self._audit(
-            ctx,
-            spec,
-            ctx.environment,
-            audit_args,
+        audit(
             "allow",
             "ok",
             latency_ms=(time.perf_counter() - started) * 1000,
             result_digest=digest(self.redactor.redact_obj(to_jsonable(reply.content), scope)),
             tokens=reply.tokens,
             cost_usd=reply.cost_usd,
-            kind="llm",
         )
         return reply
 

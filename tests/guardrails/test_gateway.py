@@ -194,6 +194,36 @@ def test_llm_prompt_redacted_budgeted_and_audited(rt):
         rt.gateway.llm(tiny, "gpt-test", prompt, invoke, estimated_tokens=100)
 
 
+def test_a_run_resumed_in_another_process_keeps_its_budget_and_evidence_ids(rt, world):
+    """A new gateway over the same store (a restarted worker) carries the run on from the audit log."""
+    from guardrails.factory import build_runtime
+    from tools.settings import PlatformSettings
+
+    from .conftest import make_specs
+
+    tiny = CallContext("agent:tiny", "run-resumed")
+    assert rt.gateway.call(tiny, "logs.search", {"namespace": "a"}).evidence_id == "E1"
+    with pytest.raises(ToolFailed):
+        rt.gateway.call(tiny, "logs.down", {"namespace": "a"})  # charged, but no result: no evidence id
+    rt.gateway.llm(
+        tiny, "gpt-test", [{"role": "user", "content": "hi"}], lambda _: LLMReply("ok", 120, 30, 0.004)
+    )
+
+    other = build_runtime(
+        rt.settings, PlatformSettings(), register_platform_tools=False, extra_specs=make_specs(world)
+    )
+    try:
+        assert other.gateway.budget(tiny).snapshot()["tool_calls"] == 2
+        assert (other.gateway.budget(tiny).llm_tokens, other.gateway.budget(tiny).cost_usd) == (150, 0.004)
+        with pytest.raises(BudgetExceeded):  # agent:tiny may make 2 tool calls per run, in any process
+            other.gateway.call(tiny, "logs.search", {"namespace": "a"})
+        fresh = CallContext("agent:triage", "run-resumed-2")
+        rt.gateway.call(fresh, "logs.search", {"namespace": "a"})
+        assert other.gateway.call(fresh, "logs.search", {"namespace": "a"}).evidence_id == "E2"
+    finally:
+        other.close()
+
+
 def test_nothing_unredacted_reaches_audit_or_logs(rt, caplog):
     caplog.set_level(logging.DEBUG)
     secret_args = {"namespace": "ml-serving password=Sup3rS3cretValue! AKIAIOSFODNN7EXAMPLE"}
