@@ -21,79 +21,112 @@ def savings_line(report: FinOpsReport) -> str:
 
 def to_markdown(report: FinOpsReport) -> str:
     """The report as Markdown (the HTML version carries the charts)."""
-    cur = report.currency
-    lines = [
-        f"# FinOps report — {report.generated_at:%Y-%m-%d}",
-        "",
-        savings_line(report),
-        "",
-        "## Billing totals by provider",
-        "",
-        "| Provider | Currency | Billed | Effective | List | Period |",
-        "|---|---|---:|---:|---:|---|",
-    ]
-    lines += [
-        f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | "
-        f"{p.period_start:%Y-%m-%d} → {p.period_end:%Y-%m-%d} |"
-        if p.period_start and p.period_end
-        else f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | – |"
-        for p in report.providers
-    ]
-    if report.daily:
-        total = sum(d.cost for d in report.daily)
-        lines += [
-            "",
-            f"## Cost trend ({len(report.daily)} days)",
-            "",
-            f"Effective cost {money(total, cur)}; first day {money(report.daily[0].cost, cur)}, "
-            f"last day {money(report.daily[-1].cost, cur)}, max {money(max(d.cost for d in report.daily), cur)}.",
-        ]
-    if report.movers:
-        lines += [
-            "",
-            f"## Top movers (last {report.mover_period_days} days vs the {report.mover_period_days} before)",
-            "",
-            "| Service | Before | Now | Δ |",
-            "|---|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {m.key} | {m.previous:,.2f} | {m.current:,.2f} | {m.delta:+,.2f} |" for m in report.movers
-        ]
-    if report.anomalies:
-        lines += ["", "## Cost anomalies", ""]
-        lines += [
-            f"- {a.day}: **{a.key}** {money(a.cost, cur)} vs baseline {money(a.baseline, cur)} (z {a.z_score:.1f})"
-            for a in report.anomalies
-        ]
-    lines += ["", "## Savings waterfall", "", "| Step | Monthly |", "|---|---:|"]
-    lines += [f"| {s.label} | {money(s.value, cur)} |" for s in report.waterfall]
-    lines += [
-        "",
-        "## Top recommendations",
-        "",
-        "| Workload | Action | Risk | Savings/month | Why |",
-        "|---|---|---|---:|---|",
-    ]
-    lines += [
-        f"| {r.namespace}/{r.workload} | {r.action} | {r.risk} | {money(r.monthly_savings, cur)} | {r.reason[:160]} |"
-        for r in report.top_recommendations
-    ]
-    if report.schedules or report.decommission:
-        lines += ["", "## Schedules and decommissions", ""]
-        lines += [
-            f"- schedule **{s.workload}**: `{s.scale_down_cron}` down / `{s.scale_up_cron}` up ({s.timezone}), "
-            f"{money(s.monthly_savings, cur)}/month"
-            for s in report.schedules
-        ]
-        lines += [
-            f"- decommission {d.kind} **{d.workload}**: {d.detail} ({money(d.monthly_savings, cur)}/month)"
-            for d in report.decommission
-        ]
+    lines = [f"# FinOps report — {report.generated_at:%Y-%m-%d}", "", savings_line(report)]
+    for section in (_providers_md, _trend_md, _movers_md, _anomalies_md, _savings_md, _schedules_md):
+        lines += section(report)
     lines += ["", f"_Prices: {report.price_source}. Evidence: {', '.join(report.evidence_ids)}._"]
     if report.missing_sources:
         lines.append(f"**Missing sources:** {', '.join(report.missing_sources)}")
     lines += [f"- {n}" for n in report.notes]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_table(title: str, header: str, align: str, rows: list[str]) -> list[str]:
+    return ["", f"## {title}", "", header, align, *rows]
+
+
+def _providers_md(report: FinOpsReport) -> list[str]:
+    rows = []
+    for p in report.providers:
+        period = (
+            f"{p.period_start:%Y-%m-%d} → {p.period_end:%Y-%m-%d}" if p.period_start and p.period_end else "–"
+        )
+        rows.append(
+            f"| {p.provider} | {p.currency} | {p.billed_cost:,.2f} | {p.effective_cost:,.2f} | {p.list_cost:,.2f} | "
+            f"{period} |"
+        )
+    return _md_table(
+        "Billing totals by provider",
+        "| Provider | Currency | Billed | Effective | List | Period |",
+        "|---|---|---:|---:|---:|---|",
+        rows,
+    )
+
+
+def _trend_md(report: FinOpsReport) -> list[str]:
+    if not report.daily:
+        return []
+    cur, daily = report.currency, report.daily
+    return [
+        "",
+        f"## Cost trend ({len(daily)} days)",
+        "",
+        f"Effective cost {money(sum(d.cost for d in daily), cur)}; first day {money(daily[0].cost, cur)}, "
+        f"last day {money(daily[-1].cost, cur)}, max {money(max(d.cost for d in daily), cur)}.",
+    ]
+
+
+def _movers_md(report: FinOpsReport) -> list[str]:
+    if not report.movers:
+        return []
+    days = report.mover_period_days
+    rows = [f"| {m.key} | {m.previous:,.2f} | {m.current:,.2f} | {m.delta:+,.2f} |" for m in report.movers]
+    return _md_table(
+        f"Top movers (last {days} days vs the {days} before)",
+        "| Service | Before | Now | Δ |",
+        "|---|---:|---:|---:|",
+        rows,
+    )
+
+
+def _anomalies_md(report: FinOpsReport) -> list[str]:
+    if not report.anomalies:
+        return []
+    cur = report.currency
+    return [
+        "",
+        "## Cost anomalies",
+        "",
+        *[
+            f"- {a.day}: **{a.key}** {money(a.cost, cur)} vs baseline {money(a.baseline, cur)} (z {a.z_score:.1f})"
+            for a in report.anomalies
+        ],
+    ]
+
+
+def _savings_md(report: FinOpsReport) -> list[str]:
+    cur = report.currency
+    steps = [f"| {s.label} | {money(s.value, cur)} |" for s in report.waterfall]
+    recommendations = [
+        f"| {r.namespace}/{r.workload} | {r.action} | {r.risk} | {money(r.monthly_savings, cur)} | {r.reason[:160]} |"
+        for r in report.top_recommendations
+    ]
+    return _md_table("Savings waterfall", "| Step | Monthly |", "|---|---:|", steps) + _md_table(
+        "Top recommendations",
+        "| Workload | Action | Risk | Savings/month | Why |",
+        "|---|---|---|---:|---|",
+        recommendations,
+    )
+
+
+def _schedules_md(report: FinOpsReport) -> list[str]:
+    if not (report.schedules or report.decommission):
+        return []
+    cur = report.currency
+    return [
+        "",
+        "## Schedules and decommissions",
+        "",
+        *[
+            f"- schedule **{s.workload}**: `{s.scale_down_cron}` down / `{s.scale_up_cron}` up ({s.timezone}), "
+            f"{money(s.monthly_savings, cur)}/month"
+            for s in report.schedules
+        ],
+        *[
+            f"- decommission {d.kind} **{d.workload}**: {d.detail} ({money(d.monthly_savings, cur)}/month)"
+            for d in report.decommission
+        ],
+    ]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -122,40 +155,7 @@ def to_html(report: FinOpsReport) -> str:
     fall = charts.waterfall(
         [(s.label, s.value, s.kind) for s in report.waterfall], f"Monthly savings waterfall ({cur})"
     )
-    providers = _table(
-        ["Provider", "Currency", "Billed", "Effective", "List", "Rows"],
-        [
-            [
-                p.provider,
-                p.currency,
-                f"{p.billed_cost:,.2f}",
-                f"{p.effective_cost:,.2f}",
-                f"{p.list_cost:,.2f}",
-                str(p.rows),
-            ]
-            for p in report.providers
-        ],
-    )
-    recs = _table(
-        ["Workload", "Action", "Risk", f"Savings/month ({cur})", "Why"],
-        [
-            [f"{r.namespace}/{r.workload}", r.action, r.risk, f"{r.monthly_savings:,.2f}", r.reason]
-            for r in report.top_recommendations
-        ],
-    )
-    extra = _table(
-        ["Kind", "Workload", "Detail", f"Savings/month ({cur})"],
-        [
-            [
-                "schedule",
-                s.workload,
-                f"{s.scale_down_cron} down / {s.scale_up_cron} up ({s.timezone})",
-                f"{s.monthly_savings:,.2f}",
-            ]
-            for s in report.schedules
-        ]
-        + [[d.kind, d.workload, d.detail, f"{d.monthly_savings:,.2f}"] for d in report.decommission],
-    )
+    providers, recs, extra = _providers_html(report), _recommendations_html(report), _actions_html(report)
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
     missing = (
         f"<p><strong>Missing sources:</strong> {escape(', '.join(report.missing_sources))}</p>"
@@ -170,6 +170,49 @@ def to_html(report: FinOpsReport) -> str:
         f"<h2>Top recommendations</h2>{recs}<h2>Schedules and decommissions</h2>{extra}"
         f"<p><em>Prices: {escape(report.price_source)}. Run {escape(report.run_id)}; evidence "
         f"{escape(', '.join(report.evidence_ids))}.</em></p><ul>{notes}</ul></body></html>"
+    )
+
+
+def _providers_html(report: FinOpsReport) -> str:
+    return _table(
+        ["Provider", "Currency", "Billed", "Effective", "List", "Rows"],
+        [
+            [
+                p.provider,
+                p.currency,
+                f"{p.billed_cost:,.2f}",
+                f"{p.effective_cost:,.2f}",
+                f"{p.list_cost:,.2f}",
+                str(p.rows),
+            ]
+            for p in report.providers
+        ],
+    )
+
+
+def _recommendations_html(report: FinOpsReport) -> str:
+    return _table(
+        ["Workload", "Action", "Risk", f"Savings/month ({report.currency})", "Why"],
+        [
+            [f"{r.namespace}/{r.workload}", r.action, r.risk, f"{r.monthly_savings:,.2f}", r.reason]
+            for r in report.top_recommendations
+        ],
+    )
+
+
+def _actions_html(report: FinOpsReport) -> str:
+    schedules = [
+        [
+            "schedule",
+            s.workload,
+            f"{s.scale_down_cron} down / {s.scale_up_cron} up ({s.timezone})",
+            f"{s.monthly_savings:,.2f}",
+        ]
+        for s in report.schedules
+    ]
+    decommissions = [[d.kind, d.workload, d.detail, f"{d.monthly_savings:,.2f}"] for d in report.decommission]
+    return _table(
+        ["Kind", "Workload", "Detail", f"Savings/month ({report.currency})"], schedules + decommissions
     )
 
 

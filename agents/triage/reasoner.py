@@ -7,6 +7,8 @@ then the same :func:`conclude`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agents.evidence import EvidenceLedger
 from agents.triage.findings import Finding, Targets
 from agents.triage.models import EvidenceRef, Hypothesis, NextAction
@@ -56,66 +58,84 @@ def unexplained(findings: list[Finding], hypotheses: list[Hypothesis]) -> list[F
 
 def actions_for(h: Hypothesis) -> list[NextAction]:
     """Suggested mitigations for a concluded hypothesis (writes are suggestions needing approval)."""
+    suggest = _ACTIONS.get(h.kind)
+    return suggest(h) if suggest is not None else []
+
+
+def _rollback(h: Hypothesis) -> list[NextAction]:
     c = h.culprit
-    if h.kind == "bad_model_version" and c.model and c.previous_version:
-        alias = c.alias or "champion"
-        return [
-            NextAction(
-                title=f"Roll {c.model} {alias} back to v{c.previous_version}",
-                command=f"referent rollback {c.model}",
-                tool="mlflow.set_alias",
-                arguments={"model": c.model, "alias": alias, "version": int(c.previous_version)},
-                requires_approval=True,
-            ),
-            NextAction(title=f"Block v{c.version} from production until its signature/inputs are fixed"),
-        ]
-    if h.kind in {"stale_feature_view", "online_offline_skew"} and c.feature_view:
-        first = (
-            "Fix and restart the materialization job of"
-            if h.kind == "stale_feature_view"
-            else "Fix the online pipeline writing"
+    if not (c.model and c.previous_version):
+        return []
+    alias = c.alias or "champion"
+    return [
+        NextAction(
+            title=f"Roll {c.model} {alias} back to v{c.previous_version}",
+            command=f"referent rollback {c.model}",
+            tool="mlflow.set_alias",
+            arguments={"model": c.model, "alias": alias, "version": int(c.previous_version)},
+            requires_approval=True,
+        ),
+        NextAction(title=f"Block v{c.version} from production until its signature/inputs are fixed"),
+    ]
+
+
+def _rematerialize(h: Hypothesis) -> list[NextAction]:
+    view = h.culprit.feature_view
+    if not view:
+        return []
+    first = (
+        "Fix and restart the materialization job of"
+        if h.kind == "stale_feature_view"
+        else "Fix the online pipeline writing"
+    )
+    return [
+        NextAction(title=f"{first} {view}"),
+        NextAction(
+            title=f"Re-materialize {view} from the offline store",
+            tool="feast.materialize",
+            arguments={"name": view},
+            requires_approval=True,
+        ),
+    ]
+
+
+def _check_population(h: Hypothesis) -> list[NextAction]:
+    c = h.culprit
+    return [
+        NextAction(
+            title=f"Confirm the population change of {c.feature} with the {c.model} owners; "
+            "evaluate the champion on recent labelled data and retrain if it degraded"
         )
-        return [
-            NextAction(title=f"{first} {c.feature_view}"),
-            NextAction(
-                title=f"Re-materialize {c.feature_view} from the offline store",
-                tool="feast.materialize",
-                arguments={"name": c.feature_view},
-                requires_approval=True,
-            ),
-        ]
-    if h.kind == "input_drift":
-        return [
-            NextAction(
-                title=f"Confirm the population change of {c.feature} with the {c.model} owners; "
-                "evaluate the champion on recent labelled data and retrain if it degraded"
-            )
-        ]
-    if h.kind == "oom" and c.workload:
+    ]
+
+
+def _resize(title: str) -> Callable[[Hypothesis], list[NextAction]]:
+    """A resize suggestion for the culprit workload; ``title`` has a ``{workload}`` field."""
+
+    def suggest(h: Hypothesis) -> list[NextAction]:
+        workload = h.culprit.workload
+        if not workload:
+            return []
         return [
             NextAction(
-                title=f"Raise the memory limit of {c.workload} above its peak (or cut its batch size)",
-                command=f"referent rightsize --workload {c.workload}",
+                title=title.format(workload=workload),
+                command=f"referent rightsize --workload {workload}",
                 requires_approval=True,
             )
         ]
-    if h.kind == "cpu_saturation" and c.workload:
-        return [
-            NextAction(
-                title=f"Raise the CPU limit or replicas of {c.workload}",
-                command=f"referent rightsize --workload {c.workload}",
-                requires_approval=True,
-            )
-        ]
-    if h.kind == "idle_gpu" and c.workload:
-        return [
-            NextAction(
-                title=f"Release the idle GPU of {c.workload} (scale to zero or drop the GPU request)",
-                command=f"referent rightsize --workload {c.workload}",
-                requires_approval=True,
-            )
-        ]
-    return []
+
+    return suggest
+
+
+_ACTIONS: dict[str, Callable[[Hypothesis], list[NextAction]]] = {
+    "bad_model_version": _rollback,
+    "stale_feature_view": _rematerialize,
+    "online_offline_skew": _rematerialize,
+    "input_drift": _check_population,
+    "oom": _resize("Raise the memory limit of {workload} above its peak (or cut its batch size)"),
+    "cpu_saturation": _resize("Raise the CPU limit or replicas of {workload}"),
+    "idle_gpu": _resize("Release the idle GPU of {workload} (scale to zero or drop the GPU request)"),
+}
 
 
 def next_checks(targets: Targets, missing: list[str], top: Hypothesis | None) -> list[str]:
