@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evals.worlds.schema import BillingSpec, WorkloadSpec, World
-from tools.billing_focus import FOCUS_COLUMNS
+from tools.billing.focus import FOCUS_COLUMNS
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "focus"
 SAMPLE_FILES = ("focus-1.0-sample.csv", "SOURCE.md")
