@@ -1,8 +1,8 @@
 """Build a ready gateway from settings: store migrated, policy loaded, redactor, every configured tool.
 
-A source that is not configured still has its tools registered, bound to a client that answers
-``SourceUnavailable("... not configured")`` — so an agent's report can say which source was missing
-instead of failing on an unknown tool.
+A source that is not configured (or fails at start) still has its tools registered, bound to a
+stand-in client that answers ``SourceUnavailable("not configured (set REFERENT_…)")`` — so an agent's
+report can say which source was missing instead of failing on an unknown tool.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from guardrails.approvals import ApprovalStore
@@ -52,13 +51,21 @@ def build_redactor(settings: GuardrailSettings, db: Database | None = None) -> A
     return Redactor(rs, vault=Vault(rs.pseudonym_key, storage=SqlStorage(db or Database(settings.db_url))))
 
 
-def _unconfigured(specs: list[ToolSpec], source: str, setting: str) -> list[ToolSpec]:
-    def fail(_: Any) -> Any:
-        raise SourceUnavailable(source, f"not configured (set {setting})")
+class _Unavailable:
+    """Stands in for the client of a source that is not configured or failed at start.
 
-    return [
-        ToolSpec(s.name, s.description, s.input_model, s.action, fail, s.source, s.timeout_s) for s in specs
-    ]
+    Every method call fails with ``SourceUnavailable(reason)``, so the source's tools stay registered
+    and an agent's report can name the missing source instead of failing on an unknown tool.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self._source, self._reason = source, reason
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def fail(*_: Any, **__: Any) -> Any:
+            raise SourceUnavailable(self._source, self._reason)
+
+        return fail
 
 
 def _prometheus_http(platform: PlatformSettings) -> Any:
@@ -72,59 +79,53 @@ def _prometheus_http(platform: PlatformSettings) -> Any:
 
 
 def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
-    """Every platform tool, bound to clients for the configured sources."""
+    """Every platform tool, bound to clients for the configured sources (stand-ins for the others)."""
     from tools import billing, feast_store, mlflow_registry, prometheus
 
-    specs: list[ToolSpec] = []
-    builders: list[tuple[str, str, Any, Callable[[], list[ToolSpec]], Callable[[Any], list[ToolSpec]]]] = [
+    sources: list[tuple[str, str, Any, Callable[[], Any], Callable[[Any], list[ToolSpec]]]] = [
         (
             "prometheus",
             "REFERENT_PROMETHEUS_URL",
             platform.prometheus_url,
-            lambda: prometheus.specs(
-                prometheus.PrometheusClient(
-                    platform.prometheus_url or "",
-                    http=_prometheus_http(platform),
-                    timeout_s=platform.tool_timeout_s,
-                )
+            lambda: prometheus.PrometheusClient(
+                platform.prometheus_url or "",
+                http=_prometheus_http(platform),
+                timeout_s=platform.tool_timeout_s,
             ),
-            lambda _: prometheus.specs(prometheus.PrometheusClient("http://127.0.0.1:9")),
+            lambda client: prometheus.specs(client, timeout_s=platform.tool_timeout_s),
         ),
         (
             "mlflow",
             "REFERENT_MLFLOW_TRACKING_URI",
             platform.mlflow_tracking_uri,
-            lambda: mlflow_registry.specs(
-                mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")
-            ),
-            lambda _: mlflow_registry.specs(mlflow_registry.MlflowRegistry.from_uri("http://127.0.0.1:9")),
+            lambda: mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or ""),
+            mlflow_registry.specs,
         ),
         (
             "feast",
             "REFERENT_FEAST_REPO",
             platform.feast_repo,
-            lambda: feast_store.specs(feast_store.FeastTool(platform.feast_repo)),  # type: ignore[arg-type]
-            lambda _: feast_store.specs(feast_store.FeastTool(Path("/nonexistent/feast"))),
+            lambda: feast_store.FeastTool(platform.feast_repo),  # type: ignore[arg-type]
+            feast_store.specs,
         ),
         (
             "billing",
             "REFERENT_BILLING_PATH",
             platform.billing_path,
-            lambda: billing.specs(billing.BillingTool.from_files(platform.billing_path or "")),
-            lambda _: billing.specs(object.__new__(billing.BillingTool)),
+            lambda: billing.BillingTool.from_files(platform.billing_path or ""),
+            billing.specs,
         ),
     ]
-    for source, setting, configured, build, shape in builders:
+    specs: list[ToolSpec] = []
+    for source, setting, configured, connect, specs_of in sources:
+        client: Any = _Unavailable(source, f"not configured (set {setting})")
         if configured:
             try:
-                specs += build()
-                continue
+                client = connect()
             except Exception as exc:  # a broken source must not stop the others
                 log.warning("%s unavailable at start: %s", source, type(exc).__name__)
-        try:
-            specs += _unconfigured(shape(None), source, setting)
-        except Exception as exc:
-            log.warning("%s tools not registered: %s", source, exc)
+                client = _Unavailable(source, f"failed at start ({type(exc).__name__}); restart to retry")
+        specs += specs_of(client)
     return specs
 
 

@@ -39,20 +39,8 @@ def headline(report: RightsizingReport) -> str:
 
 def to_markdown(report: RightsizingReport) -> str:
     """The full report as Markdown."""
-    cur = report.pricing.currency
-    scope = (
-        ", ".join(
-            x
-            for x in (
-                report.namespace and f"namespace {report.namespace}",
-                report.workload and f"workload {report.workload}",
-            )
-            if x
-        )
-        or "all workloads"
-    )
     lines = [
-        f"# Rightsizing report — {scope}",
+        f"# Rightsizing report — {_scope(report)}",
         "",
         f"_Run {report.run_id} at {report.generated_at:%Y-%m-%d %H:%M} UTC, {report.window_days:g}-day window, "
         f"{report.mode} mode._",
@@ -62,42 +50,7 @@ def to_markdown(report: RightsizingReport) -> str:
     ]
     if report.summary:
         lines += [report.summary, ""]
-    p = report.pricing
-    lines += [
-        f"Prices ({p.source}): {p.cpu_core_hour:.4f} {cur}/core-hour, {p.mem_gib_hour:.4f} {cur}/GiB-hour"
-        + "".join(f", {k} {v:.3f} {cur}/GPU-hour" for k, v in sorted(p.gpu_hour.items()))
-        + (f" — {p.note}" if p.note else ""),
-        "",
-    ]
-    t = report.totals
-    lines += [
-        "| Savings | Monthly |",
-        "|---|---:|",
-        f"| Rightsizing | {money(t.rightsize, cur)} |",
-        f"| Off-hours schedules | {money(t.schedule, cur)} |",
-        f"| Decommission | {money(t.decommission, cur)} |",
-        f"| **Total** | **{money(t.monthly_savings, cur)}** |",
-        "",
-    ]
-    lines += [
-        "## Recommendations",
-        "",
-        "| Workload | Action | CPU cores [bounds] | Memory GiB [bounds] | GPU | Confidence | Risk | Savings/month | Evidence |",
-        "|---|---|---|---|---|---:|---|---:|---|",
-    ]
-    for r in ordered(report):
-        lines.append(
-            f"| {r.namespace}/{r.workload} ×{r.replicas} | {r.action} | {_value(r.cpu)} | "
-            f"{_value(r.memory_gib)} | {_value(r.gpu)} | {r.confidence_days:.1f} d | {r.risk} | "
-            f"{money(r.monthly_savings, cur)} | {', '.join(r.evidence_ids[:4])} |"
-        )
-    lines += ["", "### Why", ""]
-    lines += [
-        f"- **{r.workload}** ({r.action}, risk {r.risk}): {r.reason}"
-        + (f" Risk: {'; '.join(r.risk_reasons)}." if r.risk_reasons else "")
-        for r in ordered(report)
-        if r.action != "keep"
-    ]
+    lines += _prices_md(report) + _totals_md(report) + _recommendations_md(report)
     lines += _schedules_md(report) + _decommission_md(report)
     if report.missing_sources:
         lines += [
@@ -107,6 +60,61 @@ def to_markdown(report: RightsizingReport) -> str:
     if report.notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in report.notes]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _scope(report: RightsizingReport) -> str:
+    parts = [
+        report.namespace and f"namespace {report.namespace}",
+        report.workload and f"workload {report.workload}",
+    ]
+    return ", ".join(x for x in parts if x) or "all workloads"
+
+
+def _prices_md(report: RightsizingReport) -> list[str]:
+    p, cur = report.pricing, report.pricing.currency
+    return [
+        f"Prices ({p.source}): {p.cpu_core_hour:.4f} {cur}/core-hour, {p.mem_gib_hour:.4f} {cur}/GiB-hour"
+        + "".join(f", {k} {v:.3f} {cur}/GPU-hour" for k, v in sorted(p.gpu_hour.items()))
+        + (f" — {p.note}" if p.note else ""),
+        "",
+    ]
+
+
+def _totals_md(report: RightsizingReport) -> list[str]:
+    t, cur = report.totals, report.pricing.currency
+    return [
+        "| Savings | Monthly |",
+        "|---|---:|",
+        f"| Rightsizing | {money(t.rightsize, cur)} |",
+        f"| Off-hours schedules | {money(t.schedule, cur)} |",
+        f"| Decommission | {money(t.decommission, cur)} |",
+        f"| **Total** | **{money(t.monthly_savings, cur)}** |",
+        "",
+    ]
+
+
+def _recommendations_md(report: RightsizingReport) -> list[str]:
+    cur = report.pricing.currency
+    lines = [
+        "## Recommendations",
+        "",
+        "| Workload | Action | CPU cores [bounds] | Memory GiB [bounds] | GPU | Confidence | Risk | Savings/month | Evidence |",
+        "|---|---|---|---|---|---:|---|---:|---|",
+    ]
+    lines += [
+        f"| {r.namespace}/{r.workload} ×{r.replicas} | {r.action} | {_value(r.cpu)} | "
+        f"{_value(r.memory_gib)} | {_value(r.gpu)} | {r.confidence_days:.1f} d | {r.risk} | "
+        f"{money(r.monthly_savings, cur)} | {', '.join(r.evidence_ids[:4])} |"
+        for r in ordered(report)
+    ]
+    lines += ["", "### Why", ""]
+    lines += [
+        f"- **{r.workload}** ({r.action}, risk {r.risk}): {r.reason}"
+        + (f" Risk: {'; '.join(r.risk_reasons)}." if r.risk_reasons else "")
+        for r in ordered(report)
+        if r.action != "keep"
+    ]
+    return lines
 
 
 def _schedules_md(report: RightsizingReport) -> list[str]:

@@ -2,7 +2,7 @@
 
 ``prometheus.query_range`` never returns raw points: each series comes back summarized (count, min, max,
 mean, quantiles, first/last point and level shifts found by the tool's windowed mean-shift test; see
-:mod:`tools.prometheus_summary`). This module parses those summaries into small typed views and picks
+:mod:`tools.prometheus.summary`). This module parses those summaries into small typed views and picks
 the level shift that matters for an incident (upward, the largest relative change, nearest the start).
 """
 

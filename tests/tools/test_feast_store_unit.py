@@ -163,3 +163,23 @@ def test_specs_names_and_actions() -> None:
         "feast.materialize": ActionClass.WRITE,
     }
     assert all(s.source == "feast" for s in specs(tool))
+
+
+class _Untouchable:
+    """A stand-in for an unconfigured source: every attribute access raises."""
+
+    def __getattribute__(self, name: str) -> Any:
+        raise AssertionError(f"specs touched the tool: .{name}")
+
+
+def test_specs_bind_without_touching_the_tool() -> None:
+    built = specs(_Untouchable())  # type: ignore[arg-type]
+    assert [s.name for s in built] == [
+        "feast.list_feature_views",
+        "feast.feature_view",
+        "feast.freshness",
+        "feast.parity",
+        "feast.materialize",
+    ]
+    with pytest.raises(AssertionError, match="list_feature_views"):
+        built[0].func(built[0].input_model())  # the tool is only reached when a tool runs

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tools.prometheus import RangeSeries
-from tools.prometheus_summary import quantile, summarize
+from tools.prometheus.summary import quantile, summarize
 
 T0 = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ import stamina
 
 from tools.base import ActionClass
 from tools.errors import BadInput, NotFound, SourceAuthError, SourceTimeout, SourceUnavailable
-from tools.prometheus import PrometheusClient, parse_duration, specs
+from tools.prometheus import AlertsInput, PrometheusClient, parse_duration, specs
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -181,3 +181,23 @@ def test_specs_are_read_only_and_described() -> None:
         assert spec.action is ActionClass.READ
         assert spec.source == "prometheus"
         assert len(spec.description) > 40
+
+
+class _Untouchable:
+    """A stand-in client: every attribute access (method or data) fails."""
+
+    def __getattribute__(self, name: str) -> object:
+        raise AssertionError(f"client.{name} was accessed")
+
+
+def test_specs_build_without_touching_the_client() -> None:
+    tools = {s.name: s for s in specs(_Untouchable())}  # type: ignore[arg-type]
+    assert len(tools) == 7
+    assert all(s.timeout_s == 21.0 for s in tools.values())
+    with pytest.raises(AssertionError, match=r"client\.alerts was accessed"):
+        tools["prometheus.alerts"].func(AlertsInput())
+
+
+def test_specs_deadline_follows_the_request_timeout() -> None:
+    client, _ = _client(lambda _r: _json(200, VECTOR))
+    assert {s.timeout_s for s in specs(client, timeout_s=15.0)} == {31.0}

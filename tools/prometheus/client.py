@@ -1,4 +1,4 @@
-"""Prometheus HTTP API client and the ``prometheus.*`` tools built on it.
+"""Prometheus HTTP API client: :class:`PrometheusClient`, its retry policy and :func:`parse_duration`.
 
 Works against anything that speaks the Prometheus HTTP API (Prometheus, Thanos, Mimir). The network
 client is injected; every failure is a :mod:`tools.errors` error with ``source="prometheus"``:
@@ -22,64 +22,17 @@ from typing import Any, Literal
 
 import httpx
 import stamina
-from pydantic import BaseModel, Field
 
-from tools.base import ActionClass, ToolSpec
 from tools.errors import BadInput, NotFound, SourceAuthError, SourceTimeout, SourceUnavailable
-from tools.prometheus_summary import SeriesSummary, summarize
+from tools.prometheus.models import Alert, RangeSeries, Rule, RuleGroup, Sample, ValidationResult
 
 SOURCE = "prometheus"
+DEFAULT_TIMEOUT_S = 10.0
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 Time = datetime | float
-
-
-class Sample(BaseModel):
-    """One point of an instant vector (or a scalar, with no labels)."""
-
-    labels: dict[str, str]
-    value: float
-    ts: datetime
-
-
-class RangeSeries(BaseModel):
-    """One series of a range query: labels and time-ordered ``(timestamp, value)`` points."""
-
-    labels: dict[str, str]
-    points: list[tuple[datetime, float]]
-
-
-class ValidationResult(BaseModel):
-    valid: bool
-    error: str | None = None
-
-
-class Rule(BaseModel):
-    name: str
-    type: str = Field(description="alerting or recording")
-    query: str
-    duration_s: float = 0.0
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    health: str = "unknown"
-    last_error: str | None = None
-    state: str | None = Field(default=None, description="alerting rules: inactive, pending or firing")
-
-
-class RuleGroup(BaseModel):
-    name: str
-    file: str
-    rules: list[Rule]
-
-
-class Alert(BaseModel):
-    labels: dict[str, str]
-    annotations: dict[str, str] = Field(default_factory=dict)
-    state: str
-    active_at: datetime | None = None
-    value: str | None = None
 
 
 class _ServerError(Exception):
@@ -113,7 +66,11 @@ class PrometheusClient:
     """Typed access to the Prometheus HTTP API (``/api/v1``)."""
 
     def __init__(
-        self, base_url: str, http: httpx.Client | None = None, timeout_s: float = 10.0, retries: int = 3
+        self,
+        base_url: str,
+        http: httpx.Client | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        retries: int = 3,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = http or httpx.Client(timeout=timeout_s)
@@ -301,182 +258,3 @@ class PrometheusClient:
             return self._http.get(f"{self.base_url}/-/healthy", timeout=self.timeout_s).status_code == 200
         except httpx.HTTPError:
             return False
-
-
-# --- tools -----------------------------------------------------------------------------------------
-
-
-class QueryInput(BaseModel):
-    promql: str = Field(description="PromQL expression returning an instant vector or a scalar")
-    at: datetime | None = Field(default=None, description="evaluation time (RFC 3339); default now")
-    max_series: int = Field(default=50, ge=1, le=500, description="return at most this many samples")
-
-
-class QueryRangeInput(BaseModel):
-    promql: str = Field(description="PromQL expression returning an instant vector")
-    start: datetime | None = Field(default=None, description="default: end minus lookback")
-    end: datetime | None = Field(default=None, description="default: now")
-    lookback: str = Field(default="6h", description="range length when start is not given, e.g. 6h, 14d")
-    step: str = Field(default="5m", description="resolution, e.g. 1m, 5m, 1h (at most 11,000 points)")
-    max_series: int = Field(default=20, ge=1, le=200, description="summarize at most this many series")
-
-
-class SeriesInput(BaseModel):
-    match: list[str] = Field(min_length=1, description="series selectors, e.g. ['up{job=\"x\"}']")
-    lookback: str = Field(default="1h", description="only series with samples in this recent window")
-    limit: int = Field(default=100, ge=1, le=1000)
-
-
-class LabelsInput(BaseModel):
-    label: str = Field(description="label name, e.g. namespace, pod, model, __name__")
-    match: list[str] | None = Field(default=None, description="only values on series matching these")
-    limit: int = Field(default=200, ge=1, le=2000)
-
-
-class RulesInput(BaseModel):
-    type: Literal["alert", "record"] | None = Field(default=None, description="only alerting or recording")
-
-
-class AlertsInput(BaseModel):
-    pass
-
-
-class ValidateInput(BaseModel):
-    promql: str
-
-
-class QueryResult(BaseModel):
-    samples: list[Sample]
-    total: int
-    truncated: bool
-
-
-class RangeResult(BaseModel):
-    start: datetime
-    end: datetime
-    step_s: float
-    series: list[SeriesSummary]
-    total: int
-    truncated: bool
-
-
-class ListResult(BaseModel):
-    items: list[Any]
-    total: int
-    truncated: bool
-
-
-def _capped(items: list[Any], limit: int) -> ListResult:
-    return ListResult(items=items[:limit], total=len(items), truncated=len(items) > limit)
-
-
-def specs(client: PrometheusClient) -> list[ToolSpec]:
-    """The read-only ``prometheus.*`` tools over ``client``."""
-
-    def query(args: QueryInput) -> QueryResult:
-        samples = client.query(args.promql, at=args.at)
-        return QueryResult(
-            samples=samples[: args.max_series], total=len(samples), truncated=len(samples) > args.max_series
-        )
-
-    def query_range(args: QueryRangeInput) -> RangeResult:
-        end = args.end or datetime.now(UTC)
-        start = args.start or end - timedelta(seconds=parse_duration(args.lookback))
-        step_s = parse_duration(args.step)
-        series = client.query_range(args.promql, start, end, step_s)
-        return RangeResult(
-            start=start,
-            end=end,
-            step_s=step_s,
-            series=[summarize(s) for s in series[: args.max_series]],
-            total=len(series),
-            truncated=len(series) > args.max_series,
-        )
-
-    def series(args: SeriesInput) -> ListResult:
-        end = datetime.now(UTC)
-        start = end - timedelta(seconds=parse_duration(args.lookback))
-        return _capped(client.series(args.match, start, end), args.limit)
-
-    def labels(args: LabelsInput) -> ListResult:
-        return _capped(client.label_values(args.label, args.match), args.limit)
-
-    read = ActionClass.READ
-    t = client.timeout_s * 2 + 1
-    return [
-        ToolSpec(
-            "prometheus.query",
-            "Evaluate a PromQL instant query (at `at`, default now). Returns "
-            "{samples: [{labels, value, ts}], total, truncated}: at most max_series samples; "
-            "range-vector results are refused (wrap them in e.g. max_over_time).",
-            QueryInput,
-            read,
-            query,
-            SOURCE,
-            t,
-        ),
-        ToolSpec(
-            "prometheus.query_range",
-            "Evaluate a PromQL range query and return one SUMMARY per "
-            "series, never the raw points: count, min, max, mean, p50/p95/p99, first and last "
-            "point, and change points (level shifts: time, mean before, mean after). Range: "
-            "start..end or the last `lookback`; at most max_series series (total and truncated "
-            "tell how many matched).",
-            QueryRangeInput,
-            read,
-            query_range,
-            SOURCE,
-            t,
-        ),
-        ToolSpec(
-            "prometheus.series",
-            "List the label sets of series matching selectors that had "
-            "samples in the last `lookback`. Returns {items, total, truncated}.",
-            SeriesInput,
-            read,
-            series,
-            SOURCE,
-            t,
-        ),
-        ToolSpec(
-            "prometheus.labels",
-            "List the values of one label (e.g. namespace, model, "
-            "__name__ for metric names), optionally only on series matching selectors. Returns "
-            "{items, total, truncated}.",
-            LabelsInput,
-            read,
-            labels,
-            SOURCE,
-            t,
-        ),
-        ToolSpec(
-            "prometheus.rules",
-            "List the loaded rule groups: each rule's name, type, PromQL, "
-            "`for` duration, labels, annotations (summary, runbook_url), health and alert state.",
-            RulesInput,
-            read,
-            lambda args: client.rules(args.type),
-            SOURCE,
-            t,
-        ),
-        ToolSpec(
-            "prometheus.alerts",
-            "List the alerts pending or firing now, with labels, "
-            "annotations, state, since when and the value that triggered them.",
-            AlertsInput,
-            read,
-            lambda _args: client.alerts(),
-            SOURCE,
-            t,
-        ),
-        ToolSpec(
-            "prometheus.validate",
-            "Check a PromQL expression with the Prometheus server's own "
-            "parser, without reading data. Returns {valid, error}; error is Prometheus's message.",
-            ValidateInput,
-            read,
-            lambda args: client.validate(args.promql),
-            SOURCE,
-            t,
-        ),
-    ]
