@@ -16,18 +16,21 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml requirements/nlp.txt
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[sandbox,test]'
+	$(PIP) install -q -e '.[sandbox,postgres,test]'
 	$(PIP) install -q --require-hashes --no-deps -r requirements/nlp.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
 
-# Prometheus and Alertmanager from Debian packages, only when missing.
+# Prometheus, Alertmanager and PostgreSQL (tests of the multi-replica store) from Debian, only when missing.
 system-deps:
-	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
-	  echo "installing prometheus + prometheus-alertmanager (Debian)"; \
+	@missing=""; \
+	for bin in prometheus promtool prometheus-alertmanager; do command -v $$bin >/dev/null || missing="prometheus prometheus-alertmanager"; done; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (Debian)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	  $$SUDO pkill -x prometheus 2>/dev/null || true; $$SUDO pkill -f prometheus-alertmanager 2>/dev/null || true; \
 	fi
 

@@ -2,7 +2,7 @@
 
 Every gateway call (tool or LLM; allowed, denied or failed) appends one record. Record ``n`` stores
 ``prev_hash`` = hash of record ``n-1`` and ``hash`` = sha256 over the canonical JSON of its own fields
-plus ``prev_hash``. A one-row ``audit_head`` table holds the last sequence and hash; appends lock it
+plus ``prev_hash``. A one-row ``audit_head`` table (created by the migrations) holds the last sequence and hash; appends lock it
 (``SELECT ... FOR UPDATE`` on PostgreSQL, the write lock on SQLite) so concurrent writers from several
 processes still form one chain. :func:`verify` recomputes the chain and names the first bad record:
 edited (hash mismatch), deleted (sequence gap or broken link) or reordered (broken link), and a
@@ -79,7 +79,6 @@ _RECORDS = cast(Table, AuditRecord.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
 _TAKE_WRITE_LOCK = text("UPDATE audit_head SET seq = seq WHERE id = 1")
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_INSERT_HEAD = insert(_HEAD).values(id=1, seq=0, hash=GENESIS)
 _INSERT_RECORD = insert(_RECORDS)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
@@ -172,11 +171,8 @@ class AuditLog:
                 conn.execute(_TAKE_WRITE_LOCK)  # take the write lock now, not at the first write
             head = conn.execute(_READ_HEAD).first()
             if head is None:
-                conn.execute(_INSERT_HEAD)
-                seq, prev_hash = 0, GENESIS
-            else:
-                seq, prev_hash = head.seq, head.hash
-            fields = self._fields(entry, seq + 1, prev_hash)
+                raise RuntimeError("audit_head row missing: the store is not migrated (Database.migrate)")
+            fields = self._fields(entry, head.seq + 1, head.hash)
             conn.execute(_INSERT_RECORD, fields)
             conn.execute(_MOVE_HEAD, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
         return AuditRecord(**fields)

@@ -48,6 +48,34 @@ def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         assert not left, f"sandbox down left process groups running: {left}"
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL cluster for the whole session (each test takes a fresh database from it)."""
+    import shutil
+    import tempfile
+
+    from evals.sandbox.postgres import start_postgres
+
+    directory = Path(tempfile.mkdtemp(prefix="referent-pg-"))  # reachable by the postgres user when root
+    server = start_postgres(directory)
+    try:
+        yield server
+    finally:
+        server.stop()
+        alive = server.process.alive()
+        shutil.rmtree(directory, ignore_errors=True)
+        assert not alive, "postgres did not stop"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def state_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty state database: a SQLite file, and (integration) a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    server = request.getfixturevalue("postgres_server")
+    return str(server.new_database())
+
+
 def guardrail_settings(state_dir: Path) -> Any:
     from guardrails.settings import GuardrailSettings
 

@@ -132,7 +132,11 @@ class PseudonymRow(Base):
 
 
 class SqlStorage:
-    """Rows in the ``pseudonyms`` table; concurrent writers are serialised by the unique constraints."""
+    """Rows in the ``pseudonyms`` table.
+
+    Token numbers are allocated per scope under a write lock (:meth:`Database.serialize`), so replicas
+    and threads agree on one token per value, without gaps; the unique constraints stay as the backstop.
+    """
 
     def __init__(self, db: Database, attempts: int = 5) -> None:
         self.db = db
@@ -152,6 +156,14 @@ class SqlStorage:
                 return existing
             try:
                 with self.db.session() as session:
+                    self.db.serialize(session, f"pseudonyms:{scope}", PseudonymRow.__tablename__)
+                    taken = session.scalar(
+                        select(PseudonymRow.token).where(
+                            PseudonymRow.scope == scope, PseudonymRow.digest == digest
+                        )
+                    )
+                    if taken is not None:  # another replica added it while we waited for the lock
+                        return taken
                     count_query = select(func.count()).where(
                         PseudonymRow.scope == scope, PseudonymRow.entity_type == entity_type
                     )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -32,14 +32,23 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.close()
 
 
+def sqlalchemy_url(url: str) -> str:
+    """``url`` with a driver SQLAlchemy can load: plain ``postgres(ql)://`` URLs use psycopg 3."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
+
+
 class Database:
-    """An engine plus a session factory for one database URL."""
+    """An engine plus a session factory for one database URL (SQLite file or PostgreSQL)."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        url = sqlalchemy_url(url)
         self.url = url
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, echo=echo, future=True)
+        self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -49,6 +58,18 @@ class Database:
         """A session in a transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def serialize(self, session: Session, key: str, table: str) -> None:
+        """Hold a write lock for ``key`` until ``session``'s transaction ends; call it first in the transaction.
+
+        For read-then-insert allocations (the next token number of a scope) that several replicas and
+        threads run at once. PostgreSQL: an advisory lock on ``key``. SQLite: the database write lock,
+        taken by a no-op write on ``table`` so that the reads after it already see every earlier writer.
+        """
+        if self.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        elif self.engine.dialect.name == "sqlite":
+            session.execute(text(f'DELETE FROM "{table}" WHERE 1 = 0'))
 
     def migrate(self) -> None:
         """Upgrade the schema to the latest Alembic revision."""

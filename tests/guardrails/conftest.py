@@ -111,11 +111,16 @@ def world() -> World:
 
 
 @pytest.fixture
-def rt(tmp_path: Path, world: World) -> Iterator[Runtime]:
+def rt(tmp_path: Path, world: World, state_db_url: str) -> Iterator[Runtime]:
+    """The gateway on a fresh store: SQLite, and (integration) PostgreSQL."""
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
     settings = GuardrailSettings(
-        state_dir=tmp_path, policy_file=policy, pseudonym_key=KEY, redaction_nlp=False
+        state_dir=tmp_path,
+        database_url=state_db_url,
+        policy_file=policy,
+        pseudonym_key=KEY,
+        redaction_nlp=False,
     )
     runtime = build_runtime(
         settings, PlatformSettings(), register_platform_tools=False, extra_specs=make_specs(world)

@@ -30,8 +30,8 @@ def _entry(i: int) -> AuditEntry:
 
 
 @pytest.fixture
-def chain(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'audit.db'}")
+def chain(state_db_url):
+    db = Database(state_db_url)
     db.migrate()
     log = AuditLog(db)
     for i in range(6):
@@ -125,11 +125,11 @@ def test_cli_bad_db_url_exits_2(tmp_path):
     assert out.returncode == 2 and "error" in out.stderr
 
 
-def test_concurrent_appends_form_one_chain(tmp_path):
-    """Threads of one process and a second process append to the same chain without gaps or forks."""
+def test_concurrent_appends_form_one_chain(state_db_url):
+    """Threads over two engines (two replicas' connection pools) append to one chain without gaps or forks."""
     from concurrent.futures import ThreadPoolExecutor
 
-    url = f"sqlite:///{tmp_path / 'c.db'}"
+    url = state_db_url
     db = Database(url)
     db.migrate()
     log, other = AuditLog(db), AuditLog(Database(url))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -17,7 +15,7 @@ from guardrails.redaction import (
     UnknownPseudonym,
     Vault,
 )
-from guardrails.store.db import Base, Database
+from guardrails.store.db import Database
 
 KEY = "vault-key-0123456789abcdef"
 
@@ -27,9 +25,10 @@ def allow(principal: str) -> bool:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'vault.db'}")
-    Base.metadata.create_all(database.engine)
+def db(state_db_url: str) -> Database:
+    """A migrated store: SQLite, and (integration) PostgreSQL."""
+    database = Database(state_db_url)
+    database.migrate()
     return database
 
 
@@ -95,3 +94,21 @@ def test_redactor_with_sql_vault_round_trip(db: Database) -> None:
     out = redactor.redact_text("titular cpf 529.982.247-25 pagou com 4111111111111111", scope="inc-3")
     assert out == "titular cpf <BR_CPF_1> pagou com <CREDIT_CARD_1>"
     assert redactor.vault.reveal("inc-3", "<BR_CPF_1>", "approver:alice", allow) == "529.982.247-25"
+
+
+def test_concurrent_writers_agree_on_tokens(db: Database) -> None:
+    """Two replicas (engines) pseudonymising the same values at once: one token per value, no gaps."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    vaults = [Vault(KEY, SqlStorage(Database(db.url))), Vault(KEY, SqlStorage(Database(db.url)))]
+    cards = [f"41111111111{i:05d}" for i in range(12)]
+    jobs = [(vaults[i % 2], card) for i, card in enumerate(cards * 2)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        tokens = list(pool.map(lambda job: job[0].pseudonym("inc-c", "CREDIT_CARD", job[1]), jobs))
+    by_card: dict[str, set[str]] = {}
+    for (_, card), token in zip(jobs, tokens, strict=True):
+        by_card.setdefault(card, set()).add(token)
+    assert all(len(t) == 1 for t in by_card.values())  # the same value got the same token everywhere
+    assert sorted({t for ts in by_card.values() for t in ts}) == sorted(
+        f"<CREDIT_CARD_{n}>" for n in range(1, 13)
+    )
