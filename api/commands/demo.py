@@ -83,11 +83,11 @@ def _rightsizing(rt: Any, store: Any) -> None:
 def _promotion(rt: Any, store: Any) -> None:
     """Promotion checks on the challenger, then the triage-suggested rollback through a human approval."""
     from agents.promotion import ApprovalPending, resume_run, run_promotion, run_rollback
-    from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
+    from agents.promotion.checkpoint import checkpointer
     from agents.promotion.render import to_markdown
     from evals.worlds import load_world
 
-    with sqlite_checkpointer(checkpoint_path(rt.settings.state_dir)) as saver:
+    with checkpointer(rt.settings) as saver:
         checks = run_promotion(
             _deps(rt, "agent:promotion"),
             "chargeback-risk",

@@ -3,8 +3,8 @@
 Exit codes: 0 when the decision is promote (moved, waiting for approval, or a passing dry run), 1 when
 blocked, 2 on bad input. A production move waits for a human: the command prints the approval id and
 exits; after ``referent approvals approve ID --as PRINCIPAL``, ``referent promote --resume RUN_ID`` (or
-``referent resume RUN_ID``) continues the same run in a new process from the checkpoint file
-``<REFERENT_STATE_DIR>/checkpoints.sqlite``.
+``referent resume RUN_ID``) continues the same run in a new process from the durable checkpoint
+(SQLite next to the state, or PostgreSQL: :func:`agents.promotion.checkpoint.checkpointer`).
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="run the gates onl
 
 
 def _run(run_id: str, environment: str, body: Callable[[Any, Any, Any], Any]) -> Any:
-    """Build the runtime, the run's deps and the SQLite checkpointer; call ``body(deps, saver, reports)``."""
+    """Build the runtime, the run's deps and the durable checkpointer; call ``body(deps, saver, reports)``."""
     from agents.deps import AgentDeps
-    from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
+    from agents.promotion.checkpoint import checkpointer
     from agents.reports import ReportStore
     from guardrails.gateway import CallContext
 
     rt = runtime()
     try:
         deps = AgentDeps(gateway=rt.gateway, ctx=CallContext(PRINCIPAL, run_id, environment=environment))
-        with sqlite_checkpointer(checkpoint_path(rt.settings.state_dir)) as saver:
+        with checkpointer(rt.settings) as saver:
             return body(deps, saver, ReportStore(rt.db))
     finally:
         rt.close()
@@ -54,12 +54,12 @@ def _emit(report: Any, json_out: bool, slack: bool) -> None:
 
 
 def _resume(run_id: str, json_out: bool, slack: bool) -> None:
-    from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
+    from agents.promotion.checkpoint import checkpointer
     from agents.promotion.run import PromotionError, resume_run, saved_state
     from guardrails.approvals import ApprovalError
     from guardrails.settings import GuardrailSettings
 
-    with sqlite_checkpointer(checkpoint_path(GuardrailSettings().state_dir)) as saver:
+    with checkpointer(GuardrailSettings()) as saver:
         state = saved_state(saver, run_id)
     if state is None:
         fail(f"no promotion run {run_id} in the checkpoint store")

@@ -40,6 +40,16 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def postgres_conninfo(url: str) -> str | None:
+    """The libpq connection string of a PostgreSQL URL (for psycopg-based tools), None for another database."""
+    url = sqlalchemy_url(url)
+    return (
+        "postgresql://" + url.removeprefix("postgresql+psycopg://")
+        if url.startswith("postgresql+psycopg://")
+        else None
+    )
+
+
 class Database:
     """An engine plus a session factory for one database URL (SQLite file or PostgreSQL)."""
 

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from agents.deps import AgentDeps
 from agents.promotion import ApprovalPending, GateStatus, resume_run, run_promotion, run_rollback
-from agents.promotion.checkpoint import checkpoint_path, sqlite_checkpointer
+from agents.promotion.checkpoint import checkpointer, sqlite_checkpointer
 from agents.promotion.render import APPROVE_ACTION, DENY_ACTION, to_slack_blocks
 from agents.reports import ReportStore
 from guardrails.gateway import CallContext
@@ -129,14 +129,14 @@ def models(demo_sandbox: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def build(state_dir: Path, sandbox_dir: str) -> Any:
-    """A fresh runtime over the sandbox and the SQLite state in ``state_dir`` (a "process")."""
+def build(state_dir: Path, sandbox_dir: str, database_url: str | None = None) -> Any:
+    """A fresh runtime over the sandbox and the state in ``state_dir`` or ``database_url`` (a "process")."""
     from guardrails.factory import build_runtime
     from guardrails.settings import GuardrailSettings
     from tools.settings import PlatformSettings
 
     return build_runtime(
-        GuardrailSettings(state_dir=state_dir, pseudonym_key=SecretStr(KEY)),
+        GuardrailSettings(state_dir=state_dir, database_url=database_url, pseudonym_key=SecretStr(KEY)),
         PlatformSettings(sandbox_dir=Path(sandbox_dir)),
     )
 
@@ -259,17 +259,20 @@ def _champion(mlflow_uri: str, model: str) -> str:
 
 
 def test_approval_wait_resume_after_restart_and_rollback(
-    demo_sandbox: dict[str, Any], models: dict[str, str], tmp_path: Path
+    demo_sandbox: dict[str, Any], models: dict[str, str], tmp_path: Path, state_db_url: str
 ) -> None:
+    """Three "processes" (fresh runtimes) share the state store: SQLite file, or PostgreSQL for replicas."""
     model, uri, sbx = models["write"], demo_sandbox["mlflow_uri"], demo_sandbox["dir"]
+    db_url = None if state_db_url.startswith("sqlite") else state_db_url
     run_id = f"it-{uuid.uuid4().hex[:8]}"
-    first = build(tmp_path, sbx)  # process 1: runs the gates, asks for approval, stops
-    with sqlite_checkpointer(checkpoint_path(tmp_path)) as saver:
+    first = build(tmp_path, sbx, db_url)  # process 1: runs the gates, asks for approval, stops
+    with checkpointer(first.settings) as saver:
         waiting = run_promotion(
             deps_for(first, run_id), model, 2, "production", checkpointer=saver, reports=ReportStore(first.db)
         )
     first.close()
     del first, saver
+    assert (tmp_path / "checkpoints.sqlite").exists() == (db_url is None)  # PostgreSQL state: checkpoints too
     assert waiting.decision == "promote" and waiting.approval_status == "pending" and waiting.approval_id
     assert not waiting.alias_moved and _champion(uri, model) == "1"
     buttons = next(b for b in to_slack_blocks(waiting) if b["type"] == "actions")["elements"]
@@ -278,21 +281,21 @@ def test_approval_wait_resume_after_restart_and_rollback(
         (DENY_ACTION, waiting.approval_id),
     }
 
-    second = build(tmp_path, sbx)  # process 2: resume refused while pending, then a human approves
-    with sqlite_checkpointer(checkpoint_path(tmp_path)) as saver, pytest.raises(ApprovalPending):
+    second = build(tmp_path, sbx, db_url)  # process 2: resume refused while pending, then a human approves
+    with checkpointer(second.settings) as saver, pytest.raises(ApprovalPending):
         resume_run(deps_for(second, run_id), checkpointer=saver)
     second.gateway.decide_approval(waiting.approval_id, "user:ml-lead", approve=True)
     second.close()
 
-    third = build(tmp_path, sbx)  # process 3: resumes from the checkpoint file and moves the alias
-    with sqlite_checkpointer(checkpoint_path(tmp_path)) as saver:
+    third = build(tmp_path, sbx, db_url)  # process 3: resumes from the checkpoint and moves the alias
+    with checkpointer(third.settings) as saver:
         done = resume_run(deps_for(third, run_id), checkpointer=saver, reports=ReportStore(third.db))
     assert done.alias_moved and done.approval_status == "approved" and done.approved_by == "user:ml-lead"
     assert done.previous_champion == "1" and _champion(uri, model) == "2"
     assert [g.gate for g in done.gates] == [g.gate for g in waiting.gates]
 
     rb_id = f"it-rb-{uuid.uuid4().hex[:8]}"
-    with sqlite_checkpointer(checkpoint_path(tmp_path)) as saver:
+    with checkpointer(third.settings) as saver:
         rb = run_rollback(deps_for(third, rb_id), model, checkpointer=saver)
         assert rb.approval_status == "pending" and rb.version == "1" and _champion(uri, model) == "2"
         third.gateway.decide_approval(str(rb.approval_id), "user:ml-lead", approve=True)
