@@ -78,6 +78,13 @@ def _prometheus_http(platform: PlatformSettings) -> Any:
     return httpx.Client(timeout=platform.tool_timeout_s, headers=headers)
 
 
+def _mlflow_registry(platform: PlatformSettings) -> Any:
+    from tools.mlflow_registry import MlflowRegistry
+
+    platform.apply_mlflow_http_env()  # a down MLflow fails within the tool deadline, not after minutes
+    return MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")
+
+
 def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
     """Every platform tool, bound to clients for the configured sources (stand-ins for the others)."""
     from tools import billing, feast_store, mlflow_registry, prometheus
@@ -98,7 +105,7 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
             "mlflow",
             "REFERENT_MLFLOW_TRACKING_URI",
             platform.mlflow_tracking_uri,
-            lambda: mlflow_registry.MlflowRegistry.from_uri(platform.mlflow_tracking_uri or ""),
+            lambda: _mlflow_registry(platform),
             mlflow_registry.specs,
         ),
         (

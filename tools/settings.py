@@ -8,6 +8,7 @@ Point Referent at real systems with ``REFERENT_PROMETHEUS_URL``, ``REFERENT_MLFL
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ class PlatformSettings(BaseSettings):
     feast_repo: Path | None = None
     billing_path: str | None = Field(default=None, description="FOCUS files: a directory, file or glob")
     tool_timeout_s: float = Field(default=15.0, gt=0)
+    mlflow_http_timeout_s: int = Field(default=5, ge=1, description="MLflow client per-request timeout (s)")
+    mlflow_http_max_retries: int = Field(default=1, ge=0, description="MLflow client retries per request")
     runbooks_dir: Path | None = Field(default=None, description="where generated runbooks are stored")
     public_url: str = Field(
         default="http://127.0.0.1:8080", description="Referent's URL, for runbook_url links"
@@ -56,3 +59,14 @@ class PlatformSettings(BaseSettings):
             if not data.get(field) and endpoints.get(key):
                 data[field] = endpoints[key]
         return data
+
+    def apply_mlflow_http_env(self) -> None:
+        """Give the MLflow client our deadlines (it reads them from the environment at request time).
+
+        Without them a down MLflow is retried for minutes (MLflow's defaults: 120 s timeout, 7 retries).
+        Variables the operator already set (``MLFLOW_HTTP_REQUEST_TIMEOUT``…) are left as they are.
+        """
+        from tools.mlflow_registry.http import http_env
+
+        for name, value in http_env(self.mlflow_http_timeout_s, self.mlflow_http_max_retries).items():
+            os.environ.setdefault(name, value)

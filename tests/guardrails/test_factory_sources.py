@@ -41,3 +41,28 @@ def test_unconfigured_sources_answer_unavailable_naming_the_setting(settings):
         assert [r.outcome for r in rt.audit.tail(3)] == ["error:unavailable"] * 3
     finally:
         rt.close()
+
+
+MLFLOW_HTTP_VARS = (
+    "MLFLOW_HTTP_REQUEST_TIMEOUT",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
+)
+
+
+@pytest.mark.timeout(180)  # MLflow's own defaults would retry a dead server for minutes
+def test_a_down_mlflow_fails_fast_with_our_deadlines(settings, monkeypatch):
+    for name in MLFLOW_HTTP_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")  # the operator's choice is kept
+    rt = build_runtime(settings, PlatformSettings(mlflow_tracking_uri="http://127.0.0.1:9"))
+    try:
+        import os
+
+        assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "1"
+        assert os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] == "0"
+        with pytest.raises(ToolFailed) as err:
+            rt.gateway.call(TRIAGE, "mlflow.get_model", {"model": "fraud-scorer"})
+        assert err.value.failure == "unavailable"
+    finally:
+        rt.close()
