@@ -10,15 +10,17 @@ and tokens and money are charged to the run's budget and audited.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ValidationError
 
@@ -47,8 +49,10 @@ __all__ = ["CallContext", "Gateway", "LLMReply", "ToolResult", "environment_of"]
 
 @dataclass
 class _RunState:
+    """A run's budget and evidence counter in this process (rebuilt from the audit log when missing)."""
+
     budget: RunBudget
-    evidence: itertools.count = field(default_factory=lambda: itertools.count(1))
+    evidence: itertools.count[int]
 
 
 class Gateway:
@@ -62,13 +66,15 @@ class Gateway:
         approvals: ApprovalStore,
         redactor: Redacting,
         max_workers: int = 8,
+        max_runs: int = 4096,
     ) -> None:
         self.policy = policy
         self.audit = audit
         self.approvals = approvals
         self.redactor = redactor
         self._specs: dict[str, ToolSpec] = {}
-        self._runs: dict[str, _RunState] = {}
+        self._runs: OrderedDict[str, _RunState] = OrderedDict()  # least recently used first
+        self._max_runs = max_runs
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="gateway")
 
@@ -92,18 +98,24 @@ class Gateway:
         return [s for n, s in sorted(self._specs.items()) if prefix is None or n.startswith(prefix)]
 
     def _run(self, ctx: CallContext) -> _RunState:
+        """The run's state; on its first call in this process (or after eviction) it carries on from
+        the audit log, so a run resumed by another worker keeps its budget and evidence numbering."""
         with self._lock:
             state = self._runs.get(ctx.run_id)
-            if state is None:  # first call of this run in this process: carry on from the audit log
-                used = self.audit.run_usage(ctx.run_id)
-                budget = RunBudget(
-                    self.policy.budget_for(ctx.principal),
-                    tool_calls=used.tool_calls,
-                    llm_tokens=used.llm_tokens,
-                    cost_usd=used.cost_usd,
-                )
-                state = _RunState(budget, itertools.count(used.results + 1))
-                self._runs[ctx.run_id] = state
+            if state is not None:
+                self._runs.move_to_end(ctx.run_id)
+                return state
+        used = self.audit.run_usage(ctx.run_id)  # outside the lock: one query per run and process
+        budget = RunBudget(
+            self.policy.budget_for(ctx.principal),
+            tool_calls=used.tool_calls,
+            llm_tokens=used.llm_tokens,
+            cost_usd=used.cost_usd,
+        )
+        with self._lock:
+            state = self._runs.setdefault(ctx.run_id, _RunState(budget, itertools.count(used.results + 1)))
+            while len(self._runs) > self._max_runs:  # a long-lived server keeps only recent runs in memory
+                self._runs.popitem(last=False)
             return state
 
     def budget(self, ctx: CallContext) -> RunBudget:
@@ -151,6 +163,7 @@ class Gateway:
         raw: dict[str, Any],
         approval_id: str | None,
     ) -> str | None:
+        """Raise unless the call may run now; the approver's name when an approval let it through."""
         if decision.decision is Decision.DENY:
             self._audit(ctx, spec, env, safe_args, "deny", "denied", reason=decision.reason)
             raise PolicyDenied(spec.name, decision.reason, decision.rule)
@@ -158,32 +171,10 @@ class Gateway:
             return None
         args_digest = digest({"tool": spec.name, "args": raw, "env": env})
         if approval_id is None:
-            approval = self.approvals.request(
-                requester=ctx.principal,
-                run_id=ctx.run_id,
-                tool=spec.name,
-                environment=env,
-                arguments=canonical_json(safe_args),
-                arguments_digest=args_digest,
-                approvers=decision.approvers,
-                reason=decision.reason,
-            )
-            self._audit(
-                ctx,
-                spec,
-                env,
-                safe_args,
-                "needs_approval",
-                "approval_requested",
-                reason=decision.reason,
-                approval_id=approval.id,
-            )
-            raise ApprovalRequired(
-                spec.name, f"{decision.reason}; approval {approval.id} is pending", approval.id
-            )
+            self._request_approval(ctx, spec, env, decision, safe_args, args_digest)
         try:
             approval = self.approvals.consume(
-                approval_id, run_id=ctx.run_id, tool=spec.name, arguments_digest=args_digest
+                str(approval_id), run_id=ctx.run_id, tool=spec.name, arguments_digest=args_digest
             )
         except ApprovalError as exc:
             self._audit(
@@ -199,6 +190,39 @@ class Gateway:
             raise ApprovalInvalid(spec.name, str(exc)) from None
         return approval.decided_by
 
+    def _request_approval(
+        self,
+        ctx: CallContext,
+        spec: ToolSpec,
+        env: str,
+        decision: PolicyDecision,
+        safe_args: Any,
+        args_digest: str,
+    ) -> NoReturn:
+        approval = self.approvals.request(
+            requester=ctx.principal,
+            run_id=ctx.run_id,
+            tool=spec.name,
+            environment=env,
+            arguments=canonical_json(safe_args),
+            arguments_digest=args_digest,
+            approvers=decision.approvers,
+            reason=decision.reason,
+        )
+        self._audit(
+            ctx,
+            spec,
+            env,
+            safe_args,
+            "needs_approval",
+            "approval_requested",
+            reason=decision.reason,
+            approval_id=approval.id,
+        )
+        raise ApprovalRequired(
+            spec.name, f"{decision.reason}; approval {approval.id} is pending", approval.id
+        )
+
     def _execute(
         self,
         ctx: CallContext,
@@ -210,50 +234,44 @@ class Gateway:
         approver: str | None,
         approval_id: str | None,
     ) -> ToolResult:
+        """Run the tool with its deadline; redact and audit the result, or audit and raise the failure."""
         started = time.perf_counter()
-        future = self._pool.submit(spec.func, parsed)
-        try:
-            result = future.result(timeout=spec.timeout_s)
-        except FutureTimeout:
-            future.cancel()
-            failure = ToolFailed(spec.name, f"no answer within {spec.timeout_s:.0f}s", "timeout", spec.source)
-        except ToolError as exc:
-            failure = ToolFailed(spec.name, exc.message, exc.kind, exc.source)
-        except Exception as exc:  # a tool bug must not crash the agent; it is audited as an error
-            log.warning("tool %s raised %s", spec.name, type(exc).__name__)
-            failure = ToolFailed(spec.name, f"{type(exc).__name__}: {exc}", "error", spec.source)
-        else:
-            latency = (time.perf_counter() - started) * 1000
-            data = self.redactor.redact_obj(to_jsonable(result), ctx.pseudonym_scope)
-            rec = self._audit(
-                ctx,
-                spec,
-                env,
-                safe_args,
-                decision.decision.value,
-                "ok",
-                latency_ms=latency,
-                result_digest=digest(data),
-                approver=approver,
-                approval_id=approval_id,
-            )
-            evidence_id = f"E{next(self._run(ctx).evidence)}"
-            return ToolResult(spec.name, evidence_id, data, latency, rec.seq)
+        result, failure = self._invoke(spec, parsed)
         latency = (time.perf_counter() - started) * 1000
-        safe_message = self.redactor.redact_text(failure.message, ctx.pseudonym_scope)
-        self._audit(
+        audit = functools.partial(
+            self._audit,
             ctx,
             spec,
             env,
             safe_args,
             decision.decision.value,
-            f"error:{failure.failure}",
-            reason=safe_message,
             latency_ms=latency,
             approver=approver,
             approval_id=approval_id,
         )
+        if failure is None:
+            data = self.redactor.redact_obj(to_jsonable(result), ctx.pseudonym_scope)
+            rec = audit("ok", result_digest=digest(data))
+            return ToolResult(spec.name, f"E{next(self._run(ctx).evidence)}", data, latency, rec.seq)
+        safe_message = self.redactor.redact_text(failure.message, ctx.pseudonym_scope)
+        audit(f"error:{failure.failure}", reason=safe_message)
         raise ToolFailed(spec.name, safe_message, failure.failure, failure.source)
+
+    def _invoke(self, spec: ToolSpec, parsed: BaseModel) -> tuple[Any, ToolFailed | None]:
+        """Call the tool in the pool: its result, or the failure (unredacted message) it ended with."""
+        future = self._pool.submit(spec.func, parsed)
+        try:
+            return future.result(timeout=spec.timeout_s), None
+        except FutureTimeout:
+            future.cancel()
+            return None, ToolFailed(
+                spec.name, f"no answer within {spec.timeout_s:.0f}s", "timeout", spec.source
+            )
+        except ToolError as exc:
+            return None, ToolFailed(spec.name, exc.message, exc.kind, exc.source)
+        except Exception as exc:  # a tool bug must not crash the agent; it is audited as an error
+            log.warning("tool %s raised %s", spec.name, type(exc).__name__)
+            return None, ToolFailed(spec.name, f"{type(exc).__name__}: {exc}", "error", spec.source)
 
     # --- LLM calls ------------------------------------------------------------------------
     def llm(

@@ -224,6 +224,25 @@ def test_a_run_resumed_in_another_process_keeps_its_budget_and_evidence_ids(rt, 
         other.close()
 
 
+def test_evicted_run_state_is_rebuilt_from_the_audit_log(rt, world):
+    """A server keeps only recent runs in memory; an older run picks up where it left off."""
+    from guardrails.gateway import Gateway
+
+    from .conftest import make_specs
+
+    gw = Gateway(
+        policy=rt.policy, audit=rt.audit, approvals=rt.approvals, redactor=rt.gateway.redactor, max_runs=1
+    )
+    gw.register_all(make_specs(world))
+    a, b = CallContext("agent:tiny", "run-a"), CallContext("agent:triage", "run-b")
+    assert gw.call(a, "logs.search", {"namespace": "x"}).evidence_id == "E1"
+    assert gw.call(b, "logs.search", {"namespace": "x"}).evidence_id == "E1"  # evicts run-a
+    assert gw.call(a, "logs.search", {"namespace": "x"}).evidence_id == "E2"
+    with pytest.raises(BudgetExceeded):  # agent:tiny's two calls were counted across the eviction
+        gw.call(a, "logs.search", {"namespace": "x"})
+    gw.close()
+
+
 def test_nothing_unredacted_reaches_audit_or_logs(rt, caplog):
     caplog.set_level(logging.DEBUG)
     secret_args = {"namespace": "ml-serving password=Sup3rS3cretValue! AKIAIOSFODNN7EXAMPLE"}
