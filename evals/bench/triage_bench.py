@@ -20,7 +20,10 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from guardrails.gateway import Gateway
 
 TARGET_P95_S = 10.0
 
@@ -46,44 +49,63 @@ def _alert(incident: Any, anchor: datetime) -> dict[str, Any]:
 
 def bench(directory: Path, repeats: int) -> dict[str, Any]:
     """Run the benchmark against the sandbox in ``directory`` (started if needed)."""
-    from agents.deps import AgentDeps
-    from agents.triage import run_triage
     from evals.sandbox import world as sandbox
     from evals.worlds import load_world
-    from guardrails.factory import build_runtime
-    from guardrails.gateway import CallContext
-    from guardrails.settings import GuardrailSettings
-    from tools.settings import PlatformSettings
 
     world = load_world("demo")
     endpoints = sandbox.up(world, directory)
     anchor = datetime.fromisoformat(str(endpoints["anchor"]))
     incidents = [i for i in world.incidents if i.alert is not None]
+    warmup_s, rows = _timed_triages(directory, incidents, anchor, repeats)
+    return _summary(rows, repeats, warmup_s)
+
+
+def _timed_triages(
+    directory: Path, incidents: list[Any], anchor: datetime, repeats: int
+) -> tuple[float, list[dict[str, Any]]]:
+    """A warm-up triage (timed apart from the rows), then ``repeats`` timed triages of every incident."""
+    from guardrails.factory import build_runtime
+    from guardrails.settings import GuardrailSettings
+    from tools.settings import PlatformSettings
+
     with tempfile.TemporaryDirectory(prefix="referent-bench-") as state:
         rt = build_runtime(GuardrailSettings(state_dir=Path(state)), PlatformSettings(sandbox_dir=directory))
         try:
-
-            def once(incident: Any) -> tuple[float, Any]:
-                ctx = CallContext(principal="agent:triage", run_id=f"bench-{uuid.uuid4().hex[:10]}")
-                started = time.perf_counter()
-                report = run_triage(AgentDeps(gateway=rt.gateway, ctx=ctx), _alert(incident, anchor))
-                return time.perf_counter() - started, report
-
-            warmup_s, _ = once(incidents[0])
+            warmup_s, _ = _triage_once(rt.gateway, incidents[0], anchor)
             rows: list[dict[str, Any]] = []
             for incident in incidents:
                 for _ in range(repeats):
-                    seconds, report = once(incident)
-                    top = report.top
-                    rows.append(
-                        {
-                            "incident": incident.id,
-                            "seconds": round(seconds, 3),
-                            "correct": bool(top and top.kind == incident.kind),
-                        }
-                    )
+                    seconds, report = _triage_once(rt.gateway, incident, anchor)
+                    rows.append(_row(incident, seconds, report))
         finally:
             rt.close()
+    return warmup_s, rows
+
+
+def _triage_once(gateway: Gateway, incident: Any, anchor: datetime) -> tuple[float, Any]:
+    """Triage the incident's alert once; return the wall time in seconds and the report."""
+    from agents.deps import AgentDeps
+    from agents.triage import run_triage
+    from guardrails.gateway import CallContext
+
+    ctx = CallContext(principal="agent:triage", run_id=f"bench-{uuid.uuid4().hex[:10]}")
+    started = time.perf_counter()
+    report = run_triage(AgentDeps(gateway=gateway, ctx=ctx), _alert(incident, anchor))
+    return time.perf_counter() - started, report
+
+
+def _row(incident: Any, seconds: float, report: Any) -> dict[str, Any]:
+    """One timed run: the incident, its wall time and whether the top finding has the incident's kind."""
+    top = report.top
+    return {
+        "incident": incident.id,
+        "seconds": round(seconds, 3),
+        "correct": bool(top and top.kind == incident.kind),
+    }
+
+
+def _summary(rows: list[dict[str, Any]], repeats: int, warmup_s: float) -> dict[str, Any]:
+    """The printed JSON summary: percentiles of the timed runs against the target, then every row."""
     times = [float(r["seconds"]) for r in rows]
     return {
         "benchmark": "triage_wall_time",

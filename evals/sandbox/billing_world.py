@@ -28,7 +28,7 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -141,16 +141,38 @@ def _priced(qty: Decimal, list_price: Decimal, contracted_price: Decimal, covere
     }
 
 
-def _workload_rows(world: World, w: WorkloadSpec, day: date) -> list[dict[str, Any]]:
-    """vCPU, memory and (for GPU workloads) GPU rows of one workload for one day."""
-    b = world.billing
-    discount = 1 - _dec(b.effective_discount)
+class _ComputeLine(NamedTuple):
+    """One priced resource of a pod: what it is, how it is billed and how much each replica requests."""
+
+    kind: str
+    service: str
+    sku: str
+    unit: str
+    consumed: str
+    per_pod: float
+    price: float
+    subcategory: str
+
+
+def _workload_tags(w: WorkloadSpec) -> dict[str, str]:
+    """Tags of a workload's rows: ``namespace, workload, team, env`` (+ ``model``)."""
     tags = {"namespace": w.namespace, "workload": w.name, "team": w.team, "env": w.env}
     if w.model:
         tags["model"] = w.model
+    return tags
+
+
+def _compute_lines(b: BillingSpec, w: WorkloadSpec) -> list[_ComputeLine]:
+    """vCPU and memory lines of a workload, plus a GPU line when it has GPUs.
+
+    Raises:
+        ValueError: the workload's GPU type has no ``gpu_hour`` price.
+    """
     lines = [
-        ("vcpu", EKS, "EKS-VCPU-HOURS", "Hours", "vCPU-Hours", w.cpu_request, b.cpu_core_hour, "Containers"),
-        (
+        _ComputeLine(
+            "vcpu", EKS, "EKS-VCPU-HOURS", "Hours", "vCPU-Hours", w.cpu_request, b.cpu_core_hour, "Containers"
+        ),
+        _ComputeLine(
             "memory",
             EKS,
             "EKS-MEMORY-GB-HOURS",
@@ -164,51 +186,56 @@ def _workload_rows(world: World, w: WorkloadSpec, day: date) -> list[dict[str, A
     if w.gpus:
         if w.gpu_type not in b.gpu_hour:
             raise ValueError(f"workload {w.name}: no gpu_hour price for {w.gpu_type}")
+        gpu_sku = f"EC2-GPU-{w.gpu_type.upper()}"
+        price = b.gpu_hour[w.gpu_type]
         lines.append(
-            (
-                "gpu",
-                EC2,
-                f"EC2-GPU-{w.gpu_type.upper()}",
-                "Hours",
-                "GPU-Hours",
-                w.gpus,
-                b.gpu_hour[w.gpu_type],
-                "Virtual Machines",
-            )
+            _ComputeLine("gpu", EC2, gpu_sku, "Hours", "GPU-Hours", w.gpus, price, "Virtual Machines")
         )
+    return lines
+
+
+def _usage_row(
+    world: World, w: WorkloadSpec, day: date, line: _ComputeLine, tags: dict[str, str]
+) -> dict[str, Any]:
+    """One day of one compute line of a workload, priced at the Savings Plan rate (billed through the fee)."""
+    b = world.billing
+    discount = 1 - _dec(b.effective_discount)
     sp = _savings_plan_id(world)
-    rows = []
-    for kind, service, sku, unit, consumed, per_pod, price, sub in lines:
-        qty = _dec(w.replicas) * _dec(per_pod) * 24
-        list_price = _dec(price)
-        rows.append(
-            _base(world, day)
-            | _priced(qty, list_price, (list_price * discount).quantize(_Q), True)
-            | {
-                "ChargeDescription": f"{consumed} for pod {w.namespace}/{w.name} ({kind}, Savings Plan rate)",
-                "ConsumedUnit": consumed,
-                "PricingUnit": unit,
-                "PricingCategory": "Committed",
-                "CommitmentDiscountCategory": "Spend",
-                "CommitmentDiscountId": sp,
-                "CommitmentDiscountName": "Compute Savings Plan",
-                "CommitmentDiscountStatus": "Used",
-                "CommitmentDiscountType": "Compute Savings Plans",
-                "ResourceId": pod_resource_id(b, w),
-                "ResourceName": w.name,
-                "ResourceType": "Pod",
-                "ServiceCategory": "Compute",
-                "ServiceName": service,
-                "ServiceSubcategory": sub,
-                "SkuId": sku,
-                "SkuPriceId": f"{sku}.{b.region}.SP",
-                "SkuMeter": consumed,
-                "Tags": json.dumps(tags, sort_keys=True),
-                "x_ServiceCode": "AmazonEKS" if service == EKS else "AmazonEC2",
-                "x_UsageType": f"SAE1-{sku}",
-            }
-        )
-    return rows
+    qty = _dec(w.replicas) * _dec(line.per_pod) * 24
+    list_price = _dec(line.price)
+    return (
+        _base(world, day)
+        | _priced(qty, list_price, (list_price * discount).quantize(_Q), True)
+        | {
+            "ChargeDescription": f"{line.consumed} for pod {w.namespace}/{w.name} ({line.kind}, Savings Plan rate)",
+            "ConsumedUnit": line.consumed,
+            "PricingUnit": line.unit,
+            "PricingCategory": "Committed",
+            "CommitmentDiscountCategory": "Spend",
+            "CommitmentDiscountId": sp,
+            "CommitmentDiscountName": "Compute Savings Plan",
+            "CommitmentDiscountStatus": "Used",
+            "CommitmentDiscountType": "Compute Savings Plans",
+            "ResourceId": pod_resource_id(b, w),
+            "ResourceName": w.name,
+            "ResourceType": "Pod",
+            "ServiceCategory": "Compute",
+            "ServiceName": line.service,
+            "ServiceSubcategory": line.subcategory,
+            "SkuId": line.sku,
+            "SkuPriceId": f"{line.sku}.{b.region}.SP",
+            "SkuMeter": line.consumed,
+            "Tags": json.dumps(tags, sort_keys=True),
+            "x_ServiceCode": "AmazonEKS" if line.service == EKS else "AmazonEC2",
+            "x_UsageType": f"SAE1-{line.sku}",
+        }
+    )
+
+
+def _workload_rows(world: World, w: WorkloadSpec, day: date) -> list[dict[str, Any]]:
+    """vCPU, memory and (for GPU workloads) GPU rows of one workload for one day."""
+    tags = _workload_tags(w)
+    return [_usage_row(world, w, day, line, tags) for line in _compute_lines(world.billing, w)]
 
 
 def _fee_row(world: World, day: date, covered: Decimal) -> dict[str, Any]:

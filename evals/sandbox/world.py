@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -52,10 +53,20 @@ def up(
     return _fresh_up(world, directory, webhook_url, webhook_token)
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What ``up`` starts or builds in parallel once MLflow is booting."""
+
+    alertmanager: processes.ServerProcess
+    prometheus: processes.ServerProcess
+    feast_repo: Path
+    billing_path: Path
+
+
 def _fresh_up(
     world: World, directory: Path, webhook_url: str | None, webhook_token: str | None
 ) -> dict[str, Any]:
-    from evals.sandbox import billing_world, feast_world, mlflow_world, prometheus_world
+    from evals.sandbox import mlflow_world
     from tools.mlflow_registry import configure_http
 
     configure_http(os.environ)  # a down MLflow fails fast instead of retrying for minutes
@@ -66,43 +77,65 @@ def _fresh_up(
     try:
         ml_proc, ml_uri = mlflow_world.start_mlflow(directory / "mlflow")
         _record(directory, state, ml_proc)
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            am = pool.submit(
-                prometheus_world.start_alertmanager, directory / "alertmanager", webhook_url, webhook_token
-            )
-            am_proc = am.result()
-            _record(directory, state, am_proc)
-            prom = pool.submit(
-                prometheus_world.start_prometheus,
-                world,
-                anchor,
-                directory / "prometheus",
-                alertmanager_port=am_proc.port,
-            )
-            feast = pool.submit(feast_world.build_feast_repo, world, anchor, directory / "feast")
-            billing = pool.submit(billing_world.write_billing, world, anchor, directory / "billing")
-            prom_proc = prom.result()
-            _record(directory, state, prom_proc)
-            feast_repo, billing_path = feast.result(), billing.result()
+        sources = _start_sources(world, anchor, directory, state, webhook_url, webhook_token)
         mlflow_world.load_models(world, anchor, ml_uri)
     except BaseException:
         down(directory)
         raise
-    endpoints = {
-        "world": world.name,
-        "anchor": anchor.isoformat(),
-        "dir": str(directory),
-        "mlflow_uri": ml_uri,
-        "prometheus_url": f"http://127.0.0.1:{prom_proc.port}",
-        "alertmanager_url": f"http://127.0.0.1:{am_proc.port}",
-        "feast_repo": str(feast_repo),
-        "billing_path": str(billing_path),
-        "startup_s": round(time.monotonic() - started, 1),
-    }
+    endpoints = _endpoints(world, anchor, directory, ml_uri, sources, started)
     state["endpoints"] = endpoints
     processes.write_state(directory, state)
     (directory / "endpoints.json").write_text(json.dumps(endpoints, indent=2))
     return endpoints
+
+
+def _start_sources(
+    world: World,
+    anchor: datetime,
+    directory: Path,
+    state: dict[str, Any],
+    webhook_url: str | None,
+    webhook_token: str | None,
+) -> _Sources:
+    """Start Alertmanager, then Prometheus, Feast and the billing files in parallel; record each server."""
+    from evals.sandbox import billing_world, feast_world, prometheus_world
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        am = pool.submit(
+            prometheus_world.start_alertmanager, directory / "alertmanager", webhook_url, webhook_token
+        )
+        am_proc = am.result()
+        _record(directory, state, am_proc)
+        prom = pool.submit(
+            prometheus_world.start_prometheus,
+            world,
+            anchor,
+            directory / "prometheus",
+            alertmanager_port=am_proc.port,
+        )
+        feast = pool.submit(feast_world.build_feast_repo, world, anchor, directory / "feast")
+        billing = pool.submit(billing_world.write_billing, world, anchor, directory / "billing")
+        prom_proc = prom.result()
+        _record(directory, state, prom_proc)
+        feast_repo, billing_path = feast.result(), billing.result()
+    return _Sources(am_proc, prom_proc, feast_repo, billing_path)
+
+
+def _endpoints(
+    world: World, anchor: datetime, directory: Path, ml_uri: str, sources: _Sources, started: float
+) -> dict[str, Any]:
+    """The endpoints ``up`` returns; ``startup_s`` counts from ``started`` (a monotonic time) to now."""
+    return {
+        "world": world.name,
+        "anchor": anchor.isoformat(),
+        "dir": str(directory),
+        "mlflow_uri": ml_uri,
+        "prometheus_url": f"http://127.0.0.1:{sources.prometheus.port}",
+        "alertmanager_url": f"http://127.0.0.1:{sources.alertmanager.port}",
+        "feast_repo": str(sources.feast_repo),
+        "billing_path": str(sources.billing_path),
+        "startup_s": round(time.monotonic() - started, 1),
+    }
 
 
 def _record(directory: Path, state: dict[str, Any], proc: processes.ServerProcess) -> None:
