@@ -2,11 +2,12 @@
 
 Every gateway call (tool or LLM; allowed, denied or failed) appends one record. Record ``n`` stores
 ``prev_hash`` = hash of record ``n-1`` and ``hash`` = sha256 over the canonical JSON of its own fields
-plus ``prev_hash``. A one-row ``audit_head`` table (created by the migrations) holds the last sequence and hash; appends lock it
-(``SELECT ... FOR UPDATE`` on PostgreSQL, the write lock on SQLite) so concurrent writers from several
-processes still form one chain. :func:`verify` recomputes the chain and names the first bad record:
-edited (hash mismatch), deleted (sequence gap or broken link) or reordered (broken link), and a
-deleted tail (head does not match the last record).
+plus ``prev_hash``. A one-row ``audit_head`` table (created by the migrations) holds the last sequence
+and hash; an append first updates it in place (``UPDATE … RETURNING``: a row lock on PostgreSQL, the
+write lock on SQLite), so concurrent writers from several processes still form one chain.
+:func:`verify` recomputes the chain and names the first bad record: edited (hash mismatch), deleted
+(sequence gap or broken link) or reordered (broken link), and a deleted tail (head does not match the
+last record).
 
 Only redacted data is ever passed in: the gateway redacts arguments before calling :meth:`append`.
 """
@@ -31,7 +32,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -77,8 +77,8 @@ class AuditHead(Base):
 
 _RECORDS = cast(Table, AuditRecord.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
-_TAKE_WRITE_LOCK = text("UPDATE audit_head SET seq = seq WHERE id = 1")
-_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+# one statement locks the head row (the write lock on SQLite, a row lock on PostgreSQL) and reads it
+_LOCK_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq).returning(_HEAD.c.seq, _HEAD.c.hash)
 _INSERT_RECORD = insert(_RECORDS)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
@@ -167,9 +167,7 @@ class AuditLog:
         gateway call.
         """
         with self._lock, self.db.engine.begin() as conn:
-            if self.db.engine.dialect.name == "sqlite":
-                conn.execute(_TAKE_WRITE_LOCK)  # take the write lock now, not at the first write
-            head = conn.execute(_READ_HEAD).first()
+            head = conn.execute(_LOCK_HEAD).first()
             if head is None:
                 raise RuntimeError("audit_head row missing: the store is not migrated (Database.migrate)")
             fields = self._fields(entry, head.seq + 1, head.hash)
