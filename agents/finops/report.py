@@ -87,26 +87,23 @@ def _waterfall(rs: RightsizingReport) -> list[WaterfallStep]:
     ]
 
 
-def gather(deps: AgentDeps, ledger: EvidenceLedger, *, trend_days: int, mover_days: int) -> FinOpsReport:
-    """Billing figures of the report (rightsizing not included)."""
-    now = deps.clock()
-    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
-    ids: list[str] = []
-    report = FinOpsReport(run_id=deps.ctx.run_id, generated_at=now, mover_period_days=mover_days)
-    report.providers = _providers(
-        _rows(deps, ledger, "billing.totals", {}, "billing totals per provider", ids)
-    )
-    start = today - timedelta(days=trend_days)
-    report.daily = _daily(
-        _rows(
-            deps,
-            ledger,
-            "billing.cost_by",
-            {"dimension": "day", "start": start.isoformat(), "limit": 1000},
-            f"effective cost per day, last {trend_days} days",
-            ids,
+def _anomalies(rows: list[dict[str, Any]]) -> list[CostAnomaly]:
+    return [
+        CostAnomaly(
+            key=str(r.get("key")),
+            day=date.fromisoformat(str(r.get("day"))[:10]),
+            cost=round(_f(r.get("cost")), 2),
+            baseline=round(_f(r.get("baseline_median")), 2),
+            z_score=_f(r.get("z_score")),
         )
-    )
+        for r in rows
+    ]
+
+
+def _service_costs(
+    deps: AgentDeps, ledger: EvidenceLedger, today: datetime, mover_days: int, ids: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Cost rows per service: the last ``mover_days`` and the ``mover_days`` before."""
     cut = today - timedelta(days=mover_days)
     current = _rows(
         deps,
@@ -129,19 +126,35 @@ def gather(deps: AgentDeps, ledger: EvidenceLedger, *, trend_days: int, mover_da
         f"cost per service, the {mover_days} days before",
         ids,
     )
-    report.movers = _movers(current, previous)
-    report.anomalies = [
-        CostAnomaly(
-            key=str(r.get("key")),
-            day=date.fromisoformat(str(r.get("day"))[:10]),
-            cost=round(_f(r.get("cost")), 2),
-            baseline=round(_f(r.get("baseline_median")), 2),
-            z_score=_f(r.get("z_score")),
+    return current, previous
+
+
+def gather(deps: AgentDeps, ledger: EvidenceLedger, *, trend_days: int, mover_days: int) -> FinOpsReport:
+    """Billing figures of the report (rightsizing not included)."""
+    now = deps.clock()
+    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    ids: list[str] = []
+    report = FinOpsReport(run_id=deps.ctx.run_id, generated_at=now, mover_period_days=mover_days)
+    report.providers = _providers(
+        _rows(deps, ledger, "billing.totals", {}, "billing totals per provider", ids)
+    )
+    start = today - timedelta(days=trend_days)
+    report.daily = _daily(
+        _rows(
+            deps,
+            ledger,
+            "billing.cost_by",
+            {"dimension": "day", "start": start.isoformat(), "limit": 1000},
+            f"effective cost per day, last {trend_days} days",
+            ids,
         )
-        for r in _rows(
+    )
+    report.movers = _movers(*_service_costs(deps, ledger, today, mover_days, ids))
+    report.anomalies = _anomalies(
+        _rows(
             deps, ledger, "billing.anomalies", {"dimension": "service"}, "daily cost spikes per service", ids
         )
-    ]
+    )
     currencies = {p.currency for p in report.providers if p.currency}
     report.currency = next(iter(currencies)) if len(currencies) == 1 else "USD"
     report.evidence_ids = ids

@@ -84,62 +84,48 @@ def _approval_md(report: PromotionReport) -> list[str]:
     return out
 
 
+def _mrkdwn_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _button(action_id: str, style: str, label: str, approval_id: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "style": style,
+        "value": approval_id,
+        "text": {"type": "plain_text", "text": label},
+    }
+
+
+def _approval_actions(approval_id: str) -> dict[str, Any]:
+    """Approve / Deny buttons; the block id and each button's value carry the approval id."""
+    return {
+        "type": "actions",
+        "block_id": f"approval:{approval_id}",
+        "elements": [
+            _button(APPROVE_ACTION, "primary", "Approve", approval_id),
+            _button(DENY_ACTION, "danger", "Deny", approval_id),
+        ],
+    }
+
+
 def to_slack_blocks(report: PromotionReport) -> list[dict[str, Any]]:
     """Block Kit blocks; a pending approval gets Approve / Deny buttons whose value is the approval id."""
+    gates = "\n".join(f"{ICON[g.status]} *{g.gate}*: {g.why}" for g in report.gates)[:2900]
+    decision = f"*Decision: {decision_word(report)}*\n" + "\n".join(f"• {r}" for r in report.reasons)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline(report)[:150]}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "\n".join(f"{ICON[g.status]} *{g.gate}*: {g.why}" for g in report.gates)[:2900]
-                or "_no gates ran_",
-            },
-        },
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": (
-                    f"*Decision: {decision_word(report)}*\n" + "\n".join(f"• {r}" for r in report.reasons)
-                )[:2900],
-            },
-        },
+        _mrkdwn_section(gates or "_no gates ran_"),
+        _mrkdwn_section(decision[:2900]),
     ]
     if report.missing_sources:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Sources that did not answer: {', '.join(report.missing_sources)}",
-                    }
-                ],
-            }
-        )
+        blocks.append(_context(f"Sources that did not answer: {', '.join(report.missing_sources)}"))
     if report.approval_id and report.approval_status == "pending":
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"approval:{report.approval_id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": APPROVE_ACTION,
-                        "style": "primary",
-                        "value": report.approval_id,
-                        "text": {"type": "plain_text", "text": "Approve"},
-                    },
-                    {
-                        "type": "button",
-                        "action_id": DENY_ACTION,
-                        "style": "danger",
-                        "value": report.approval_id,
-                        "text": {"type": "plain_text", "text": "Deny"},
-                    },
-                ],
-            }
-        )
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"run `{report.run_id}`"}]})
+        blocks.append(_approval_actions(report.approval_id))
+    blocks.append(_context(f"run `{report.run_id}`"))
     return blocks

@@ -13,6 +13,36 @@ from agents.runbook.promql import IDENTITY_LABELS, ExprShape, selector
 ML_LABELS = {"model", "feature_view", "feature", "model_version"}
 ML_PREFIXES = ("model_", "feast_", "DCGM_", "mlflow_")
 
+# (metric the check needs, title, PromQL with the model's selectors {match} / {errors}, why) — in report order
+_MODEL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "model_requests_total",
+        "Error ratio per model version",
+        "sum by (model, version) (rate(model_requests_total{errors}[5m])) / "
+        "sum by (model, version) (rate(model_requests_total{match}[5m]))",
+        "a jump that starts with a new version label points at the deployed model version",
+    ),
+    (
+        "model_request_duration_seconds_bucket",
+        "p99 latency per model version",
+        "histogram_quantile(0.99, sum by (model, version, le) "
+        "(rate(model_request_duration_seconds_bucket{match}[5m])))",
+        "latency regressions per version",
+    ),
+    (
+        "model_feature_psi",
+        "Input drift (PSI) per feature",
+        "max by (model, feature) (model_feature_psi{match})",
+        "PSI above 0.2 is material drift of that feature's distribution",
+    ),
+    (
+        "model_prediction_psi",
+        "Prediction drift (PSI)",
+        "max by (model) (model_prediction_psi{match})",
+        "score distribution shift: drift, skew or a bad version",
+    ),
+)
+
 
 def is_ml_component(rule: AlertRule, shape: ExprShape) -> bool:
     labels = set(rule.labels) | {lbl for m in shape.matchers.values() for lbl in m} | set(shape.grouping)
@@ -31,6 +61,44 @@ def affected_labels(shape: ExprShape) -> list[str]:
     return list(dict.fromkeys(seen))[:3]
 
 
+def _threshold_queries(shape: ExprShape) -> list[DiagnosisQuery]:
+    """The signal without its threshold: its distance to the bound, its 6h peak and its change over a day."""
+    bound = f"{shape.comparison} {shape.threshold:g}" if shape.threshold is not None else shape.comparison
+    return [
+        DiagnosisQuery(
+            title="The signal without its threshold",
+            promql=shape.signal,
+            why=f"how far each series is from the threshold ({bound}), including those not yet firing",
+        ),
+        DiagnosisQuery(
+            title="Peak of the signal over the last 6 hours",
+            promql=f"max_over_time(({shape.signal})[6h:5m])",
+            why="whether this is a spike or a sustained level",
+        ),
+        DiagnosisQuery(
+            title="Change against the same time yesterday",
+            promql=f"({shape.signal}) - ({shape.signal} offset 1d)",
+            why="a sudden change points at a deploy or an incident; no change points at capacity or a threshold",
+        ),
+    ]
+
+
+def _metric_query(metric: str, shape: ExprShape) -> DiagnosisQuery:
+    """A counter's per-target rate, or which targets still export a gauge."""
+    sel = selector(metric, shape.matchers.get(metric, {}))
+    if metric in shape.counters:
+        return DiagnosisQuery(
+            title=f"Rate of {metric}",
+            promql=f"sum by (job, instance) (rate({sel}[5m]))",
+            why=f"{metric} is a counter: its per-second rate per target",
+        )
+    return DiagnosisQuery(
+        title=f"Targets exporting {metric}",
+        promql=f"count by (job, instance) ({sel})",
+        why="whether the exporter still reports the metric (a missing target looks like recovery)",
+    )
+
+
 def rule_queries(rule: AlertRule, shape: ExprShape) -> list[DiagnosisQuery]:
     """Queries over the rule's own metrics."""
     queries = [
@@ -41,28 +109,7 @@ def rule_queries(rule: AlertRule, shape: ExprShape) -> list[DiagnosisQuery]:
         )
     ]
     if shape.comparison and shape.signal != shape.expr:
-        bound = f"{shape.comparison} {shape.threshold:g}" if shape.threshold is not None else shape.comparison
-        queries.append(
-            DiagnosisQuery(
-                title="The signal without its threshold",
-                promql=shape.signal,
-                why=f"how far each series is from the threshold ({bound}), including those not yet firing",
-            )
-        )
-        queries.append(
-            DiagnosisQuery(
-                title="Peak of the signal over the last 6 hours",
-                promql=f"max_over_time(({shape.signal})[6h:5m])",
-                why="whether this is a spike or a sustained level",
-            )
-        )
-        queries.append(
-            DiagnosisQuery(
-                title="Change against the same time yesterday",
-                promql=f"({shape.signal}) - ({shape.signal} offset 1d)",
-                why="a sudden change points at a deploy or an incident; no change points at capacity or a threshold",
-            )
-        )
+        queries += _threshold_queries(shape)
     labels = affected_labels(shape)
     if labels:
         queries.append(
@@ -72,81 +119,32 @@ def rule_queries(rule: AlertRule, shape: ExprShape) -> list[DiagnosisQuery]:
                 why="the blast radius: how many series breach, per " + ", ".join(labels),
             )
         )
-    for metric in shape.metrics[:3]:
-        sel = selector(metric, shape.matchers.get(metric, {}))
-        if metric in shape.counters:
-            queries.append(
-                DiagnosisQuery(
-                    title=f"Rate of {metric}",
-                    promql=f"sum by (job, instance) (rate({sel}[5m]))",
-                    why=f"{metric} is a counter: its per-second rate per target",
-                )
-            )
-        else:
-            queries.append(
-                DiagnosisQuery(
-                    title=f"Targets exporting {metric}",
-                    promql=f"count by (job, instance) ({sel})",
-                    why="whether the exporter still reports the metric (a missing target looks like recovery)",
-                )
-            )
+    queries += [_metric_query(metric, shape) for metric in shape.metrics[:3]]
     return queries
+
+
+def _feature_age_query(view: str | None) -> DiagnosisQuery:
+    """Seconds since the feature view (all views when None) was last materialized."""
+    vsel = f'{{feature_view="{view}"}}' if view else ""
+    return DiagnosisQuery(
+        title="Feature view age (seconds since last materialization)",
+        promql=f"time() - feast_feature_view_last_materialization_timestamp_seconds{vsel}",
+        why="stale features silently degrade model quality",
+    )
 
 
 def ml_queries(rule: AlertRule, available: set[str]) -> list[DiagnosisQuery]:
     """ML-specific checks, only over metrics the target Prometheus has."""
     model = rule.labels.get("model")
     match = f'{{model="{model}"}}' if model else ""
-    out: list[DiagnosisQuery] = []
-    if "model_requests_total" in available:
-        err_sel = f'{{model="{model}",code=~"5.."}}' if model else '{code=~"5.."}'
-        out.append(
-            DiagnosisQuery(
-                title="Error ratio per model version",
-                promql=(
-                    f"sum by (model, version) (rate(model_requests_total{err_sel}[5m])) / "
-                    f"sum by (model, version) (rate(model_requests_total{match}[5m]))"
-                ),
-                why="a jump that starts with a new version label points at the deployed model version",
-            )
-        )
-    if "model_request_duration_seconds_bucket" in available:
-        out.append(
-            DiagnosisQuery(
-                title="p99 latency per model version",
-                promql=(
-                    "histogram_quantile(0.99, sum by (model, version, le) "
-                    f"(rate(model_request_duration_seconds_bucket{match}[5m])))"
-                ),
-                why="latency regressions per version",
-            )
-        )
-    if "model_feature_psi" in available:
-        out.append(
-            DiagnosisQuery(
-                title="Input drift (PSI) per feature",
-                promql=f"max by (model, feature) (model_feature_psi{match})",
-                why="PSI above 0.2 is material drift of that feature's distribution",
-            )
-        )
-    if "model_prediction_psi" in available:
-        out.append(
-            DiagnosisQuery(
-                title="Prediction drift (PSI)",
-                promql=f"max by (model) (model_prediction_psi{match})",
-                why="score distribution shift: drift, skew or a bad version",
-            )
-        )
+    errors = f'{{model="{model}",code=~"5.."}}' if model else '{code=~"5.."}'
+    out = [
+        DiagnosisQuery(title=title, promql=promql.format(match=match, errors=errors), why=why)
+        for metric, title, promql, why in _MODEL_CHECKS
+        if metric in available
+    ]
     if "feast_feature_view_last_materialization_timestamp_seconds" in available:
-        view = rule.labels.get("feature_view")
-        vsel = f'{{feature_view="{view}"}}' if view else ""
-        out.append(
-            DiagnosisQuery(
-                title="Feature view age (seconds since last materialization)",
-                promql=f"time() - feast_feature_view_last_materialization_timestamp_seconds{vsel}",
-                why="stale features silently degrade model quality",
-            )
-        )
+        out.append(_feature_age_query(rule.labels.get("feature_view")))
     return out
 
 

@@ -45,6 +45,35 @@ def directions(facts: PromotionFacts, settings: PromotionSettings) -> dict[str, 
     return {**settings.metric_directions, **facts.metric_directions}
 
 
+def _judge(
+    cand: dict[str, float], base: dict[str, float], dirs: dict[str, str], settings: PromotionSettings
+) -> tuple[list[str], list[str], list[str]]:
+    """(judged metrics, metrics beyond tolerance, detail lines) over the metrics both versions report."""
+    shared = sorted(set(cand) & set(base))
+    judged, unjudged = [m for m in shared if m in dirs], [m for m in shared if m not in dirs]
+    failures: list[str] = []
+    lines: list[str] = []
+    for metric in judged:
+        ok, line = compare_metric(cand[metric], base[metric], dirs[metric], settings.tolerance_for(metric))
+        lines.append(f"{metric}: {line}")
+        if not ok:
+            failures.append(metric)
+    if unjudged:
+        lines.append(f"not judged (no direction): {', '.join(unjudged)}")
+    return judged, failures, lines
+
+
+def _verdict(judged: list[str], failures: list[str], baseline_version: str) -> tuple[GateStatus, str]:
+    if not judged:
+        return GateStatus.SKIP, f"no shared metric with a known direction against v{baseline_version}"
+    if failures:
+        return (
+            GateStatus.FAIL,
+            f"worse than champion v{baseline_version} beyond tolerance: {', '.join(failures)}",
+        )
+    return GateStatus.PASS, f"{len(judged)} metric(s) within tolerance of champion v{baseline_version}"
+
+
 def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
     """Compare every shared metric with a known direction against the champion."""
     if facts.candidate is None:
@@ -61,43 +90,14 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
             why=facts.baseline_note or "no champion to compare with",
             evidence=facts.candidate.evidence,
         )
-    dirs = directions(facts, settings)
-    cand, base = facts.candidate.metrics, facts.baseline.metrics
-    shared = sorted(set(cand) & set(base))
-    judged, unjudged, failures, lines = (
-        [m for m in shared if m in dirs],
-        [m for m in shared if m not in dirs],
-        [],
-        [],
+    judged, failures, lines = _judge(
+        facts.candidate.metrics, facts.baseline.metrics, directions(facts, settings), settings
     )
-    for metric in judged:
-        ok, line = compare_metric(cand[metric], base[metric], dirs[metric], settings.tolerance_for(metric))
-        lines.append(f"{metric}: {line}")
-        if not ok:
-            failures.append(metric)
-    if unjudged:
-        lines.append(f"not judged (no direction): {', '.join(unjudged)}")
-    evidence = [*facts.candidate.evidence, *facts.baseline.evidence]
-    if not judged:
-        return GateResult(
-            gate=NAME,
-            status=GateStatus.SKIP,
-            details=lines,
-            evidence=evidence,
-            why=f"no shared metric with a known direction against v{facts.baseline.version}",
-        )
-    if failures:
-        return GateResult(
-            gate=NAME,
-            status=GateStatus.FAIL,
-            details=lines,
-            evidence=evidence,
-            why=f"worse than champion v{facts.baseline.version} beyond tolerance: {', '.join(failures)}",
-        )
+    status, why = _verdict(judged, failures, facts.baseline.version)
     return GateResult(
         gate=NAME,
-        status=GateStatus.PASS,
+        status=status,
         details=lines,
-        evidence=evidence,
-        why=f"{len(judged)} metric(s) within tolerance of champion v{facts.baseline.version}",
+        evidence=[*facts.candidate.evidence, *facts.baseline.evidence],
+        why=why,
     )

@@ -9,7 +9,7 @@ Per-model limits come from the model tags ``slo.latency_p99_ms`` and ``slo.error
 
 from __future__ import annotations
 
-from agents.promotion.models import GateResult, GateStatus, PromotionFacts
+from agents.promotion.models import GateResult, GateStatus, PromotionFacts, SloFacts
 from agents.promotion.settings import PromotionSettings
 
 NAME = "canary_slo"
@@ -28,16 +28,8 @@ def limits(facts: PromotionFacts, settings: PromotionSettings) -> tuple[float, f
     return latency, errors
 
 
-def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
-    """Judge p99 latency and error rate against the limits; skip without traffic."""
-    slo = facts.slo
-    if slo is None:
-        return GateResult(
-            gate=NAME,
-            status=GateStatus.FAIL,
-            why="cannot verify: Prometheus did not answer "
-            f"({facts.unavailable.get('prometheus', 'unavailable')})",
-        )
+def _not_judgeable(facts: PromotionFacts, slo: SloFacts, settings: PromotionSettings) -> GateResult | None:
+    """SKIP without traffic, FAIL with traffic but no measurement; None when there is something to judge."""
     if slo.requests is None or slo.requests < settings.slo_min_requests:
         return GateResult(
             gate=NAME,
@@ -53,7 +45,11 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
             evidence=slo.evidence,
             why=f"cannot verify: v{facts.version} has traffic but no latency or error measurement",
         )
-    max_latency, max_errors = limits(facts, settings)
+    return None
+
+
+def _judge(slo: SloFacts, max_latency: float, max_errors: float) -> tuple[list[str], list[str]]:
+    """(detail lines, broken limits) of the measured p99 latency and error rate."""
     lines, failures = [f"requests in {slo.window}: {slo.requests:.0f}"], []
     if slo.latency_p99_s is None:
         lines.append("latency p99: no histogram samples")
@@ -66,6 +62,23 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
         lines.append(f"error rate {slo.error_rate:.2%} (limit {max_errors:.2%})")
         if slo.error_rate > max_errors:
             failures.append(f"error rate {slo.error_rate:.2%} > {max_errors:.2%}")
+    return lines, failures
+
+
+def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
+    """Judge p99 latency and error rate against the limits; skip without traffic."""
+    slo = facts.slo
+    if slo is None:
+        return GateResult(
+            gate=NAME,
+            status=GateStatus.FAIL,
+            why="cannot verify: Prometheus did not answer "
+            f"({facts.unavailable.get('prometheus', 'unavailable')})",
+        )
+    skipped = _not_judgeable(facts, slo, settings)
+    if skipped is not None:
+        return skipped
+    lines, failures = _judge(slo, *limits(facts, settings))
     if failures:
         return GateResult(
             gate=NAME,

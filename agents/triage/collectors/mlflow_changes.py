@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from agents.evidence import Evidence
 from agents.triage.collectors.base import CollectorContext, annotate
 from agents.triage.findings import Finding
 from agents.triage.models import Culprit
@@ -54,65 +55,73 @@ def _moves(cx: CollectorContext, model: str) -> list[dict[str, Any]]:
     return moves
 
 
-def _version_checks(
-    cx: CollectorContext, model: str, version: int, previous: int | None, culprit: Culprit
-) -> list[Finding]:
-    findings: list[Finding] = []
-    new = cx.call(
+def _signature(cx: CollectorContext, model: str, version: int) -> Evidence | None:
+    return cx.call(
         "mlflow.signature",
         {"model": model, "version": version},
         summary=f"signature of {model} v{version}",
         query=f"{model} v{version}",
     )
-    old = (
-        cx.call(
-            "mlflow.signature",
-            {"model": model, "version": previous},
-            summary=f"signature of {model} v{previous}",
-            query=f"{model} v{previous}",
+
+
+def _signature_check(
+    cx: CollectorContext, model: str, version: int, previous: int | None, culprit: Culprit
+) -> list[Finding]:
+    """``signature_changed`` when the version's inputs differ from the previous version's."""
+    new = _signature(cx, model, version)
+    old = _signature(cx, model, previous) if previous else None
+    if not (new and old):
+        return []
+    cols = {
+        ev.id: [(c.get("name"), c.get("type")) for c in (ev.data or {}).get("inputs", [])]
+        for ev in (new, old)
+    }
+    changed = sorted({str(n) for n, _ in set(cols[new.id]) ^ set(cols[old.id])})
+    annotate(new, {"inputs": [f"{n}:{t}" for n, t in cols[new.id]]})
+    annotate(old, {"inputs": [f"{n}:{t}" for n, t in cols[old.id]]})
+    if not changed:
+        return []
+    return [
+        Finding(
+            signal="signature_changed",
+            subject=culprit,
+            evidence=[new.id, old.id],
+            value=changed,
+            detail=f"inputs differ from v{previous}: {', '.join(changed)}",
         )
-        if previous
-        else None
-    )
-    if new and old:
-        cols = {
-            ev.id: [(c.get("name"), c.get("type")) for c in (ev.data or {}).get("inputs", [])]
-            for ev in (new, old)
-        }
-        changed = sorted({str(n) for n, _ in set(cols[new.id]) ^ set(cols[old.id])})
-        annotate(new, {"inputs": [f"{n}:{t}" for n, t in cols[new.id]]})
-        annotate(old, {"inputs": [f"{n}:{t}" for n, t in cols[old.id]]})
-        if changed:
-            findings.append(
-                Finding(
-                    signal="signature_changed",
-                    subject=culprit,
-                    evidence=[new.id, old.id],
-                    value=changed,
-                    detail=f"inputs differ from v{previous}: {', '.join(changed)}",
-                )
-            )
+    ]
+
+
+def _approval_check(cx: CollectorContext, model: str, version: int, culprit: Culprit) -> list[Finding]:
+    """``approval_missing`` when the version has no ``approval`` tag."""
     info = cx.call(
         "mlflow.get_version",
         {"model": model, "version": version},
         summary=f"{model} v{version} tags",
         query=f"{model} v{version}",
     )
-    if info is not None:
-        tags = (info.data or {}).get("tags", {})
-        annotate(
-            info, {"approval": tags.get("approval"), "description": (info.data or {}).get("description")}
+    if info is None:
+        return []
+    tags = (info.data or {}).get("tags", {})
+    annotate(info, {"approval": tags.get("approval"), "description": (info.data or {}).get("description")})
+    if tags.get("approval"):
+        return []
+    return [
+        Finding(
+            signal="approval_missing",
+            subject=culprit,
+            evidence=[info.id],
+            detail=f"v{version} has no approval tag",
         )
-        if not tags.get("approval"):
-            findings.append(
-                Finding(
-                    signal="approval_missing",
-                    subject=culprit,
-                    evidence=[info.id],
-                    detail=f"v{version} has no approval tag",
-                )
-            )
-    return findings
+    ]
+
+
+def _version_checks(
+    cx: CollectorContext, model: str, version: int, previous: int | None, culprit: Culprit
+) -> list[Finding]:
+    return _signature_check(cx, model, version, previous, culprit) + _approval_check(
+        cx, model, version, culprit
+    )
 
 
 def collect_mlflow(cx: CollectorContext) -> list[Finding]:
