@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ValidationError
 
 from guardrails.approvals import ApprovalError, ApprovalStore
-from guardrails.audit import AuditEntry, AuditLog
+from guardrails.audit import Appended, AuditEntry, AuditLog
 from guardrails.budgets import RunBudget
 from guardrails.calls import CallContext, LLMReply, Redacting, ToolResult, environment_of
 from guardrails.canonical import canonical_json, digest
@@ -359,7 +359,7 @@ class Gateway:
         tokens: int = 0,
         cost_usd: float = 0.0,
         kind: str = "tool",
-    ) -> Any:
+    ) -> Appended:
         return self.audit.append(
             AuditEntry(
                 principal=ctx.principal,
