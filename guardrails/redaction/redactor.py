@@ -116,11 +116,11 @@ class Redactor:
         return "".join(pieces)
 
     def redact_obj(self, obj: Any, scope: str = "default") -> Any:
-        """A redacted copy of JSON-like data; values under sensitive keys are always pseudonymised.
+        """JSON-like data with every sensitive value pseudonymised (values under sensitive keys always).
 
         Each dict or list is first checked whole (one scan of all its leaves, no sensitive key in
-        it); a clean one is kept as it is, so clean tool outputs come back untouched and a dirty
-        one is walked only down to the records that hold something.
+        it); a clean one is returned as it is, not copied, so a clean tool output costs one scan and
+        a dirty one is rebuilt only down to the records that hold something. ``obj`` is never modified.
         """
 
         def text(value: str) -> str:
