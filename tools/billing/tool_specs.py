@@ -25,7 +25,7 @@ from tools.billing.tool import BillingTool
 
 Call = Callable[[BillingTool, Any], Any]
 
-TOOLS: tuple[tuple[str, str, type[BaseModel], Call], ...] = (
+_TOOLS: tuple[tuple[str, str, type[BaseModel], Call], ...] = (
     (
         "billing.totals",
         "Total FOCUS billing cost per cloud provider and currency (BilledCost, EffectiveCost, "
@@ -89,5 +89,5 @@ def specs(tool: BillingTool) -> list[ToolSpec]:
             source=SOURCE,
             tags=("billing", "finops"),
         )
-        for name, description, model, call in TOOLS
+        for name, description, model, call in _TOOLS
     ]
