@@ -55,6 +55,16 @@ class _RunState:
     evidence: itertools.count[int]
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One call on its way through the gateway: who, which tool, where, and its redacted arguments."""
+
+    ctx: CallContext
+    spec: ToolSpec
+    env: str
+    safe_args: Any
+
+
 class Gateway:
     """Wraps every registered tool and the LLM path with policy, approval, redaction and audit."""
 
@@ -133,127 +143,91 @@ class Gateway:
         """Run one tool call through policy → approval → budget → call → redaction → audit."""
         spec = self.spec(tool)
         raw = dict(args or {})
-        scope = ctx.pseudonym_scope
-        safe_args = self.redactor.redact_obj(raw, scope)
+        safe_args = self.redactor.redact_obj(raw, ctx.pseudonym_scope)
         try:
             parsed = spec.input_model.model_validate(raw)
         except ValidationError as exc:
             msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            self._audit(ctx, spec, "n/a", safe_args, "invalid", "bad_input", reason=msg)
+            self._audit(_Call(ctx, spec, "n/a", safe_args), "invalid", "bad_input", reason=msg)
             raise InvalidArguments(tool, msg) from None
-        env = environment_of(parsed, ctx.environment)
+        call = _Call(ctx, spec, environment_of(parsed, ctx.environment), safe_args)
         decision = self.policy.decide(
-            ctx.principal, tool, spec.action.value, env, parsed.model_dump(mode="json")
+            ctx.principal, tool, spec.action.value, call.env, parsed.model_dump(mode="json")
         )
-        approver = self._authorize(ctx, spec, env, decision, safe_args, raw, approval_id)
+        approver = self._authorize(call, decision, raw, approval_id)
         try:
             self._run(ctx).budget.charge_tool_call(tool)
         except GatewayError as exc:
-            self._audit(ctx, spec, env, safe_args, decision.decision.value, exc.kind, reason=exc.message)
+            self._audit(call, decision.decision.value, exc.kind, reason=exc.message)
             raise
-        return self._execute(ctx, spec, env, parsed, safe_args, decision, approver, approval_id)
+        return self._execute(call, parsed, decision, approver, approval_id)
 
     def _authorize(
-        self,
-        ctx: CallContext,
-        spec: ToolSpec,
-        env: str,
-        decision: PolicyDecision,
-        safe_args: Any,
-        raw: dict[str, Any],
-        approval_id: str | None,
+        self, call: _Call, decision: PolicyDecision, raw: dict[str, Any], approval_id: str | None
     ) -> str | None:
         """Raise unless the call may run now; the approver's name when an approval let it through."""
+        name = call.spec.name
         if decision.decision is Decision.DENY:
-            self._audit(ctx, spec, env, safe_args, "deny", "denied", reason=decision.reason)
-            raise PolicyDenied(spec.name, decision.reason, decision.rule)
+            self._audit(call, "deny", "denied", reason=decision.reason)
+            raise PolicyDenied(name, decision.reason, decision.rule)
         if decision.decision is Decision.ALLOW:
             return None
-        args_digest = digest({"tool": spec.name, "args": raw, "env": env})
+        args_digest = digest({"tool": name, "args": raw, "env": call.env})
         if approval_id is None:
-            self._request_approval(ctx, spec, env, decision, safe_args, args_digest)
+            self._request_approval(call, decision, args_digest)
         try:
             approval = self.approvals.consume(
-                str(approval_id), run_id=ctx.run_id, tool=spec.name, arguments_digest=args_digest
+                str(approval_id), run_id=call.ctx.run_id, tool=name, arguments_digest=args_digest
             )
         except ApprovalError as exc:
-            self._audit(
-                ctx,
-                spec,
-                env,
-                safe_args,
-                "needs_approval",
-                "approval_invalid",
-                reason=str(exc),
-                approval_id=approval_id,
-            )
-            raise ApprovalInvalid(spec.name, str(exc)) from None
+            self._audit(call, "needs_approval", "approval_invalid", reason=str(exc), approval_id=approval_id)
+            raise ApprovalInvalid(name, str(exc)) from None
         return approval.decided_by
 
-    def _request_approval(
-        self,
-        ctx: CallContext,
-        spec: ToolSpec,
-        env: str,
-        decision: PolicyDecision,
-        safe_args: Any,
-        args_digest: str,
-    ) -> NoReturn:
+    def _request_approval(self, call: _Call, decision: PolicyDecision, args_digest: str) -> NoReturn:
         approval = self.approvals.request(
-            requester=ctx.principal,
-            run_id=ctx.run_id,
-            tool=spec.name,
-            environment=env,
-            arguments=canonical_json(safe_args),
+            requester=call.ctx.principal,
+            run_id=call.ctx.run_id,
+            tool=call.spec.name,
+            environment=call.env,
+            arguments=canonical_json(call.safe_args),
             arguments_digest=args_digest,
             approvers=decision.approvers,
             reason=decision.reason,
         )
         self._audit(
-            ctx,
-            spec,
-            env,
-            safe_args,
-            "needs_approval",
-            "approval_requested",
-            reason=decision.reason,
-            approval_id=approval.id,
+            call, "needs_approval", "approval_requested", reason=decision.reason, approval_id=approval.id
         )
         raise ApprovalRequired(
-            spec.name, f"{decision.reason}; approval {approval.id} is pending", approval.id
+            call.spec.name, f"{decision.reason}; approval {approval.id} is pending", approval.id
         )
 
     def _execute(
         self,
-        ctx: CallContext,
-        spec: ToolSpec,
-        env: str,
+        call: _Call,
         parsed: BaseModel,
-        safe_args: Any,
         decision: PolicyDecision,
         approver: str | None,
         approval_id: str | None,
     ) -> ToolResult:
         """Run the tool with its deadline; redact and audit the result, or audit and raise the failure."""
+        spec, scope = call.spec, call.ctx.pseudonym_scope
         started = time.perf_counter()
         result, failure = self._invoke(spec, parsed)
         latency = (time.perf_counter() - started) * 1000
         audit = functools.partial(
             self._audit,
-            ctx,
-            spec,
-            env,
-            safe_args,
+            call,
             decision.decision.value,
             latency_ms=latency,
             approver=approver,
             approval_id=approval_id,
         )
         if failure is None:
-            data = self.redactor.redact_obj(to_jsonable(result), ctx.pseudonym_scope)
+            data = self.redactor.redact_obj(to_jsonable(result), scope)
             rec = audit("ok", result_digest=digest(data))
-            return ToolResult(spec.name, f"E{next(self._run(ctx).evidence)}", data, latency, rec.seq)
-        safe_message = self.redactor.redact_text(failure.message, ctx.pseudonym_scope)
+            return ToolResult(spec.name, f"E{next(self._run(call.ctx).evidence)}", data, latency, rec.seq)
+        safe_message = self.redactor.redact_text(failure.message, scope)
         audit(f"error:{failure.failure}", reason=safe_message)
         raise ToolFailed(spec.name, safe_message, failure.failure, failure.source)
 
@@ -290,8 +264,10 @@ class Gateway:
         spec = ToolSpec(tool, "LLM call", BaseModel, ActionClass.READ, invoke, "llm")
         audit_args = {"model": model, "messages": len(safe_messages), "prompt_digest": digest(safe_messages)}
 
+        call = _Call(ctx, spec, ctx.environment, audit_args)
+
         def audit(decision: str, outcome: str, **extra: Any) -> None:
-            self._audit(ctx, spec, ctx.environment, audit_args, decision, outcome, kind="llm", **extra)
+            self._audit(call, decision, outcome, kind="llm", **extra)
 
         decision = self.policy.decide(
             ctx.principal, tool, ActionClass.READ.value, ctx.environment, {"model": model}
@@ -344,10 +320,7 @@ class Gateway:
     # --- audit ----------------------------------------------------------------------------
     def _audit(
         self,
-        ctx: CallContext,
-        spec: ToolSpec,
-        env: str,
-        safe_args: Any,
+        call: _Call,
         decision: str,
         outcome: str,
         *,
@@ -362,13 +335,13 @@ class Gateway:
     ) -> Appended:
         return self.audit.append(
             AuditEntry(
-                principal=ctx.principal,
-                run_id=ctx.run_id,
+                principal=call.ctx.principal,
+                run_id=call.ctx.run_id,
                 kind=kind,
-                tool=spec.name,
-                action=spec.action.value,
-                environment=env,
-                arguments=safe_args,
+                tool=call.spec.name,
+                action=call.spec.action.value,
+                environment=call.env,
+                arguments=call.safe_args,
                 decision=decision,
                 outcome=outcome,
                 reason=reason,
