@@ -66,7 +66,8 @@ class PlatformSettings(BaseSettings):
         Without them a down MLflow is retried for minutes (MLflow's defaults: 120 s timeout, 7 retries).
         Variables the operator already set (``MLFLOW_HTTP_REQUEST_TIMEOUT``…) are left as they are.
         """
-        from tools.mlflow_registry.http import http_env
+        from tools.mlflow_registry.http import configure_http
 
-        for name, value in http_env(self.mlflow_http_timeout_s, self.mlflow_http_max_retries).items():
-            os.environ.setdefault(name, value)
+        configure_http(
+            os.environ, timeout_s=self.mlflow_http_timeout_s, max_retries=self.mlflow_http_max_retries
+        )

@@ -59,3 +59,6 @@ def test_http_env_bounds_retries_and_configure_writes_it() -> None:
     target: dict[str, str] = {}
     configure_http(target, timeout_s=3, max_retries=0)
     assert target == env
+    operator = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+    configure_http(operator, timeout_s=3, max_retries=0)
+    assert operator == {**env, "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}  # set by the operator: kept

@@ -46,8 +46,12 @@ def http_env(timeout_s: int = 5, max_retries: int = 1, backoff_factor: int = 1) 
 
 
 def configure_http(environ: MutableMapping[str, str], **kwargs: int) -> None:
-    """Write :func:`http_env` into ``environ`` (the settings layer passes ``os.environ``)."""
-    environ.update(http_env(**kwargs))
+    """Write :func:`http_env` into ``environ`` (the settings layer passes ``os.environ``).
+
+    Variables already set (an operator's ``MLFLOW_HTTP_REQUEST_TIMEOUT``…) are left as they are.
+    """
+    for name, value in http_env(**kwargs).items():
+        environ.setdefault(name, value)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
