@@ -263,16 +263,16 @@ def test_approval_wait_resume_after_restart_and_rollback(
 ) -> None:
     """Three "processes" (fresh runtimes) share the state store: SQLite file, or PostgreSQL for replicas."""
     model, uri, sbx = models["write"], demo_sandbox["mlflow_uri"], demo_sandbox["dir"]
-    db_url = None if state_db_url.startswith("sqlite") else state_db_url
     run_id = f"it-{uuid.uuid4().hex[:8]}"
-    first = build(tmp_path, sbx, db_url)  # process 1: runs the gates, asks for approval, stops
+    first = build(tmp_path, sbx, state_db_url)  # process 1: runs the gates, asks for approval, stops
     with checkpointer(first.settings) as saver:
         waiting = run_promotion(
             deps_for(first, run_id), model, 2, "production", checkpointer=saver, reports=ReportStore(first.db)
         )
     first.close()
     del first, saver
-    assert (tmp_path / "checkpoints.sqlite").exists() == (db_url is None)  # PostgreSQL state: checkpoints too
+    # checkpoints live beside the state: a SQLite file, or the PostgreSQL database itself
+    assert (tmp_path / "checkpoints.sqlite").exists() == state_db_url.startswith("sqlite")
     assert waiting.decision == "promote" and waiting.approval_status == "pending" and waiting.approval_id
     assert not waiting.alias_moved and _champion(uri, model) == "1"
     buttons = next(b for b in to_slack_blocks(waiting) if b["type"] == "actions")["elements"]
@@ -281,13 +281,15 @@ def test_approval_wait_resume_after_restart_and_rollback(
         (DENY_ACTION, waiting.approval_id),
     }
 
-    second = build(tmp_path, sbx, db_url)  # process 2: resume refused while pending, then a human approves
+    second = build(
+        tmp_path, sbx, state_db_url
+    )  # process 2: resume refused while pending, then a human approves
     with checkpointer(second.settings) as saver, pytest.raises(ApprovalPending):
         resume_run(deps_for(second, run_id), checkpointer=saver)
     second.gateway.decide_approval(waiting.approval_id, "user:ml-lead", approve=True)
     second.close()
 
-    third = build(tmp_path, sbx, db_url)  # process 3: resumes from the checkpoint and moves the alias
+    third = build(tmp_path, sbx, state_db_url)  # process 3: resumes from the checkpoint and moves the alias
     with checkpointer(third.settings) as saver:
         done = resume_run(deps_for(third, run_id), checkpointer=saver, reports=ReportStore(third.db))
     assert done.alias_moved and done.approval_status == "approved" and done.approved_by == "user:ml-lead"
