@@ -24,15 +24,7 @@ venv: $(STAMP)
 
 # Prometheus, Alertmanager and PostgreSQL (tests of the multi-replica store) from Debian, only when missing.
 system-deps:
-	@missing=""; \
-	for bin in prometheus promtool prometheus-alertmanager; do command -v $$bin >/dev/null || missing="prometheus prometheus-alertmanager"; done; \
-	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing$$missing (Debian)"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	  $$SUDO pkill -x prometheus 2>/dev/null || true; $$SUDO pkill -f prometheus-alertmanager 2>/dev/null || true; \
-	fi
+	@bash evals/sandbox/system_deps.sh
 
 demo: system-deps venv
 	$(VENV)/bin/referent demo

@@ -155,11 +155,10 @@ def build_runtime(
     extra_specs: list[ToolSpec] | None = None,
     register_platform_tools: bool = True,
 ) -> Runtime:
-    """Assemble the gateway and its store; migrate the schema first."""
+    """Assemble the gateway and its store (opened, hence migrated)."""
     settings = settings or GuardrailSettings()
     platform = platform or PlatformSettings()
-    db = Database(settings.db_url)
-    db.migrate()
+    db = Database(settings.db_url)  # opening the store migrates it
     policy = Policy.load(settings.policy_file)
     audit = AuditLog(db)
     approvals = ApprovalStore(db, ttl=timedelta(minutes=settings.approval_ttl_minutes))

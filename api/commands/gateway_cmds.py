@@ -33,16 +33,12 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _database(url: str | None):  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import ArgumentError
-
-    from guardrails.store.db import Database
+    from guardrails.store.db import Database, StoreError
 
     try:
-        db = Database(url or _settings().db_url)
-        db.migrate()
-    except ArgumentError as exc:
-        fail(f"bad database URL: {exc}")
-    return db
+        return Database(url or _settings().db_url)
+    except StoreError as exc:
+        fail(str(exc))
 
 
 def redact(
