@@ -1,0 +1,150 @@
+"""Settings of the service (``referent serve``): webhooks, API tokens, routing, schedules.
+
+Environment variables are prefixed ``REFERENT_``. Secrets are ``SecretStr``. With
+``REFERENT_ENV=production`` the service refuses to start while a secret it needs is missing or a
+well-known placeholder (``changeme``…); in development missing secrets only disable what needs them
+(an unset Alertmanager token refuses every Alertmanager delivery, it never opens the route).
+
+API tokens are stored as SHA-256 hex digests (a raw token is hashed when the settings load), so the
+process never keeps a usable token after start; a presented token is hashed and compared to each
+digest in constant time.
+
+Errors::
+
+    ValueError (pydantic ValidationError at load)
+    ├── placeholder or short secret in production
+    ├── malformed REFERENT_API_TOKENS (role unknown, name missing)
+    └── malformed routes (channel missing)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from enum import IntEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "password", "xxx", "todo", "placeholder"}
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Role(IntEnum):
+    """API roles, ordered: each role may do what the roles below it may."""
+
+    viewer = 1
+    operator = 2
+    approver = 3
+    admin = 4
+
+
+class ApiToken(BaseModel):
+    """One API token's owner: ``name`` becomes the policy principal ``token:<name>``."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.@-]+$")
+    role: Literal["viewer", "operator", "approver", "admin"] = "viewer"
+
+    @property
+    def principal(self) -> str:
+        return f"token:{self.name}"
+
+    @property
+    def level(self) -> Role:
+        return Role[self.role]
+
+
+class Route(BaseModel):
+    """A routing rule: every ``match`` label equals the alert's (``match_re`` full-matches) → ``channel``."""
+
+    match: dict[str, str] = Field(default_factory=dict)
+    match_re: dict[str, str] = Field(default_factory=dict)
+    channel: str = Field(min_length=1)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        if any(labels.get(k) != v for k, v in self.match.items()):
+            return False
+        return all(re.fullmatch(p, labels.get(k, "")) for k, p in self.match_re.items())
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest of an API token (what REFERENT_API_TOKENS stores)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _is_placeholder(value: SecretStr | None) -> bool:
+    if value is None:
+        return True
+    raw = value.get_secret_value()
+    return raw.strip().lower() in PLACEHOLDERS or len(raw) < 16
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore")
+
+    env: Literal["development", "production"] = Field(default="development")
+    alertmanager_token: SecretStr | None = Field(default=None, description="bearer of Alertmanager")
+    pagerduty_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="PagerDuty v3 webhook secrets, comma-separated, newest first"
+    )
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret")
+    finops_cron: str = Field(default="0 8 * * 1", description="FinOps report schedule (cron, UTC)")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest accepted webhook body")
+    api_tokens: dict[str, ApiToken] = Field(
+        default_factory=dict, description='JSON {"<sha256 hex of token, or token>": {"name", "role"}}'
+    )
+    routes: list[Route] = Field(default_factory=list, description="JSON list of routing rules")
+    slack_channel: str = Field(default="#referent", description="channel when no route matches")
+    public_url: str = Field(default="http://127.0.0.1:8080", description="Referent's public URL")
+    triage_concurrency: int = Field(default=4, ge=1, description="triage runs at once per worker")
+
+    @field_validator("pagerduty_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [s.strip() for s in v.split(",") if s.strip()]
+        return v
+
+    @field_validator("api_tokens", mode="after")
+    @classmethod
+    def _hash_tokens(cls, v: dict[str, ApiToken]) -> dict[str, ApiToken]:
+        return {k if _HEX64.match(k) else token_digest(k): t for k, t in v.items()}
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> ServiceSettings:
+        if self.env != "production":
+            return self
+        named = {"REFERENT_ALERTMANAGER_TOKEN": self.alertmanager_token}
+        if self.slack_signing_secret is not None:
+            named["REFERENT_SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        bad = [name for name, value in named.items() if _is_placeholder(value)]
+        bad += (
+            ["REFERENT_PAGERDUTY_SECRETS"] if any(_is_placeholder(s) for s in self.pagerduty_secrets) else []
+        )
+        if bad:
+            raise ValueError(f"production refuses placeholder or missing secrets: {', '.join(bad)}")
+        return self
+
+    def token_owner(self, presented: str) -> ApiToken | None:
+        """The owner of an API token, comparing digests in constant time (every digest is compared)."""
+        digest = token_digest(presented)
+        owner = None
+        for known, token in self.api_tokens.items():
+            if hmac.compare_digest(known, digest):
+                owner = token
+        return owner
+
+    def alertmanager_ok(self, presented: str) -> bool:
+        """Whether ``presented`` is the Alertmanager bearer token (constant time; unset → never)."""
+        if self.alertmanager_token is None:
+            return False
+        return hmac.compare_digest(presented.encode(), self.alertmanager_token.get_secret_value().encode())
+
+    def channel_for(self, labels: dict[str, str]) -> str:
+        """The first matching route's channel, else the default channel."""
+        for route in self.routes:
+            if route.matches(labels):
+                return route.channel
+        return self.slack_channel
