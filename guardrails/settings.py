@@ -36,6 +36,20 @@ class GuardrailSettings(BaseSettings):
     policy_file: Path | None = Field(default=None, description="policy YAML; default: the shipped policy")
     pseudonym_key: SecretStr | None = Field(default=None, description="HMAC key for pseudonyms (≥16 chars)")
     approval_ttl_minutes: int = Field(default=60, ge=1)
+    approval_key: SecretStr | None = Field(
+        default=None, description="HMAC key signing approval decisions (≥16 chars; same on every replica)"
+    )
+    approval_key_file: Path | None = Field(
+        default=None, description="file holding the approval key; default state_dir/approval.key (0600)"
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="append-only dir of signed audit checkpoints; default state_dir/audit-checkpoints",
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key signing checkpoints; default state_dir/audit-signing.key (0600)",
+    )
     redaction_nlp: bool = Field(
         default=True, description="use spaCy NER for names when the model is installed"
     )
