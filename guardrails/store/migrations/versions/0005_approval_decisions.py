@@ -1,9 +1,10 @@
-"""approval decisions: human requester and a decision MAC
+"""approval decisions: human requester and a MAC of each approval state
 
-``requested_by`` is the human who started the run (it may not approve it). ``decision_mac`` is an
-HMAC-SHA256 over the decided approval (id, call binding, status, approver, time) made with a key kept
-outside the database, so a row edited in SQL (status flipped, approver or digest changed) fails
-verification when the run tries to spend it.
+``requested_by`` is the human who started the run (it may not decide its approvals). ``mac`` is an
+HMAC-SHA256 over the approval's binding and state (status, approvers, decider, times) made with a key
+kept outside the database, so a row edited in SQL (status flipped, approver or digest changed) fails
+verification when it is decided or spent. Rows written before this revision have no MAC: they fail
+verification and must be requested again.
 
 Revision ID: 0005
 Revises: 0004
@@ -23,10 +24,10 @@ def upgrade() -> None:
     op.add_column(
         "approvals", sa.Column("requested_by", sa.String(200), nullable=False, server_default="")
     )
-    op.add_column("approvals", sa.Column("decision_mac", sa.String(64), nullable=True))
+    op.add_column("approvals", sa.Column("mac", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("approvals") as batch:
-        batch.drop_column("decision_mac")
+        batch.drop_column("mac")
         batch.drop_column("requested_by")
