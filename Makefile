@@ -9,7 +9,7 @@ export FEAST_USAGE := False
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
-.PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean
+.PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean reset-state
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -52,6 +52,19 @@ fmt: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# Build artefacts and the venv only. State (.referent: audit log, pseudonym key, approvals; .sandbox:
+# the world's data) is never deleted here: that is `make reset-state`, which asks first.
 clean:
-	$(VENV)/bin/referent sandbox down 2>/dev/null || true
-	rm -rf $(VENV) .referent .sandbox
+	@if [ -x $(VENV)/bin/referent ]; then $(VENV)/bin/referent sandbox down >/dev/null 2>&1 || true; fi
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Deletes the state: type `delete` when asked, or run `CONFIRM=delete make reset-state`.
+reset-state:
+	@answer="$(CONFIRM)"; \
+	if [ "$$answer" != delete ] && [ -t 0 ]; then \
+	  read -r -p "Delete .referent (audit log, pseudonym key, approvals) and .sandbox? Type 'delete': " answer; \
+	fi; \
+	if [ "$$answer" != delete ]; then echo "reset-state: not confirmed, nothing deleted" >&2; exit 1; fi
+	@if [ -x $(VENV)/bin/referent ]; then $(VENV)/bin/referent sandbox down >/dev/null 2>&1 || true; fi
+	rm -rf .referent .sandbox
