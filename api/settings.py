@@ -99,6 +99,7 @@ class ServiceSettings(BaseSettings):
     slack_channel: str = Field(default="#referent", description="channel when no route matches")
     public_url: str = Field(default="http://127.0.0.1:8080", description="Referent's public URL")
     triage_concurrency: int = Field(default=4, ge=1, description="triage runs at once per worker")
+    executor_id: str = Field(default="local", description="DBOS executor id (recovery key) of this process")
 
     @field_validator("pagerduty_secrets", mode="before")
     @classmethod

@@ -1,0 +1,1 @@
+"""The long-running service: what ``referent serve`` holds (runtime, stores, settings, metrics)."""

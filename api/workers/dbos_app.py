@@ -1,0 +1,128 @@
+"""DBOS configuration and launch for the service: one DBOS instance per process.
+
+The system database is PostgreSQL when the state database is (``REFERENT_DATABASE_URL``; DBOS keeps its
+tables in the ``dbos`` schema), else a SQLite file beside the state (``<state_dir>/dbos.sqlite``).
+
+Roles of a process (``referent serve``):
+
+* ``both`` (default): serves the API and runs the queued workflows;
+* ``api``: enqueues only (listens to no queue), so it never runs a triage;
+* ``workers``: runs the queued workflows and the schedules.
+
+Every process of one deployment runs the same code, hence the same DBOS application version, so any
+worker may run what any API process enqueued. ``REFERENT_EXECUTOR_ID`` names the process for DBOS's
+recovery: a restarted process with the same id resumes the workflows it had started (default
+``local``); give each worker of a scale-out its own id.
+
+DBOS is a process-wide singleton, so the workflows reach the ``Services`` through :func:`services`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import threading
+from typing import TYPE_CHECKING, Literal
+
+from dbos import DBOS, DBOSConfig
+
+if TYPE_CHECKING:
+    from api.service.services import Services
+
+log = logging.getLogger("referent.workers")
+
+Role = Literal["both", "api", "workers"]
+TRIAGE_QUEUE = "referent-triage"
+
+_lock = threading.Lock()
+_services: Services | None = None
+_role: Role | None = None
+
+
+def system_database_url(services: Services) -> str:
+    """Where DBOS keeps workflows: the state database on PostgreSQL, else a SQLite file beside it."""
+    guard = services.runtime.settings
+    url = guard.db_url
+    if url.startswith(("postgresql", "postgres")):
+        return url
+    state = guard.state_dir.resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{state / 'dbos.sqlite'}"
+
+
+def import_worker_modules() -> list[str]:
+    """Import every module of ``api.workers`` so their workflows register before launch."""
+    import api.workers as package
+
+    names = []
+    for info in pkgutil.iter_modules(package.__path__, prefix="api.workers."):
+        importlib.import_module(info.name)
+        names.append(info.name)
+    return names
+
+
+def launch(services: Services, *, role: Role = "both", executor_id: str | None = None) -> None:
+    """Configure and launch DBOS for this process (idempotent while launched).
+
+    Args:
+        services: what the workflows use (runtime, stores, settings).
+        role: ``api`` listens to no queue; ``workers`` and ``both`` run queued workflows.
+        executor_id: DBOS executor id (recovery key); default ``local`` (or ``api-…`` for ``api``).
+    """
+    global _services, _role
+    with _lock:
+        if _services is not None:
+            _services = services
+            return
+        import_worker_modules()
+        config: DBOSConfig = {
+            "name": "referent",
+            "system_database_url": system_database_url(services),
+            "executor_id": executor_id or services.settings.executor_id,
+            "log_level": "WARNING",
+            "notification_listener_polling_interval_sec": 0.2,
+        }
+        DBOS(config=config)
+        if role == "api":
+            DBOS.listen_queues([])
+        _services, _role = services, role
+        DBOS.launch()
+        DBOS.register_queue(
+            TRIAGE_QUEUE, worker_concurrency=services.settings.triage_concurrency, polling_interval_sec=0.2
+        )
+
+
+def shutdown() -> None:
+    """Stop DBOS in this process (workflows in flight resume on the next launch with the same id)."""
+    global _services, _role
+    with _lock:
+        if _services is None:
+            return
+        DBOS.destroy(destroy_registry=False)
+        _services, _role = None, None
+
+
+def services() -> Services:
+    """The services of this process (set by :func:`launch`)."""
+    if _services is None:
+        raise RuntimeError("DBOS is not launched in this process (api.workers.dbos_app.launch)")
+    return _services
+
+
+def launched() -> bool:
+    return _services is not None
+
+
+def queue_depth() -> int | None:
+    """Triage workflows enqueued or running (None when DBOS is not launched here)."""
+    if _services is None:
+        return None
+    try:
+        queued = DBOS.list_queued_workflows(
+            queue_name=TRIAGE_QUEUE, load_input=False, load_output=False, status=["ENQUEUED", "PENDING"]
+        )
+    except Exception as exc:  # a metrics scrape must not fail
+        log.warning("queue depth unavailable: %s", type(exc).__name__)
+        return None
+    return len(queued)
