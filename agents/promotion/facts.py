@@ -2,7 +2,8 @@
 
 Registry facts come from ``mlflow.get_model`` / ``get_version`` / ``version_metrics`` / ``signature`` /
 ``alias_history``; freshness from ``feast.list_feature_views`` and ``feast.freshness``; SLOs and alerts
-from ``prometheus.query`` and ``prometheus.alerts``; open triage reports from the report store. A
+from ``prometheus.query`` and ``prometheus.alerts``; open incidents from the report store
+(:func:`agents.promotion.incidents.open_incidents`). A
 source that fails leaves its facts ``None`` and is named in ``PromotionFacts.unavailable``.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from agents.deps import AgentDeps, collect
 from agents.evidence import Evidence, EvidenceLedger
 from agents.promotion import prom
+from agents.promotion.incidents import names_model, open_incidents
 from agents.promotion.models import (
     TARGET_ALIAS,
     AliasEvent,
@@ -189,22 +191,13 @@ class Gatherer:
         facts.incidents = incidents
 
     def _open_reports(self, model: str) -> list[dict[str, Any]]:
-        if self.reports is None:
-            return []
-        cutoff = self.deps.clock() - timedelta(hours=self.settings.incident_report_hours)
-        found = []
-        for rep in self.reports.list(kind="triage", limit=200):
-            created = (
-                rep.created_at if rep.created_at.tzinfo else rep.created_at.replace(tzinfo=cutoff.tzinfo)
-            )
-            status = report_status(rep.body_json)
-            if (
-                created >= cutoff
-                and report_names_model(rep.subject, rep.body_json, model)
-                and status not in self.settings.closed_report_states
-            ):
-                found.append({"id": rep.id, "subject": rep.subject, "status": status or "open"})
-        return found
+        return open_incidents(
+            self.reports,
+            model,
+            now=self.deps.clock(),
+            lookback=timedelta(hours=self.settings.incident_report_hours),
+            closed_states=self.settings.closed_report_states,
+        )
 
 
 def previous_holder(history: list[AliasEvent], alias: str, current: str) -> str | None:
@@ -242,24 +235,10 @@ def parse_list(raw: str) -> list[str]:
     return [p.strip() for p in raw.split(",") if p.strip()]
 
 
-def report_status(body_json: str) -> str:
-    try:
-        body = json.loads(body_json)
-    except ValueError:
-        return ""
-    return str(body.get("status", "")).lower() if isinstance(body, dict) else ""
-
-
 def report_names_model(subject: str, body_json: str, model: str) -> bool:
     """Whether a stored triage report is about ``model`` (its subject, ``model`` field or alert labels)."""
-    if model in subject.replace(",", " ").split():
-        return True
     try:
         body = json.loads(body_json)
     except ValueError:
-        return False
-    if not isinstance(body, dict):
-        return False
-    alert = body.get("alert")
-    labels = body.get("labels") or (alert.get("labels") if isinstance(alert, dict) else None) or {}
-    return body.get("model") == model or (isinstance(labels, dict) and labels.get("model") == model)
+        body = {}
+    return names_model(subject, body if isinstance(body, dict) else {}, model)

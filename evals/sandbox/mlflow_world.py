@@ -4,11 +4,12 @@
 local directory) in its own process group, with telemetry and the 3.x job runner switched off.
 
 ``load_models`` writes every :class:`~evals.worlds.schema.ModelSpec` through the public client API:
-a registered model (description, tags), one experiment per model, one run per version (params and
-metrics time-stamped from the anchor), a small pyfunc model saved with the version's real MLflow
-signature and logged as a LoggedModel, the model version (tags, description), and the alias history
-applied in time order. MLflow cannot back-date a version's ``creation_timestamp`` nor keeps alias
-history, so the anchor-relative times live in the ``referent.created_at`` version tag and the
+a registered model (description, tags, and the declared ``metric_directions`` as the tag of that name
+the promotion gates read), one experiment per model, one run per version (params and metrics
+time-stamped from the anchor), a small pyfunc model saved with the version's real MLflow signature and
+logged as a LoggedModel, the model version (tags, description), and the alias history applied in time
+order. MLflow cannot back-date a version's ``creation_timestamp`` nor keeps alias history, so the
+anchor-relative times live in the ``referent.created_at`` version tag and the
 ``referent.alias_history`` registered-model tag that :mod:`tools.mlflow_registry` reads.
 """
 
@@ -47,6 +48,7 @@ SERVER_ENV = {
 }
 MODEL_TAG = "referent.model"
 VERSION_TAG = "referent.version"
+DIRECTIONS_TAG = "metric_directions"
 
 
 def start_mlflow(directory: Path, *, ready_timeout_s: float = 120.0) -> tuple[ServerProcess, str]:
@@ -175,8 +177,19 @@ def _already_loaded(client: MlflowClient, spec: ModelSpec) -> bool:
     return False
 
 
+def model_tags(spec: ModelSpec) -> dict[str, str]:
+    """The registered model's tags: the world's, plus ``metric_directions`` (JSON) when declared.
+
+    ``metric_directions`` is the tag the promotion gates read (``auc:max``-style or a JSON object).
+    """
+    tags = dict(spec.tags)
+    if spec.metric_directions:
+        tags[DIRECTIONS_TAG] = json.dumps(spec.metric_directions, sort_keys=True)
+    return tags
+
+
 def _load_model(client: MlflowClient, spec: ModelSpec, anchor: datetime) -> None:
-    client.create_registered_model(spec.name, tags=spec.tags, description=spec.description)
+    client.create_registered_model(spec.name, tags=model_tags(spec), description=spec.description)
     experiment_id = _experiment(client, spec.name)
     for version in sorted(spec.versions, key=lambda v: v.version):
         _load_version(client, spec, version, experiment_id, anchor)

@@ -38,7 +38,7 @@ def facts(**kw: object) -> PromotionFacts:
         alias_history=[AliasEvent(alias="staging", version="2", at=datetime(2026, 1, 1, tzinfo=UTC))],
         features=["v1:a"],
         feature_views={"v1": {"status": "fresh", "reason": "ok"}},
-        slo=SloFacts(requests=0),
+        slo=SloFacts(requests=1000, latency_p99_s=0.05, error_rate=0.001),
         incidents=IncidentFacts(),
     )
     base.update(kw)
@@ -179,7 +179,6 @@ def test_freshness() -> None:
 
 
 def test_slo_gate() -> None:
-    assert slo.check(facts(), S).status is GateStatus.SKIP  # no traffic
     ok = facts(slo=SloFacts(requests=1000, latency_p99_s=0.05, error_rate=0.001))
     assert slo.check(ok, S).status is GateStatus.PASS
     bad = facts(slo=SloFacts(requests=1000, latency_p99_s=0.05, error_rate=0.03))
@@ -206,7 +205,7 @@ def test_incidents_gate() -> None:
 def test_all_gates_pass_on_healthy_facts() -> None:
     statuses = {g.gate: g.status for g in run_gates(facts(), S)}
     assert GateStatus.FAIL not in statuses.values()
-    assert statuses["canary_slo"] is GateStatus.SKIP
+    assert statuses["canary_slo"] is GateStatus.PASS
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -224,3 +223,83 @@ def test_report_names_model() -> None:
     assert report_names_model("fraud-x ModelServingErrorRateHigh", "{}", "fraud-x")
     assert report_names_model("x", '{"alert": {"labels": {"model": "fraud-x"}}}', "fraud-x")
     assert not report_names_model("fraud-xy", '{"model": "other"}', "fraud-x")
+
+
+# --- canary evidence -------------------------------------------------------------------------------
+
+
+def test_production_without_canary_evidence_blocks() -> None:
+    no_traffic = facts(slo=SloFacts(requests=0))
+    result = slo.check(no_traffic, S)
+    assert result.status is GateStatus.FAIL and "canary or shadow evidence" in result.why
+    assert GateStatus.FAIL in {g.status for g in run_gates(no_traffic, S)}
+
+
+def test_staging_without_traffic_skips() -> None:
+    result = slo.check(facts(slo=SloFacts(requests=0), target="staging"), S)
+    assert result.status is GateStatus.SKIP and "no traffic" in result.why
+
+
+def test_canary_waiver_is_per_model() -> None:
+    waived = PromotionSettings(canary_waived_models=["fraud-*"])
+    result = slo.check(facts(slo=SloFacts(requests=0)), waived)
+    assert result.status is GateStatus.SKIP and "waived" in result.why
+    other = facts(slo=SloFacts(requests=0), model="chargeback-x")
+    assert slo.check(other, waived).status is GateStatus.FAIL  # the waiver names fraud-* only
+    # traffic with a broken SLO still fails under a waiver: the waiver covers missing evidence only
+    slow = facts(slo=SloFacts(requests=1000, latency_p99_s=0.9, error_rate=0.0))
+    assert slo.check(slow, waived).status is GateStatus.FAIL
+
+
+# --- per-metric tolerances -------------------------------------------------------------------------
+
+
+def _latency(cand: float, base: float, **kw: object) -> PromotionFacts:
+    return facts(
+        candidate=VersionFacts(version="2", metrics={"latency_p99_ms": cand}),
+        baseline=VersionFacts(version="1", metrics={"latency_p99_ms": base}),
+        **kw,
+    )
+
+
+def test_latency_gets_a_sensible_default_tolerance() -> None:
+    # the demo's own history: 38 -> 41 -> 43 ms passes; 43 -> 95 ms does not
+    assert metrics.check(_latency(41, 38), S).status is GateStatus.PASS
+    assert metrics.check(_latency(43, 41), S).status is GateStatus.PASS
+    assert metrics.check(_latency(95, 43), S).status is GateStatus.FAIL
+    assert S.tolerance_for("latency_p99_ms").allowed(40) == pytest.approx(5.0)
+    assert S.tolerance_for("auc") == S.tolerance  # metrics without a default keep the global one
+
+
+def test_model_tag_tolerance_beats_settings_and_defaults() -> None:
+    strict = {"tolerance.latency_p99_ms": "1%"}
+    assert metrics.check(_latency(41, 38, model_tags=strict), S).status is GateStatus.FAIL
+    loose = PromotionSettings(metric_tolerances={"latency_p99_ms": Tolerance(absolute=100, relative=0)})
+    assert metrics.check(_latency(95, 43), loose).status is GateStatus.PASS
+    assert metrics.check(_latency(95, 43, model_tags={"tolerance.latency_p99_ms": "2"}), loose).status is (
+        GateStatus.FAIL
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("5", Tolerance(absolute=5, relative=0)),
+        ("10%", Tolerance(absolute=0, relative=0.1)),
+        ("5, 10%", Tolerance(absolute=5, relative=0.1)),
+        ("five", None),
+        ("", None),
+        ("-1", None),
+    ],
+)
+def test_tolerance_tag_parsing(raw: str, expected: Tolerance | None) -> None:
+    assert Tolerance.parse(raw) == expected
+
+
+def test_tolerance_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFERENT_PROMOTION_METRIC_TOLERANCES", '{"auc": {"absolute": 0.05, "relative": 0}}')
+    monkeypatch.setenv("REFERENT_PROMOTION_CANARY_WAIVED_MODELS", '["batch-*"]')
+    settings = PromotionSettings()
+    assert settings.tolerance_for("auc").absolute == 0.05
+    assert not settings.canary_required("batch-scorer", "production")
+    assert settings.canary_required("fraud-x", "production")

@@ -27,6 +27,7 @@ from agents.deps import AgentDeps
 from agents.promotion import ApprovalPending, GateStatus, resume_run, run_promotion, run_rollback
 from agents.promotion.checkpoint import checkpointer, sqlite_checkpointer
 from agents.promotion.render import APPROVE_ACTION, DENY_ACTION, to_slack_blocks
+from agents.promotion.settings import PromotionSettings
 from agents.reports import ReportStore
 from guardrails.gateway import CallContext
 
@@ -43,6 +44,9 @@ STALE = [{"name": "payout_amount_7d", "type": "double"}, {"name": "payout_count_
 OUT = [{"name": "score", "type": "double"}]
 TAGS = {"owner": "fraud-ml", "training_data_version": "txn-2026-11-01", "approval": "approved"}
 GOOD = {"auc": 0.91, "log_loss": 0.079}
+# The test models serve no traffic: the policy waives canary evidence for them (except where a test
+# checks that production requires it).
+WAIVED = PromotionSettings(canary_waived_models=["fraud-promo-*"])
 
 
 def _v(
@@ -79,6 +83,15 @@ def _two_versions(
     }
 
 
+def _custom_metric_model(name: str) -> dict[str, Any]:
+    """v2 is worse on a lower-is-better metric the defaults do not know (declared in the world)."""
+    model = _two_versions(name, FRESH)
+    model["metric_directions"] = {"chargeback_loss_bps": "min"}
+    model["versions"][0]["metrics"] = {**GOOD, "chargeback_loss_bps": 12.0}
+    model["versions"][1]["metrics"] = {**GOOD, "chargeback_loss_bps": 14.0}
+    return model
+
+
 @pytest.fixture(scope="module")
 def models(demo_sandbox: dict[str, Any]) -> dict[str, str]:
     """Load the test models into the sandbox's MLflow once for this module."""
@@ -92,6 +105,7 @@ def models(demo_sandbox: dict[str, Any]) -> dict[str, str]:
         "slo": f"{base}-slo",
         "write": f"{base}-write",
         "cli": f"{base}-cli",
+        "custom": f"{base}-custom",
     }
     gates = {
         "name": names["gates"],
@@ -122,6 +136,7 @@ def models(demo_sandbox: dict[str, Any]) -> dict[str, str]:
                 ),
                 _two_versions(names["write"], FRESH),
                 _two_versions(names["cli"], FRESH),
+                _custom_metric_model(names["custom"]),
             ],
         }
     )
@@ -153,14 +168,15 @@ def deps_for(runtime: Any, run_id: str | None = None) -> AgentDeps:
     return AgentDeps(gateway=runtime.gateway, ctx=ctx)
 
 
-def dry(runtime: Any, model: str, version: int, target: str = "production") -> Any:
+def dry(runtime: Any, model: str, version: int, target: str = "production", settings: Any = WAIVED) -> Any:
     return run_promotion(
         deps_for(runtime),
         model,
         version,
-        target,
-        dry_run=True,  # type: ignore[arg-type]
+        target,  # type: ignore[arg-type]
+        dry_run=True,
         reports=ReportStore(runtime.db),
+        settings=settings,
     )
 
 
@@ -230,6 +246,27 @@ def test_open_incident_fails_alone(rt: Any, models: dict[str, str]) -> None:
     assert "no_open_incident" not in failing(dry(rt, models["stale"], 2))  # resolved reports do not count
 
 
+def test_production_without_canary_evidence_blocks(rt: Any, models: dict[str, str]) -> None:
+    report = dry(rt, models["gates"], 2, settings=PromotionSettings())  # no waiver
+    assert failing(report) == {"canary_slo"}, report.reasons
+    assert "no traffic" in report.gate("canary_slo").why and report.decision == "block"
+    staging = dry(rt, models["gates"], 2, target="staging", settings=PromotionSettings())
+    assert staging.gate("canary_slo").status is GateStatus.SKIP  # staging needs no canary
+
+
+def test_custom_lower_is_better_metric_declared_in_the_world_blocks(
+    rt: Any, demo_sandbox: dict[str, Any], models: dict[str, str]
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    uri = demo_sandbox["mlflow_uri"]
+    tags = MlflowClient(uri, uri).get_registered_model(models["custom"]).tags
+    assert json.loads(tags["metric_directions"]) == {"chargeback_loss_bps": "min"}
+    report = dry(rt, models["custom"], 2)
+    assert failing(report) == {"metrics"}, report.reasons
+    assert "chargeback_loss_bps" in report.gate("metrics").why
+
+
 def test_demo_fraud_scorer_v4_is_blocked(rt: Any) -> None:
     report = dry(rt, "fraud-scorer", 4)
     assert report.baseline_version == "3"  # v4 already is champion: compared with the previous one
@@ -267,7 +304,13 @@ def test_approval_wait_resume_after_restart_and_rollback(
     first = build(tmp_path, sbx, state_db_url)  # process 1: runs the gates, asks for approval, stops
     with checkpointer(first.settings) as saver:
         waiting = run_promotion(
-            deps_for(first, run_id), model, 2, "production", checkpointer=saver, reports=ReportStore(first.db)
+            deps_for(first, run_id),
+            model,
+            2,
+            "production",
+            checkpointer=saver,
+            reports=ReportStore(first.db),
+            settings=WAIVED,
         )
     first.close()
     del first, saver
@@ -309,7 +352,9 @@ def test_approval_wait_resume_after_restart_and_rollback(
 def test_denied_approval_blocks(rt: Any, models: dict[str, str], tmp_path: Path) -> None:
     run_id = f"it-{uuid.uuid4().hex[:8]}"
     with sqlite_checkpointer(tmp_path / "cp.sqlite") as saver:
-        waiting = run_promotion(deps_for(rt, run_id), models["gates"], 2, "production", checkpointer=saver)
+        waiting = run_promotion(
+            deps_for(rt, run_id), models["gates"], 2, "production", checkpointer=saver, settings=WAIVED
+        )
         rt.gateway.decide_approval(str(waiting.approval_id), "user:ml-lead", approve=False, note="not today")
         denied = resume_run(deps_for(rt, run_id), checkpointer=saver)
     assert denied.decision == "block" and denied.approval_status == "denied" and not denied.alias_moved
@@ -340,6 +385,7 @@ def test_cli_promote_waits_then_resumes_in_a_new_process(
         "REFERENT_PSEUDONYM_KEY": KEY,
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "FEAST_USAGE": "False",
+        "REFERENT_PROMOTION_CANARY_WAIVED_MODELS": json.dumps(WAIVED.canary_waived_models),
     }
     model = models["cli"]
     first = _cli(["promote", model, "2", "--to", "production", "--json"], env)

@@ -1,8 +1,9 @@
 """Gate: no open incident for the model.
 
 An incident is open when an alert naming the model (label ``model``) is firing or pending in
-Prometheus — its condition holds now — or when a triage report about the model, younger than the
-configured window, is not resolved.
+Prometheus — its condition holds now — or when :func:`agents.promotion.incidents.open_incidents` finds
+one in the stored triage reports (latest report per alert, not an abstention, alert not resolved).
+Resolved incidents and abstentions do not block.
 """
 
 from __future__ import annotations

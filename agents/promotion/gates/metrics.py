@@ -2,7 +2,9 @@
 
 For each metric both versions report and whose direction is known (``max`` = greater is better,
 ``min`` = smaller is better), the candidate may be worse than the champion by at most
-``max(absolute, relative * |champion|)``. Metrics without a known direction are listed, not judged.
+``max(absolute, relative * |champion|)``, per metric (model tag ``tolerance.<metric>``, settings, then
+defaults: see :meth:`PromotionSettings.tolerance_for`). Metrics without a known direction are listed,
+not judged.
 """
 
 from __future__ import annotations
@@ -46,7 +48,11 @@ def directions(facts: PromotionFacts, settings: PromotionSettings) -> dict[str, 
 
 
 def _judge(
-    cand: dict[str, float], base: dict[str, float], dirs: dict[str, str], settings: PromotionSettings
+    cand: dict[str, float],
+    base: dict[str, float],
+    dirs: dict[str, str],
+    settings: PromotionSettings,
+    model_tags: dict[str, str],
 ) -> tuple[list[str], list[str], list[str]]:
     """(judged metrics, metrics beyond tolerance, detail lines) over the metrics both versions report."""
     shared = sorted(set(cand) & set(base))
@@ -54,7 +60,9 @@ def _judge(
     failures: list[str] = []
     lines: list[str] = []
     for metric in judged:
-        ok, line = compare_metric(cand[metric], base[metric], dirs[metric], settings.tolerance_for(metric))
+        ok, line = compare_metric(
+            cand[metric], base[metric], dirs[metric], settings.tolerance_for(metric, model_tags)
+        )
         lines.append(f"{metric}: {line}")
         if not ok:
             failures.append(metric)
@@ -91,7 +99,11 @@ def check(facts: PromotionFacts, settings: PromotionSettings) -> GateResult:
             evidence=facts.candidate.evidence,
         )
     judged, failures, lines = _judge(
-        facts.candidate.metrics, facts.baseline.metrics, directions(facts, settings), settings
+        facts.candidate.metrics,
+        facts.baseline.metrics,
+        directions(facts, settings),
+        settings,
+        facts.model_tags,
     )
     status, why = _verdict(judged, failures, facts.baseline.version)
     return GateResult(

@@ -2,9 +2,11 @@
 
 Over the window, for the series of this model and version: p99 latency from
 ``histogram_quantile(0.99, sum by (le) (rate(model_request_duration_seconds_bucket[w])))`` and the 5xx
-share of ``model_requests_total``. A version with no traffic in the window is skipped with that reason
-(no canary or shadow ran); a source that did not answer fails the gate (it cannot be verified).
-Per-model limits come from the model tags ``slo.latency_p99_ms`` and ``slo.error_rate``.
+share of ``model_requests_total``. A version with no traffic in the window has no canary or shadow
+evidence: promoting it to a target that requires that evidence (``canary_required_targets``, production
+by default) fails unless ``canary_waived_models`` waives it for this model; other targets skip. A
+source that did not answer fails the gate (it cannot be verified). Per-model limits come from the
+model tags ``slo.latency_p99_ms`` and ``slo.error_rate``.
 """
 
 from __future__ import annotations
@@ -29,14 +31,25 @@ def limits(facts: PromotionFacts, settings: PromotionSettings) -> tuple[float, f
 
 
 def _not_judgeable(facts: PromotionFacts, slo: SloFacts, settings: PromotionSettings) -> GateResult | None:
-    """SKIP without traffic, FAIL with traffic but no measurement; None when there is something to judge."""
+    """No traffic: FAIL when the target needs canary evidence, else SKIP; FAIL with traffic but no
+    measurement; None when there is something to judge."""
     if slo.requests is None or slo.requests < settings.slo_min_requests:
+        no_traffic = f"v{facts.version} served no traffic in the last {slo.window} ({slo.selector})"
+        if settings.canary_required(facts.model, facts.target):
+            return GateResult(
+                gate=NAME,
+                status=GateStatus.FAIL,
+                evidence=slo.evidence,
+                why=f"{no_traffic}: {facts.target} needs canary or shadow evidence (traffic on the "
+                "candidate with its SLOs met) and no waiver covers this model",
+            )
+        waived = facts.target in settings.canary_required_targets
         return GateResult(
             gate=NAME,
             status=GateStatus.SKIP,
             evidence=slo.evidence,
-            why=f"v{facts.version} served no traffic in the last {slo.window} ({slo.selector}); "
-            "no canary or shadow to judge",
+            why=f"{no_traffic}; no canary or shadow to judge"
+            + (f" (canary evidence waived for {facts.model} by policy)" if waived else ""),
         )
     if slo.latency_p99_s is None and slo.error_rate is None:
         return GateResult(
