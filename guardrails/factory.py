@@ -87,7 +87,7 @@ def _mlflow_registry(platform: PlatformSettings) -> Any:
 
 def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
     """Every platform tool, bound to clients for the configured sources (stand-ins for the others)."""
-    from tools import billing, feast_store, mlflow_registry, prometheus
+    from tools import billing, feast_store, mlflow_registry, prometheus, slack
 
     sources: list[tuple[str, str, Any, Callable[[], Any], Callable[[Any], list[ToolSpec]]]] = [
         (
@@ -121,6 +121,18 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
             platform.billing_path,
             lambda: billing.BillingTool.from_files(platform.billing_path or ""),
             billing.specs,
+        ),
+        (
+            "slack",
+            "REFERENT_SLACK_BOT_TOKEN",
+            platform.slack_bot_token,
+            lambda: slack.SlackTool.connect(
+                platform.slack_bot_token.get_secret_value() if platform.slack_bot_token else "",
+                platform.slack_api_url,
+                platform.slack_channel,
+                timeout_s=platform.tool_timeout_s,
+            ),
+            lambda client: slack.specs(client, timeout_s=platform.tool_timeout_s),
         ),
     ]
     specs: list[ToolSpec] = []

@@ -145,7 +145,8 @@ class Gateway:
         raw = dict(args or {})
         safe_args = self.redactor.redact_obj(raw, ctx.pseudonym_scope)
         try:
-            parsed = spec.input_model.model_validate(raw)
+            # egress tools (Slack) send their arguments to people: they get the redacted ones
+            parsed = spec.input_model.model_validate(safe_args if "egress" in spec.tags else raw)
         except ValidationError as exc:
             msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             self._audit(_Call(ctx, spec, "n/a", safe_args), "invalid", "bad_input", reason=msg)

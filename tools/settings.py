@@ -35,6 +35,11 @@ class PlatformSettings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8080", description="Referent's URL, for runbook_url links"
     )
+    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-…)")
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="base URL of Slack's Web API (a recorder in tests)"
+    )
+    slack_channel: str | None = Field(default=None, description="default Slack channel id for posts")
 
     @model_validator(mode="before")
     @classmethod

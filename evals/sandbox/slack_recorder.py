@@ -1,0 +1,236 @@
+"""A local HTTP server standing in for Slack's Web API: it answers like Slack and records every request.
+
+Point ``slack_sdk.WebClient(base_url=...)`` (``REFERENT_SLACK_API_URL``) at :attr:`SlackRecorder.api_url`.
+It answers ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``auth.test`` and the two-step
+file upload (``files.getUploadURLExternal`` → upload → ``files.completeUploadExternal``) the way Slack
+does (``ok``, ``channel``, ``ts``), and accepts any other ``POST`` (a ``response_url`` such as
+:meth:`SlackRecorder.response_url`) with ``{"ok": true}``. Every request is kept in memory and, when a
+file is given, appended to it as JSON lines; ``GET /_recorded`` returns them (``DELETE`` clears them).
+
+With a ``token`` set, Web API calls without ``Authorization: Bearer <token>`` get ``invalid_auth``;
+``fail_with`` makes a method answer ``{"ok": false, "error": ...}`` (how Slack reports failures).
+
+Run it alone with ``python -m evals.sandbox.slack_recorder --port 0`` (prints its URLs as JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+API_PREFIX = "/api/"
+
+
+@dataclass
+class _State:
+    token: str | None
+    record_file: Path | None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.requests.append(entry)
+            if self.record_file is not None:
+                with self.record_file.open("a") as fh:
+                    fh.write(json.dumps(entry) + "\n")
+
+    def next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self.seq):06d}"
+
+
+def _parse_body(raw: bytes, content_type: str) -> Any:
+    text = raw.decode("utf-8", errors="replace")
+    if "application/json" in content_type:
+        try:
+            return json.loads(text or "null")
+        except json.JSONDecodeError:
+            return text
+    if "application/x-www-form-urlencoded" in content_type:
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items()}
+        for key in ("blocks", "attachments"):  # slack_sdk sends these as JSON strings in forms
+            if isinstance(form.get(key), str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    form[key] = json.loads(form[key])
+        return form
+    return text
+
+
+def _answer(state: _State, method: str, body: dict[str, Any], base: str) -> dict[str, Any]:
+    """What Slack would answer to ``method`` called with ``body``."""
+    channel = str(body.get("channel") or "")
+    if method == "auth.test":
+        return {"ok": True, "url": base, "team": "Referent", "user": "referent", "team_id": "T0REFERENT",
+                "user_id": "U0REFERENT", "bot_id": "B0REFERENT"}  # fmt: skip
+    if method == "chat.postMessage":
+        message = {"text": body.get("text"), "blocks": body.get("blocks"), "thread_ts": body.get("thread_ts")}
+        return {"ok": True, "channel": channel, "ts": state.next_ts(), "message": message}
+    if method == "chat.update":
+        return {"ok": True, "channel": channel, "ts": body.get("ts"), "text": body.get("text")}
+    if method == "chat.postEphemeral":
+        return {"ok": True, "message_ts": state.next_ts()}
+    if method == "files.getUploadURLExternal":
+        file_id = f"F{next(state.seq):08d}"
+        return {"ok": True, "upload_url": f"{base}_upload/{file_id}", "file_id": file_id}
+    if method == "files.completeUploadExternal":
+        files = body.get("files")
+        parsed = json.loads(files) if isinstance(files, str) else files or []
+        return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in parsed]}
+    return {"ok": False, "error": "unknown_method"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the records are the log
+        return
+
+    def _send(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        if self.path.rstrip("/") == "/_recorded":
+            with state.lock:
+                self._send(200, list(state.requests))
+            return
+        self._send(404, {"ok": False, "error": "not_found"})
+
+    def do_DELETE(self) -> None:
+        if self.path.rstrip("/") == "/_recorded":
+            with self.server.state.lock:
+                self.server.state.requests.clear()
+            self._send(200, {"ok": True})
+            return
+        self._send(404, {"ok": False, "error": "not_found"})
+
+    def do_POST(self) -> None:
+        state = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        body = _parse_body(self.rfile.read(length), self.headers.get("Content-Type") or "")
+        path = urllib.parse.urlsplit(self.path).path
+        method = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else None
+        auth = self.headers.get("Authorization") or ""
+        state.record(
+            {"path": path, "method": method, "body": body, "authorized": bool(auth), "at": time.time()}
+        )
+        if method is None:  # a response_url, an upload: accepted
+            self._send(200, {"ok": True})
+            return
+        if state.token is not None and auth != f"Bearer {state.token}":
+            self._send(200, {"ok": False, "error": "invalid_auth" if auth else "not_authed"})
+            return
+        if method in state.failures:
+            self._send(200, {"ok": False, "error": state.failures[method]})
+            return
+        base = f"http://{self.headers.get('Host')}/"
+        self._send(200, _answer(state, method, body if isinstance(body, dict) else {}, base))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: _State) -> None:
+        super().__init__(address, _Handler)
+        self.state = state
+
+
+class SlackRecorder:
+    """The recorder serving in a background thread; use as a context manager or call :meth:`stop`.
+
+    Args:
+        host: bind address (loopback by default).
+        port: 0 picks a free port.
+        token: the bot token Web API calls must carry (None: any or none).
+        record_file: also append every request to this file as JSON lines.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        token: str | None = None,
+        record_file: Path | None = None,
+    ) -> None:
+        self.state = _State(token=token, record_file=record_file)
+        self._server = _Server((host, port), self.state)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-recorder", daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}/"
+
+    @property
+    def api_url(self) -> str:
+        """The ``base_url`` for ``slack_sdk.WebClient`` (``REFERENT_SLACK_API_URL``)."""
+        return self.base_url + API_PREFIX.lstrip("/")
+
+    def response_url(self, name: str = "commands") -> str:
+        """A ``response_url`` on this recorder (what Slack puts in command and interaction payloads)."""
+        return f"{self.base_url}response/{name}"
+
+    def fail_with(self, method: str, error: str | None) -> None:
+        """Make ``method`` answer ``{"ok": false, "error": error}`` (None: answer normally again)."""
+        with self.state.lock:
+            if error is None:
+                self.state.failures.pop(method, None)
+            else:
+                self.state.failures[method] = error
+
+    def requests(self, method: str | None = None) -> list[dict[str, Any]]:
+        """Recorded requests (all, or those of one Web API method), oldest first."""
+        with self.state.lock:
+            return [r for r in self.state.requests if method is None or r["method"] == method]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SlackRecorder:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted; print ``{"base_url", "api_url"}`` as one JSON line first."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", default=None, help="bot token Web API calls must carry")
+    parser.add_argument("--record-file", type=Path, default=None, help="append requests here (JSON lines)")
+    args = parser.parse_args(argv)
+    recorder = SlackRecorder(args.host, args.port, token=args.token, record_file=args.record_file)
+    print(json.dumps({"base_url": recorder.base_url, "api_url": recorder.api_url}), flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        recorder.stop()
+
+
+if __name__ == "__main__":
+    main()
