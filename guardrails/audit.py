@@ -5,9 +5,11 @@ Every gateway call (tool or LLM; allowed, denied or failed) appends one record. 
 plus ``prev_hash``. A one-row ``audit_head`` table (created by the migrations) holds the last sequence
 and hash; an append first updates it in place (``UPDATE … RETURNING``: a row lock on PostgreSQL, the
 write lock on SQLite), so concurrent writers from several processes still form one chain.
-:func:`verify` recomputes the chain and names the first bad record: edited (hash mismatch), deleted
-(sequence gap or broken link) or reordered (broken link), and a deleted tail (head does not match the
-last record).
+:meth:`AuditLog.verify` recomputes the chain and names the first bad record: edited (hash mismatch),
+deleted (sequence gap or broken link) or reordered (broken link), a deleted tail (head does not match
+the last record) and a deleted head row. What SQL access alone can still do — delete the tail *and*
+move the head, wipe everything, recompute every hash from some record on — only an anchor outside the
+database shows: ``anchors`` (sequence → hash) from signed checkpoints (:mod:`guardrails.checkpoints`).
 
 Only redacted data is ever passed in: the gateway redacts arguments before calling :meth:`append`.
 """
@@ -15,6 +17,7 @@ Only redacted data is ever passed in: the gateway redacts arguments before calli
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -182,6 +185,23 @@ class VerifyResult:
     records: int
     first_bad_seq: int | None = None
     problem: str = ""
+    last_hash: str = GENESIS  # hash of the last record verified (GENESIS for an empty chain)
+
+
+def _check_record(rec: AuditRecord, expected_seq: int, prev_hash: str, anchors: dict[int, str]) -> str:
+    """What is wrong with ``rec`` at position ``expected_seq`` after ``prev_hash`` ('' when nothing)."""
+    if rec.seq != expected_seq:
+        return f"record {expected_seq} is missing (next is {rec.seq}): deleted"
+    if rec.prev_hash != prev_hash:
+        return (
+            f"record {rec.seq} does not link to record {rec.seq - 1}: "
+            "a record before it was deleted, replaced or reordered"
+        )
+    if record_hash({k: getattr(rec, k) for k in HASHED_FIELDS}) != rec.hash:
+        return f"record {rec.seq} was edited (hash mismatch)"
+    if rec.seq in anchors and anchors[rec.seq] != rec.hash:
+        return f"record {rec.seq} is not the one checkpointed: the chain was rewritten from here or before"
+    return ""
 
 
 class AuditLog:
@@ -270,37 +290,54 @@ class AuditLog:
                 query = query.where(AuditRecord.run_id == run_id)
             return list(reversed(session.execute(query).scalars().all()))
 
-    def verify(self) -> VerifyResult:
-        """Recompute the chain; report the first record that was edited, deleted or reordered."""
+    def approval_spent(self, approval_id: str) -> bool:
+        """Whether a tool call already ran (succeeded or failed) on ``approval_id``."""
+        r = _RECORDS.c
+        query = (
+            select(r.seq)
+            .where(
+                r.approval_id == approval_id,
+                r.kind == "tool",
+                or_(r.outcome == "ok", r.outcome.like("error:%")),
+            )
+            .limit(1)
+        )
+        with self.db.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def verify(self, anchors: Mapping[int, str] | None = None) -> VerifyResult:
+        """Recompute the chain; report the first record that was edited, deleted or reordered.
+
+        Args:
+            anchors: sequence → hash the chain must hold (from signed checkpoints); a record that
+                differs, or an anchored sequence past the end of the chain, is a failure.
+        """
+        pins = {seq: h for seq, h in (anchors or {}).items() if seq > 0}
         with self.db.session() as session:
-            prev_hash, expected_seq, count = GENESIS, 1, 0
+            prev_hash, count = GENESIS, 0
             for rec in session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars():
-                fields = {k: getattr(rec, k) for k in HASHED_FIELDS}
-                if rec.seq != expected_seq:
-                    return VerifyResult(
-                        False,
-                        count,
-                        expected_seq,
-                        f"record {expected_seq} is missing (next is {rec.seq}): deleted",
-                    )
-                if rec.prev_hash != prev_hash:
-                    return VerifyResult(
-                        False,
-                        count,
-                        rec.seq,
-                        f"record {rec.seq} does not link to record {rec.seq - 1}: "
-                        "a record before it was deleted, replaced or reordered",
-                    )
-                if record_hash(fields) != rec.hash:
-                    return VerifyResult(False, count, rec.seq, f"record {rec.seq} was edited (hash mismatch)")
-                prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
+                problem = _check_record(rec, count + 1, prev_hash, pins)
+                if problem:
+                    return VerifyResult(False, count, count + 1, problem, prev_hash)
+                prev_hash, count = rec.hash, count + 1
             head = session.get(AuditHead, 1)
-            if head is not None and (head.seq != count or head.hash != prev_hash):
-                return VerifyResult(
-                    False,
-                    count,
-                    count + 1,
-                    f"chain ends at record {count} but the head says {head.seq}: "
-                    "records were deleted from the end",
-                )
-            return VerifyResult(True, count)
+        if pins and max(pins) > count:
+            return VerifyResult(
+                False,
+                count,
+                count + 1,
+                f"the chain ends at record {count} but a checkpoint anchors record {max(pins)}: "
+                "records were deleted from the end (or wiped)",
+                prev_hash,
+            )
+        if head is None:
+            return VerifyResult(False, count, count + 1, "the audit head row is missing: deleted", prev_hash)
+        if head.seq != count or head.hash != prev_hash:
+            return VerifyResult(
+                False,
+                count,
+                count + 1,
+                f"chain ends at record {count} but the head says {head.seq}: records were deleted from the end",
+                prev_hash,
+            )
+        return VerifyResult(True, count, last_hash=prev_hash)

@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-ALIAS_ENVIRONMENTS = {
-    "champion": "production",
-    "production": "production",
-    "prod": "production",
-    "staging": "staging",
-}
+from guardrails.identity import check_principal
 
 
 class Redacting(Protocol):
@@ -31,12 +27,26 @@ class CallContext:
         run_id: the agent run (also the audit's run id and, by default, the pseudonym scope).
         environment: the environment a call targets when its arguments do not say.
         scope: pseudonym scope (an incident id keeps tokens stable across runs of one incident).
+        requested_by: the human who started the run (``user:…``, ``slack:…``), if one did; recorded on
+            its approvals, and never allowed to approve them.
+        deadline: when the run must stop (a :func:`time.monotonic` instant), if it has one: later
+            calls are refused and each call's timeout is capped at the time left.
+
+    Raises:
+        InvalidPrincipal: ``principal`` or ``requested_by`` is a group, a glob or malformed.
     """
 
     principal: str
     run_id: str
     environment: str = "production"
     scope: str | None = None
+    requested_by: str | None = None
+    deadline: float | None = None
+
+    def __post_init__(self) -> None:
+        check_principal(self.principal)
+        if self.requested_by is not None:
+            check_principal(self.requested_by)
 
     @property
     def pseudonym_scope(self) -> str:
@@ -66,12 +76,13 @@ class LLMReply:
         return self.prompt_tokens + self.completion_tokens
 
 
-def environment_of(args: BaseModel, default: str) -> str:
-    """The environment a call targets: an explicit ``environment`` argument, else the alias's, else ``default``."""
+def environment_of(args: BaseModel, default: str, alias_environment: Callable[[str], str]) -> str:
+    """The environment a call targets: an explicit ``environment`` argument, else its ``alias``'s
+    (``alias_environment``, the policy's map: unknown aliases are production), else ``default``."""
     env = getattr(args, "environment", None)
     if isinstance(env, str) and env:
         return env
     alias = getattr(args, "alias", None)
     if isinstance(alias, str) and alias:
-        return ALIAS_ENVIRONMENTS.get(alias.lower(), "dev")
+        return alias_environment(alias)
     return default

@@ -173,7 +173,9 @@ def build_runtime(
     db = Database(settings.db_url)  # opening the store migrates it
     policy = Policy.load(settings.policy_file)
     audit = AuditLog(db)
-    approvals = ApprovalStore(db, ttl=timedelta(minutes=settings.approval_ttl_minutes))
+    from guardrails.keyfiles import approval_key  # a key the database does not hold
+
+    approvals = ApprovalStore(db, approval_key(settings), ttl=timedelta(minutes=settings.approval_ttl_minutes))
     gateway = Gateway(
         policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db)
     )

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel, ValidationError
 
-from guardrails.approvals import ApprovalError, ApprovalStore
+from guardrails.approvals import Approval, ApprovalError, ApprovalStore
 from guardrails.audit import Appended, AuditEntry, AuditLog
 from guardrails.budgets import RunBudget
 from guardrails.calls import CallContext, LLMReply, Redacting, ToolResult, environment_of
@@ -38,6 +38,7 @@ from guardrails.errors import (
     ToolFailed,
     UnknownTool,
 )
+from guardrails.identity import Identity
 from guardrails.policy import Decision, Policy, PolicyDecision
 from tools.base import ActionClass, ToolSpec, to_jsonable
 from tools.errors import ToolError
@@ -145,13 +146,14 @@ class Gateway:
         raw = dict(args or {})
         safe_args = self.redactor.redact_obj(raw, ctx.pseudonym_scope)
         try:
-            # egress tools (Slack) send their arguments to people: they get the redacted ones
-            parsed = spec.input_model.model_validate(safe_args if "egress" in spec.tags else raw)
+            parsed = spec.input_model.model_validate(raw)
         except ValidationError as exc:
             msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             self._audit(_Call(ctx, spec, "n/a", safe_args), "invalid", "bad_input", reason=msg)
             raise InvalidArguments(tool, msg) from None
-        call = _Call(ctx, spec, environment_of(parsed, ctx.environment), safe_args)
+        call = _Call(
+            ctx, spec, environment_of(parsed, ctx.environment, self.policy.environment_of_alias), safe_args
+        )
         decision = self.policy.decide(
             ctx.principal, tool, spec.action.value, call.env, parsed.model_dump(mode="json")
         )
@@ -177,6 +179,8 @@ class Gateway:
         if approval_id is None:
             self._request_approval(call, decision, args_digest)
         try:
+            if self.audit.approval_spent(str(approval_id)):  # a used row set back to approved in SQL
+                raise ApprovalError(f"approval {approval_id} was already spent (the audit log has the call)")
             approval = self.approvals.consume(
                 str(approval_id), run_id=call.ctx.run_id, tool=name, arguments_digest=args_digest
             )
@@ -188,6 +192,7 @@ class Gateway:
     def _request_approval(self, call: _Call, decision: PolicyDecision, args_digest: str) -> NoReturn:
         approval = self.approvals.request(
             requester=call.ctx.principal,
+            requested_by=call.ctx.requested_by,
             run_id=call.ctx.run_id,
             tool=call.spec.name,
             environment=call.env,
@@ -306,16 +311,55 @@ class Gateway:
         return self.redactor.redact_obj(content, scope)
 
     # --- approvals and the vault ----------------------------------------------------------
-    def decide_approval(self, approval_id: str, approver: str, *, approve: bool, note: str = "") -> Any:
-        """Approve or deny a pending approval as ``approver`` (checked against the policy's approvers)."""
+    def decide_approval(
+        self, approval_id: str, identity: Identity, *, approve: bool, note: str = ""
+    ) -> Approval:
+        """Approve or deny a pending approval as an authenticated ``identity``.
+
+        The policy must name the identity's principal among the approval's approvers, and it must not
+        be the run's requester or the human who started the run. The decision, or its refusal, is an
+        audit record of kind ``approval``.
+
+        Raises:
+            TypeError: ``identity`` is not an :class:`Identity` (e.g. an unauthenticated string).
+            ApprovalError: unknown id, not pending, failed verification, not an approver, self-approval.
+        """
+        if not isinstance(identity, Identity):
+            raise TypeError("decide_approval takes an authenticated Identity (guardrails.identity)")
         pending = self.approvals.get(approval_id)
-        authorized = self.policy.can_approve(approver, pending.approvers)
-        return self.approvals.decide(
-            approval_id,
-            approver=approver,
-            approve=approve,
-            authorized=authorized,
-            note=self.redactor.redact_text(note, pending.run_id),
+        safe_note = self.redactor.redact_text(note, pending.run_id)
+        try:
+            decided = self.approvals.decide(
+                approval_id,
+                approver=identity.principal,
+                approve=approve,
+                authorized=self.policy.can_approve(identity.principal, pending.approvers),
+                note=safe_note,
+            )
+        except ApprovalError as exc:
+            self._audit_decision(pending, identity, "approve" if approve else "deny", "refused", str(exc))
+            raise
+        self._audit_decision(decided, identity, decided.status.value, "ok", safe_note)
+        return decided
+
+    def _audit_decision(
+        self, approval: Approval, identity: Identity, decision: str, outcome: str, reason: str
+    ) -> None:
+        self.audit.append(
+            AuditEntry(
+                principal=identity.principal,
+                run_id=approval.run_id,
+                kind="approval",
+                tool=approval.tool,
+                action="decide",
+                environment=approval.environment,
+                arguments={"arguments_digest": approval.arguments_digest, "via": identity.via},
+                decision=decision,
+                outcome=outcome,
+                reason=reason,
+                approver=identity.principal,
+                approval_id=approval.id,
+            )
         )
 
     # --- audit ----------------------------------------------------------------------------

@@ -8,7 +8,13 @@ class, the environment derived from the arguments and the arguments themselves �
 model says about itself, so an injected instruction can make a model *ask* for a write, never *get* one.
 
 Principals are strings: ``agent:triage``, ``slack:U024BE7LH``, ``token:ci-evals``, ``user:ana``.
-A rule may name a group (``group:ml-approvers``); groups are defined in the same file.
+A rule may name a group (``group:ml-approvers``); groups are defined in the same file. A group name or
+a glob is never a principal (:func:`guardrails.identity.check_principal`): such a caller is denied,
+cannot approve and cannot reveal.
+
+The file also holds the two maps the rest of the code reads from one place: ``cli_users`` (OS account
+→ principal, how the CLI authenticates a human) and ``environments.aliases`` (model alias →
+environment). An alias the map does not know is ``production``, the strictest environment.
 """
 
 from __future__ import annotations
@@ -17,13 +23,17 @@ import fnmatch
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from guardrails.identity import check_principal, is_principal
+
 DEFAULT_POLICY = Path(__file__).parent / "default_policy.yaml"
 ENVIRONMENTS = ("dev", "staging", "production")
+Environment = Literal["dev", "staging", "production"]
+STRICTEST_ENVIRONMENT: Environment = "production"
 
 
 class Decision(StrEnum):
@@ -59,6 +69,22 @@ class Rule(BaseModel):
     reason: str = ""
 
 
+def _default_aliases() -> dict[str, Environment]:
+    return {"champion": "production", "production": "production", "prod": "production", "staging": "staging"}
+
+
+class Environments(BaseModel):
+    """Where a model alias points: ``aliases`` maps alias → environment; any other alias is production."""
+
+    model_config = ConfigDict(extra="forbid")
+    aliases: dict[str, Environment] = Field(default_factory=_default_aliases)
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, aliases: dict[str, Environment]) -> dict[str, Environment]:
+        return {k.lower(): v for k, v in aliases.items()}
+
+
 class PolicyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = 1
@@ -66,6 +92,17 @@ class PolicyFile(BaseModel):
     rules: list[Rule]
     budgets: dict[str, Budget] = Field(default_factory=dict, description="principal pattern -> budget")
     vault_reveal: list[str] = Field(default_factory=list, description="principals allowed to reveal")
+    cli_users: dict[str, str] = Field(default_factory=dict, description="OS account -> principal (CLI)")
+    environments: Environments = Field(default_factory=Environments)
+
+    @field_validator("cli_users")
+    @classmethod
+    def _cli_users_are_principals(cls, users: dict[str, str]) -> dict[str, str]:
+        for principal in users.values():
+            check_principal(principal)
+            if principal.startswith("agent:"):
+                raise ValueError(f"cli_users maps to {principal!r}: an agent is not a human")
+        return users
 
     @field_validator("rules")
     @classmethod
@@ -124,10 +161,16 @@ class Policy:
                 return f"{key}={value!r} is outside rule {rule.name!r} ({', '.join(allowed)})"
         return None
 
+    def environment_of_alias(self, alias: str) -> Environment:
+        """The environment a model alias points at; an alias the policy does not know is production."""
+        return self.spec.environments.aliases.get(alias.lower(), STRICTEST_ENVIRONMENT)
+
     def decide(
         self, principal: str, tool: str, action: str, environment: str, args: dict[str, Any]
     ) -> PolicyDecision:
-        """Decide one call. Deny beats needs_approval beats allow; no match is deny."""
+        """Decide one call. Deny beats needs_approval beats allow; no match is deny; so is a non-principal."""
+        if not is_principal(principal):
+            return PolicyDecision(Decision.DENY, None, f"{principal!r} is not a principal (group or glob)")
         ids = self.identities(principal)
         best: PolicyDecision | None = None
         misses: list[str] = []
@@ -154,10 +197,12 @@ class Policy:
         return PolicyDecision(Decision.DENY, None, f"default deny: {why}")
 
     def can_approve(self, approver: str, approvers: tuple[str, ...] | list[str]) -> bool:
-        return self._matches(list(approvers), self.identities(approver))
+        """Whether ``approver`` (a principal, never a group or glob) matches one of ``approvers``."""
+        return is_principal(approver) and self._matches(list(approvers), self.identities(approver))
 
     def can_reveal(self, principal: str) -> bool:
-        return self._matches(self.spec.vault_reveal, self.identities(principal))
+        """Whether ``principal`` (never a group or glob) may reveal pseudonyms."""
+        return is_principal(principal) and self._matches(self.spec.vault_reveal, self.identities(principal))
 
     def budget_for(self, principal: str) -> Budget:
         """The first budget whose pattern matches the principal (file order), else unlimited."""

@@ -72,7 +72,7 @@ def _approval_md(report: PromotionReport) -> list[str]:
         ]
         if report.approval_status == "pending":
             out += [
-                f"- approve: `referent approvals approve {report.approval_id} --as user:ml-lead`",
+                f"- approve (an approver, as their own OS account): `referent approvals approve {report.approval_id}`",
                 f"- then resume: `referent promote --resume {report.run_id}`",
             ]
     if report.alias_moved and report.previous_champion:

@@ -87,7 +87,8 @@ def run_rollback(
     reports: ReportStore | None = None,
 ) -> PromotionReport:
     """Point ``alias`` back at its previous holder (production aliases wait for approval too)."""
-    target = "production" if alias in ("champion", "production", "prod") else "staging"
+    # the policy's one alias map; an alias it does not know is production (waits for approval)
+    target = "production" if deps.gateway.policy.environment_of_alias(alias) == "production" else "staging"
     inputs = {
         "kind": "rollback",
         "model": model,

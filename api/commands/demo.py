@@ -3,7 +3,12 @@
 Starts (or reuses) the sandbox, shows the gateway at work (a redacted, audited read and a blocked
 write), triages every demo incident, writes a runbook for each ML alert rule, proposes rightsizing,
 builds the FinOps report, and runs a production promotion that waits for a human approval, is
-approved, resumes from its checkpoint and moves the alias; then verifies the audit chain.
+approved, resumes from its checkpoint and moves the alias; then verifies the audit chain and anchors
+it with a signed checkpoint.
+
+The rollback is started by a (pretend) Slack user and approved by you: the demo writes a demo policy
+(``<state dir>/demo-policy.yaml``, unless ``REFERENT_POLICY_FILE`` is set) that maps your OS account
+to the approver ``user:ml-lead`` — the CLI's way to authenticate a human.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import Annotated, Any
 
 import typer
 
+DEMO_REQUESTER = "slack:U0DEMOREQUESTER"  # who "started" the rollback (cannot approve it)
+DEMO_APPROVER = "user:ml-lead"
 SCENARIOS = Path(__file__).resolve().parents[2] / "evals" / "scenarios" / "triage"
 ML_RULES = Path(__file__).resolve().parents[2] / "evals" / "sandbox" / "rules" / "ml-platform.rules.yml"
 
@@ -24,11 +31,31 @@ def _banner(title: str) -> None:
     typer.echo(f"\n{'=' * 100}\n== {title}\n{'=' * 100}")
 
 
-def _deps(rt: Any, principal: str) -> Any:
+def _deps(rt: Any, principal: str, requested_by: str | None = None) -> Any:
     from agents.deps import AgentDeps
     from guardrails.gateway import CallContext
 
-    return AgentDeps(gateway=rt.gateway, ctx=CallContext(principal, f"demo-{uuid.uuid4().hex[:10]}"))
+    ctx = CallContext(principal, f"demo-{uuid.uuid4().hex[:10]}", requested_by=requested_by)
+    return AgentDeps(gateway=rt.gateway, ctx=ctx)
+
+
+def _demo_policy() -> None:
+    """Point REFERENT_POLICY_FILE (when unset) at the shipped policy plus ``cli_users: {you: ml-lead}``."""
+    import yaml
+
+    from guardrails.identity import os_user
+    from guardrails.policy import DEFAULT_POLICY
+    from guardrails.settings import GuardrailSettings
+
+    settings = GuardrailSettings()
+    if settings.policy_file is not None:
+        return
+    spec = yaml.safe_load(DEFAULT_POLICY.read_text())
+    spec["cli_users"] = {os_user(): DEMO_APPROVER}
+    path = settings.state_dir / "demo-policy.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    os.environ["REFERENT_POLICY_FILE"] = str(path)
 
 
 def _gateway_tour(rt: Any) -> None:
@@ -98,7 +125,7 @@ def _promotion(rt: Any, store: Any) -> None:
             reports=store,
         )
         typer.echo(to_markdown(checks))
-        deps = _deps(rt, "agent:promotion")
+        deps = _deps(rt, "agent:promotion", requested_by=DEMO_REQUESTER)
         bad = load_world("demo").incidents_of("bad_model_version")[0]
         champion = deps.call("mlflow.get_model", model=bad.model).data["aliases"].get("champion")
         if champion != bad.version:
@@ -110,12 +137,42 @@ def _promotion(rt: Any, store: Any) -> None:
         typer.echo(to_markdown(report))
         if not report.approval_id:
             return
-        typer.echo(f"approving {report.approval_id} as user:ml-lead (in Slack: the Approve button)")
-        rt.gateway.decide_approval(report.approval_id, "user:ml-lead", approve=True, note="demo")
+        _approve(rt, report.approval_id)
         try:
             typer.echo(to_markdown(resume_run(deps, checkpointer=saver, reports=store)))
         except ApprovalPending as exc:
             typer.echo(f"still pending: {exc}")
+
+
+def _approve(rt: Any, approval_id: str) -> None:
+    """Approve as the OS account running the demo (in Slack: the Approve button, as the clicking user)."""
+    from guardrails.approvals import ApprovalError
+    from guardrails.identity import IdentityError, cli_identity, os_user
+
+    try:
+        identity = cli_identity(rt.policy)
+        typer.echo(
+            f"rollback started by {DEMO_REQUESTER}; approving {approval_id} as {identity.principal} "
+            f"(OS account {os_user()!r} mapped by the policy's cli_users)"
+        )
+        rt.gateway.decide_approval(approval_id, identity, approve=True, note="demo")
+    except (ApprovalError, IdentityError) as exc:
+        typer.echo(f"cannot approve from here: {exc}")
+
+
+def _anchor(rt: Any) -> None:
+    """Verify the chain, then anchor it with a signed checkpoint outside the database."""
+    from guardrails.checkpoints import signing_key, verify_with_checkpoints, write_checkpoint
+
+    settings = rt.settings
+    directory = settings.audit_checkpoint_dir or settings.state_dir / "audit-checkpoints"
+    key = signing_key(settings.audit_signing_key_file or settings.state_dir / "audit-signing.key")
+    cp = write_checkpoint(rt.audit, directory, key)
+    verdict = verify_with_checkpoints(rt.audit, directory)
+    typer.echo(
+        f"audit chain intact: {verdict.ok} ({verdict.records} records); signed checkpoint {cp.number} "
+        f"anchors record {cp.seq} in {directory}; `referent audit verify --checkpoints {directory}`"
+    )
 
 
 def demo(
@@ -132,6 +189,7 @@ def demo(
     endpoints = sandbox.up(load_world("demo"), directory)
     typer.echo(json.dumps(endpoints, indent=2))
     os.environ.setdefault("REFERENT_SANDBOX_DIR", str(Path(endpoints["dir"])))
+    _demo_policy()
     rt = runtime()
     store = ReportStore(rt.db)
     try:
@@ -144,11 +202,8 @@ def demo(
         ):
             _banner(title)
             step()
-        _banner("audit")
-        verdict = rt.audit.verify()
-        typer.echo(
-            f"audit chain intact: {verdict.ok} ({verdict.records} records); `referent audit tail` shows them"
-        )
+        _banner("audit (`referent audit tail` shows the records)")
+        _anchor(rt)
     finally:
         rt.close()
         if down:

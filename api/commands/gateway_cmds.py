@@ -1,11 +1,18 @@
-"""Gateway commands: ``redact``, ``audit verify|tail``, ``approvals list|approve|deny``, ``policy check``."""
+"""Gateway commands: ``redact``, ``audit verify|checkpoint|tail``, ``approvals list|approve|deny``,
+``policy check``.
+
+``approvals approve|deny`` act as the operating-system account running the command, mapped to a
+principal by the policy's ``cli_users``; there is no ``--as``. ``audit verify`` opens the store
+read-only and refuses a missing one; with ``--checkpoints`` it also proves the chain against the
+signed checkpoints ``audit checkpoint`` writes.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -55,17 +62,93 @@ def redact(
     redact_stream(sys.stdin, sys.stdout, redactor, json_findings=json_out, scope=scope)
 
 
+def _existing_database(url: str | None):  # type: ignore[no-untyped-def]
+    """The store, opened read-only; a missing or unreachable one exits 2 (nothing is created)."""
+    from guardrails.store.db import Database, StoreError
+
+    try:
+        return Database.open_existing(url or _settings().db_url)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def _checkpoint_paths(directory: Path | None) -> tuple[Path, Path]:
+    """The checkpoint directory and the signing key file (settings, else under the state directory)."""
+    settings = _settings()
+    key_file = settings.audit_signing_key_file or settings.state_dir / "audit-signing.key"
+    return directory or settings.audit_checkpoint_dir or settings.state_dir / "audit-checkpoints", key_file
+
+
+CheckpointDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir", help="checkpoint directory (default: REFERENT_AUDIT_CHECKPOINT_DIR or the state dir)"
+    ),
+]
+
+
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
-    """Recompute the hash chain. Exit 0 when intact; exit 1 naming the first bad record."""
+def audit_verify(
+    db: DbOption = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option("--checkpoints", help="also prove the chain against this checkpoint directory"),
+    ] = None,
+) -> None:
+    """Recompute the hash chain. Exit 0 when intact; 1 naming the first bad record; 2 without a store."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from guardrails.audit import AuditLog
 
-    result = AuditLog(_database(db)).verify()
+    database = _existing_database(db)
+    try:
+        if checkpoints is not None:
+            _verify_anchored(AuditLog(database), checkpoints)
+            return
+        result = AuditLog(database).verify()
+    except SQLAlchemyError as exc:
+        fail(f"cannot read the audit log: {type(exc).__name__} (is this a Referent database?)")
+    finally:
+        database.dispose()
     if result.ok:
-        typer.echo(f"audit chain intact: {result.records} records")
+        typer.echo(f"audit chain intact: {result.records} records (not anchored: pass --checkpoints DIR)")
         return
     typer.echo(f"audit chain BROKEN at record {result.first_bad_seq}: {result.problem}", err=True)
     raise typer.Exit(code=1)
+
+
+def _verify_anchored(audit_log: Any, directory: Path) -> None:
+    from guardrails.checkpoints import signing_key, verify_with_checkpoints
+
+    _, key_file = _checkpoint_paths(directory)
+    trusted = signing_key(key_file).public_key() if key_file.is_file() else None  # a swapped .pub shows
+    verdict = verify_with_checkpoints(audit_log, directory, trusted)
+    if verdict.ok and verdict.checkpoints == 0:
+        fail(f"no checkpoints in {directory}: nothing anchors the chain", code=1)
+    if not verdict.ok:
+        typer.echo(f"audit chain BROKEN: {verdict.problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"audit chain intact: records 1..{verdict.anchored_seq} match checkpoint {verdict.checkpoints}; "
+        f"{verdict.after} records after it verify but are not anchored yet ({verdict.records} in all)"
+    )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(db: DbOption = None, directory: CheckpointDirOption = None) -> None:
+    """Verify the chain and append a signed checkpoint of its head to the checkpoint directory."""
+    from guardrails.audit import AuditLog
+    from guardrails.checkpoints import CheckpointError, signing_key, write_checkpoint
+
+    target, key_file = _checkpoint_paths(directory)
+    database = _existing_database(db)
+    try:
+        cp = write_checkpoint(AuditLog(database), target, signing_key(key_file))
+    except (CheckpointError, OSError) as exc:
+        fail(str(exc), code=1)
+    finally:
+        database.dispose()
+    typer.echo(f"checkpoint {cp.number}: record {cp.seq} hash {cp.hash[:16]}… → {cp.path}")
 
 
 @audit_app.command("tail")
@@ -93,25 +176,33 @@ def audit_tail(
 def approvals_list(db: DbOption = None) -> None:
     """List pending approvals."""
     from guardrails.approvals import ApprovalStore
+    from guardrails.keyfiles import approval_key
 
-    for a in ApprovalStore(_database(db)).pending():
+    for a in ApprovalStore(_database(db), approval_key(_settings())).pending():
+        started = f" started-by={a.requested_by}" if a.requested_by else ""
+        tampered = "" if a.intact else "  TAMPERED (fails verification)"
         typer.echo(
-            f"{a.id}  {a.tool}  env={a.environment}  by={a.requester}  run={a.run_id}  "
-            f"args={a.arguments}  approvers={','.join(a.approvers)}  expires={a.expires_at:%H:%M:%S}Z"
+            f"{a.id}  {a.tool}  env={a.environment}  by={a.requester}{started}  run={a.run_id}  "
+            f"args={a.arguments}  approvers={','.join(a.approvers)}  expires={a.expires_at:%H:%M:%S}Z{tampered}"
         )
 
 
-def _decide(approval_id: str, principal: str, approve: bool, note: str) -> None:
+def _decide(approval_id: str, as_: str | None, approve: bool, note: str) -> None:
+    """Decide as the OS account's mapped principal; ``--as`` may only repeat that principal."""
     from guardrails.approvals import ApprovalError
+    from guardrails.identity import IdentityError, check_principal, cli_identity
 
     rt = _runtime_no_tools()
     try:
-        result = rt.gateway.decide_approval(approval_id, principal, approve=approve, note=note)
-    except ApprovalError as exc:
+        identity = cli_identity(rt.policy)
+        if as_ is not None and check_principal(as_) != identity.principal:
+            fail(f"--as {as_} is not you: this OS account acts as {identity.principal}")
+        result = rt.gateway.decide_approval(approval_id, identity, approve=approve, note=note)
+    except (ApprovalError, IdentityError) as exc:
         fail(str(exc))
     finally:
         rt.close()
-    typer.echo(f"approval {result.id}: {result.status.value} by {result.decided_by}")
+    typer.echo(f"approval {result.id}: {result.status.value} by {result.decided_by} ({identity.via})")
 
 
 def _runtime_no_tools():  # type: ignore[no-untyped-def]
@@ -120,25 +211,25 @@ def _runtime_no_tools():  # type: ignore[no-untyped-def]
     return runtime(register_platform_tools=False)
 
 
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="optional check: must equal the principal your OS account maps to (cli_users)"),
+]
+
+
 @approvals_app.command("approve")
 def approvals_approve(
-    approval_id: str,
-    as_: Annotated[
-        str, typer.Option("--as", help="approving principal, e.g. user:ml-lead or slack:U0APPROVER1")
-    ],
-    note: Annotated[str, typer.Option(help="why")] = "",
+    approval_id: str, as_: AsOption = None, note: Annotated[str, typer.Option(help="why")] = ""
 ) -> None:
-    """Approve a pending call (the principal must be an approver in the policy)."""
+    """Approve a pending call as your OS account's principal (policy cli_users; must be an approver)."""
     _decide(approval_id, as_, True, note)
 
 
 @approvals_app.command("deny")
 def approvals_deny(
-    approval_id: str,
-    as_: Annotated[str, typer.Option("--as", help="deciding principal")],
-    note: Annotated[str, typer.Option(help="why")] = "",
+    approval_id: str, as_: AsOption = None, note: Annotated[str, typer.Option(help="why")] = ""
 ) -> None:
-    """Deny a pending call."""
+    """Deny a pending call as your OS account's principal (policy cli_users; must be an approver)."""
     _decide(approval_id, as_, False, note)
 
 
@@ -154,8 +245,13 @@ def policy_check(
     ] = None,
 ) -> None:
     """Show the decision the policy gives a call (exit 0 allow, 1 deny or needs_approval)."""
+    from guardrails.identity import InvalidPrincipal, check_principal
     from guardrails.policy import ENVIRONMENTS, Policy
 
+    try:
+        check_principal(principal)
+    except InvalidPrincipal as exc:
+        fail(str(exc))
     if action not in {"read", "write", "destructive"}:
         fail(f"unknown action {action!r} (read, write, destructive)")
     if env not in ENVIRONMENTS:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 when the decision is promote (moved, waiting for approval, or a passing dry run), 1 when
 blocked, 2 on bad input. A production move waits for a human: the command prints the approval id and
-exits; after ``referent approvals approve ID --as PRINCIPAL``, ``referent promote --resume RUN_ID`` (or
+exits; after an approver runs ``referent approvals approve ID`` (as their own OS account, mapped in the
+policy's ``cli_users``; the person who started the run cannot), ``referent promote --resume RUN_ID`` (or
 ``referent resume RUN_ID``) continues the same run in a new process from the durable checkpoint
 (SQLite next to the state, or PostgreSQL: :func:`agents.promotion.checkpoint.checkpointer`).
 """
@@ -30,10 +31,12 @@ def _run(run_id: str, environment: str, body: Callable[[Any, Any, Any], Any]) ->
     from agents.promotion.checkpoint import checkpointer
     from agents.reports import ReportStore
     from guardrails.gateway import CallContext
+    from guardrails.identity import cli_requester
 
     rt = runtime()
     try:
-        deps = AgentDeps(gateway=rt.gateway, ctx=CallContext(PRINCIPAL, run_id, environment=environment))
+        ctx = CallContext(PRINCIPAL, run_id, environment=environment, requested_by=cli_requester(rt.policy))
+        deps = AgentDeps(gateway=rt.gateway, ctx=ctx)
         with checkpointer(rt.settings) as saver:
             return body(deps, saver, ReportStore(rt.db))
     finally:
@@ -133,7 +136,7 @@ def rollback(
 
     if not alias.strip():
         fail("--alias must not be empty")
-    environment = "production" if alias in ("champion", "production", "prod") else "staging"
+    environment = _alias_environment(alias)
     run_id = f"rollback-{uuid.uuid4().hex[:12]}"
     report = _run(
         run_id,
@@ -143,6 +146,17 @@ def rollback(
         ),
     )
     _emit(report, json_out, slack)
+
+
+def _alias_environment(alias: str) -> str:
+    """The environment of ``alias`` in the configured policy's one alias map (unknown: production)."""
+    from guardrails.policy import Policy
+    from guardrails.settings import GuardrailSettings
+
+    try:
+        return Policy.load(GuardrailSettings().policy_file).environment_of_alias(alias)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,15 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from guardrails.factory import Runtime, build_runtime
+from guardrails.identity import Identity
 from guardrails.settings import GuardrailSettings
 from tools.base import ActionClass, ToolSpec
 from tools.errors import SourceUnavailable
 from tools.settings import PlatformSettings
 
 KEY = "test-pseudonym-key-0123456789abcdef"
+SLACK_SECRET = "test-slack-signing-secret-0123456789"
 
 
 class LogsArgs(BaseModel):
@@ -105,6 +107,48 @@ vault_reveal: ["user:security"]
 """
 
 
+class Authenticate:
+    """Identities made the way the service and the CLI make them (signed Slack body, token, OS account)."""
+
+    @staticmethod
+    def slack(user_id: str) -> Identity:
+        import hashlib
+        import hmac
+        import json
+        import time
+        from urllib.parse import urlencode
+
+        from guardrails.identity import slack_identity
+
+        body = urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": user_id}})}).encode()
+        ts = str(int(time.time()))
+        sig = (
+            "v0="
+            + hmac.new(SLACK_SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+        )
+        return slack_identity(signing_secret=SecretStr(SLACK_SECRET), timestamp=ts, signature=sig, body=body)
+
+    @staticmethod
+    def token(name: str) -> Identity:
+        import hashlib
+
+        from guardrails.identity import token_identity
+
+        raw = f"token-of-{name}-0123456789"
+        return token_identity(raw, {hashlib.sha256(raw.encode()).hexdigest(): name})
+
+    @staticmethod
+    def cli(policy: Any) -> Identity:
+        from guardrails.identity import cli_identity
+
+        return cli_identity(policy)
+
+
+@pytest.fixture
+def auth() -> type[Authenticate]:
+    return Authenticate
+
+
 @pytest.fixture
 def world() -> World:
     return World()
@@ -113,8 +157,10 @@ def world() -> World:
 @pytest.fixture
 def rt(tmp_path: Path, world: World, state_db_url: str) -> Iterator[Runtime]:
     """The gateway on a fresh store: SQLite, and (integration) PostgreSQL."""
+    from guardrails.identity import os_user
+
     policy = tmp_path / "policy.yaml"
-    policy.write_text(POLICY)
+    policy.write_text(POLICY + f'cli_users: {{"{os_user()}": "user:lead"}}\n')  # this OS account is user:lead
     settings = GuardrailSettings(
         state_dir=tmp_path,
         database_url=state_db_url,

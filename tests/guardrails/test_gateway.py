@@ -80,7 +80,7 @@ def test_staging_write_allowed(rt, world):
     assert world.aliases[("fraud-scorer", "staging")] == 4
 
 
-def test_production_write_waits_for_approval_then_goes_through(rt, world):
+def test_production_write_waits_for_approval_then_goes_through(rt, world, auth):
     args = {"model": "fraud-scorer", "alias": "champion", "version": 4}
     with pytest.raises(ApprovalRequired) as pending:
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args)
@@ -93,7 +93,7 @@ def test_production_write_waits_for_approval_then_goes_through(rt, world):
     with pytest.raises(ApprovalRequired) as again:
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args)
     assert again.value.approval_id == approval_id
-    rt.gateway.decide_approval(approval_id, "slack:U0APPROVER7", approve=True, note="canary green")
+    rt.gateway.decide_approval(approval_id, auth.slack("U0APPROVER7"), approve=True, note="canary green")
     rt.gateway.call(PROMOTION, "mlflow.set_alias", args, approval_id=approval_id)
     assert world.aliases[("fraud-scorer", "champion")] == 4
     rec = rt.audit.tail(1)[0]
@@ -103,11 +103,11 @@ def test_production_write_waits_for_approval_then_goes_through(rt, world):
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args, approval_id=approval_id)
 
 
-def test_approval_cannot_be_spent_on_other_arguments(rt, world):
+def test_approval_cannot_be_spent_on_other_arguments(rt, world, auth):
     args = {"model": "fraud-scorer", "alias": "champion", "version": 4}
     with pytest.raises(ApprovalRequired) as pending:
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args)
-    rt.gateway.decide_approval(pending.value.approval_id, "user:lead", approve=True)
+    rt.gateway.decide_approval(pending.value.approval_id, auth.cli(rt.policy), approve=True)
     with pytest.raises(ApprovalInvalid):
         rt.gateway.call(
             PROMOTION, "mlflow.set_alias", {**args, "version": 1}, approval_id=pending.value.approval_id
@@ -115,7 +115,7 @@ def test_approval_cannot_be_spent_on_other_arguments(rt, world):
     assert world.aliases[("fraud-scorer", "champion")] == 3
 
 
-def test_unauthorized_or_self_approval_refused(rt):
+def test_unauthorized_or_self_approval_refused(rt, auth):
     from guardrails.approvals import ApprovalError
 
     with pytest.raises(ApprovalRequired) as pending:
@@ -123,16 +123,18 @@ def test_unauthorized_or_self_approval_refused(rt):
             PROMOTION, "mlflow.set_alias", {"model": "fraud-scorer", "alias": "champion", "version": 4}
         )
     with pytest.raises(ApprovalError, match="may not decide"):
-        rt.gateway.decide_approval(pending.value.approval_id, "user:intern", approve=True)
+        rt.gateway.decide_approval(pending.value.approval_id, auth.token("intern"), approve=True)
     with pytest.raises(ApprovalError, match="unknown approval"):
-        rt.gateway.decide_approval("nope", "user:lead", approve=True)
+        rt.gateway.decide_approval("nope", auth.cli(rt.policy), approve=True)
 
 
-def test_denied_approval_blocks(rt, world):
+def test_denied_approval_blocks(rt, world, auth):
     args = {"model": "fraud-scorer", "alias": "champion", "version": 4}
     with pytest.raises(ApprovalRequired) as pending:
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args)
-    rt.gateway.decide_approval(pending.value.approval_id, "user:lead", approve=False, note="wait for canary")
+    rt.gateway.decide_approval(
+        pending.value.approval_id, auth.cli(rt.policy), approve=False, note="wait for canary"
+    )
     with pytest.raises(ApprovalInvalid, match="denied"):
         rt.gateway.call(PROMOTION, "mlflow.set_alias", args, approval_id=pending.value.approval_id)
     assert world.aliases[("fraud-scorer", "champion")] == 3
