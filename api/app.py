@@ -1,15 +1,35 @@
-"""The HTTP application. Today it serves the runbook library at the stable URL alert rules put in
-``runbook_url`` (``/runbooks/<AlertName>``) plus health probes; Slack and webhook routes come next."""
+"""The HTTP application: alert webhooks, REST ``/v1``, Slack, report pages, runbooks, operations.
+
+``create_app(services)`` builds the FastAPI app; its lifespan launches DBOS for this process (role
+``both`` or ``api``, see :mod:`api.workers.dbos_app`) and stops it at shutdown. Without ``services``
+the lifespan builds them from the environment. The runbook library stays at ``/runbooks/<AlertName>``
+(the rules' ``runbook_url``) and needs neither.
+
+Logs are one JSON object per request (method, route template, status, milliseconds): no bodies, no
+query strings, no path values, so nothing sensitive reaches them.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from tools.errors import BadInput, NotFound
 from tools.runbook_library import RunbookLibrary
+
+if TYPE_CHECKING:
+    from api.service.services import Services
+
+log = logging.getLogger("referent.http")
+Role = Literal["both", "api"]
 
 
 def default_library() -> RunbookLibrary:
@@ -23,18 +43,88 @@ def default_library() -> RunbookLibrary:
 Library = Annotated[RunbookLibrary, Depends(default_library)]
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="Referent", version="0.1.0")
+def _lifespan(
+    services: Services | None, role: Role, launch_workers: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.service.services import build_services
+        from api.workers import dbos_app
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        owned = services is None
+        app.state.services = services or await run_in_threadpool(build_services)
+        if launch_workers:
+            await run_in_threadpool(dbos_app.launch, app.state.services, role=role)
+        try:
+            yield
+        finally:
+            if launch_workers:
+                await run_in_threadpool(dbos_app.shutdown)
+            if owned:
+                app.state.services.close()
 
-    @app.get("/runbooks")
+    return lifespan
+
+
+def _observe(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            services = getattr(app.state, "services", None)
+            if services is not None:
+                services.metrics.requests.labels(request.method, route, str(status)).inc()
+            ms = round((time.perf_counter() - started) * 1000, 2)
+            log.info(json.dumps({"method": request.method, "route": route, "status": status, "ms": ms}))
+
+
+def _mount_optional(app: FastAPI, services: Services | None) -> None:
+    """Mount the Slack and pages routers when those packages are present (they take the services)."""
+    if services is None:
+        return
+    for module in ("api.slack", "api.pages"):
+        try:
+            imported = __import__(module, fromlist=["build_router"])
+        except ImportError as exc:
+            if exc.name and (exc.name == module or module.startswith(exc.name)):
+                log.info("%s not installed; its routes are not mounted", module)
+                continue
+            raise
+        app.include_router(imported.build_router(services))
+
+
+def create_app(
+    services: Services | None = None, *, role: Role = "both", launch_workers: bool = True
+) -> FastAPI:
+    """The service's app.
+
+    Args:
+        services: the process's services; None builds them from the environment at start (then the
+            Slack and pages routers, which need them when the app is built, are not mounted).
+        role: ``both`` runs queued workflows in this process, ``api`` only enqueues them.
+        launch_workers: launch DBOS in the lifespan (False when the caller launched it already).
+    """
+    from api.routes import alerts, errors, incidents, ops, v1
+
+    app = FastAPI(title="Referent", version="0.1.0", lifespan=_lifespan(services, role, launch_workers))
+    app.state.services = services
+    errors.install(app)
+    _observe(app)
+    for router in (ops.router, alerts.router, incidents.router, v1.router):
+        app.include_router(router)
+    _mount_optional(app, services)
+
+    @app.get("/runbooks", tags=["runbooks"])
     def list_runbooks(library: Library) -> dict[str, list[str]]:
         return {"runbooks": library.list()}
 
-    @app.get("/runbooks/{alert}", response_class=PlainTextResponse)
+    @app.get("/runbooks/{alert}", response_class=PlainTextResponse, tags=["runbooks"])
     def get_runbook(alert: str, library: Library) -> PlainTextResponse:
         try:
             doc = library.find(alert)

@@ -25,7 +25,7 @@ import pkgutil
 import threading
 from typing import TYPE_CHECKING, Literal
 
-from dbos import DBOS, DBOSConfig
+from dbos import DBOS, DBOSConfig, Queue
 
 if TYPE_CHECKING:
     from api.service.services import Services
@@ -38,6 +38,7 @@ TRIAGE_QUEUE = "referent-triage"
 _lock = threading.Lock()
 _services: Services | None = None
 _role: Role | None = None
+_queue: Queue | None = None
 
 
 def system_database_url(services: Services) -> str:
@@ -70,7 +71,7 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
         role: ``api`` listens to no queue; ``workers`` and ``both`` run queued workflows.
         executor_id: DBOS executor id (recovery key); default ``local`` (or ``api-…`` for ``api``).
     """
-    global _services, _role
+    global _services, _role, _queue
     with _lock:
         if _services is not None:
             _services = services
@@ -88,19 +89,19 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
             DBOS.listen_queues([])
         _services, _role = services, role
         DBOS.launch()
-        DBOS.register_queue(
+        _queue = DBOS.register_queue(
             TRIAGE_QUEUE, worker_concurrency=services.settings.triage_concurrency, polling_interval_sec=0.2
         )
 
 
 def shutdown() -> None:
     """Stop DBOS in this process (workflows in flight resume on the next launch with the same id)."""
-    global _services, _role
+    global _services, _role, _queue
     with _lock:
         if _services is None:
             return
         DBOS.destroy(destroy_registry=False)
-        _services, _role = None, None
+        _services, _role, _queue = None, None, None
 
 
 def services() -> Services:
@@ -108,6 +109,13 @@ def services() -> Services:
     if _services is None:
         raise RuntimeError("DBOS is not launched in this process (api.workers.dbos_app.launch)")
     return _services
+
+
+def triage_queue() -> Queue:
+    """The triage queue (registered at launch)."""
+    if _queue is None:
+        raise RuntimeError("DBOS is not launched in this process (api.workers.dbos_app.launch)")
+    return _queue
 
 
 def launched() -> bool:

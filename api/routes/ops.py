@@ -1,0 +1,61 @@
+"""Operations: ``/healthz`` (the process answers), ``/readyz`` (database and configured sources),
+``/metrics`` (Prometheus text format, this app's registry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from api.routes.deps import ServicesDep
+from api.service.services import Services
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+def _checks(services: Services) -> dict[str, str]:
+    from api.workers import dbos_app
+
+    checks: dict[str, str] = {}
+    try:
+        with services.runtime.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # readiness reports, it does not raise
+        checks["database"] = f"error: {type(exc).__name__}"
+    checks["workers"] = "ok" if dbos_app.launched() else "error: DBOS not launched"
+    platform = services.runtime.platform
+    configured = {
+        "prometheus": platform.prometheus_url,
+        "mlflow": platform.mlflow_tracking_uri,
+        "feast": platform.feast_repo,
+        "billing": platform.billing_path,
+    }
+    for source, value in configured.items():
+        checks[source] = "configured" if value else "not configured"
+    return checks
+
+
+@router.get("/readyz", responses={503: {"description": "not ready"}})
+async def readyz(services: ServicesDep) -> Any:
+    """Ready when the state database answers and the DBOS workers are launched; lists the sources."""
+    checks = await run_in_threadpool(_checks, services)
+    ready = checks["database"] == "ok" and checks["workers"] == "ok"
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(request: Request, services: ServicesDep) -> Response:
+    """Prometheus metrics of this app (requests, intake, triage latency, queue, gateway calls, cost)."""
+    body = await run_in_threadpool(services.metrics.exposition)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
