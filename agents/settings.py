@@ -34,3 +34,14 @@ class LLMSettings(BaseSettings):
         if v is not None and v.get_secret_value().strip().lower() in {"", "changeme", "sk-xxx", "xxx"}:
             raise ValueError("REFERENT_LLM_API_KEY is a placeholder")
         return v
+
+
+class IntakeSettings(BaseSettings):
+    """Bounds on an alert payload, for every intake (CLI ``triage --alert``, webhooks): ``REFERENT_MAX_ALERT*``."""
+
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore")
+
+    max_alert_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="largest alert payload accepted (bytes)"
+    )
+    max_alerts: int = Field(default=200, ge=1, description="most alerts accepted in one payload")

@@ -1,14 +1,57 @@
-"""The ``referent`` command line. Every command has ``--help``; bad input exits 2 with a message."""
+"""The ``referent`` command line. Every command has ``--help``; bad input exits 2 with a message.
+
+One error boundary (:class:`BoundaryGroup`) wraps every command: the errors a user can fix (bad
+settings, an unreachable or unsupported database, a missing optional module, an unreadable file,
+absurdly nested or invalid JSON — see :func:`api.commands.common.describe_error`) end as one
+``error: ...`` line on stderr with exit code 2. ``typer.Exit`` / ``SystemExit`` pass through; anything
+else is a bug and keeps its traceback.
+
+Exit codes: 0 success, 1 a negative outcome the command reports (blocked promotion, broken audit
+chain, denied policy check), 2 bad input or configuration.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from typing import Any, Literal
 
 import typer
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from typer.core import TyperGroup
 
 from api.commands import demo, gateway_cmds, promote, rightsize, runbook, sandbox_cmds, serve, triage
+from api.commands.common import describe_error, describe_validation
+
+
+class BoundaryGroup(TyperGroup):
+    """The root command group: user-fixable errors of any command → one line on stderr, exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = describe_error(exc)
+            if message is None:
+                raise
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code=2) from None
+
+
+class CLISettings(BaseSettings):
+    """Settings of the command line itself (``REFERENT_LOG_LEVEL``)."""
+
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore", case_sensitive=False)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
 
 app = typer.Typer(
     name="referent",
@@ -16,6 +59,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=BoundaryGroup,
 )
 
 COMMANDS = (gateway_cmds, sandbox_cmds, triage, runbook, rightsize, promote, serve, demo)
@@ -26,15 +70,21 @@ def _register_all() -> None:
         module.register(app)
 
 
+_register_all()
+
+
 def main() -> None:
+    """Entry point of the ``referent`` script."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("FEAST_USAGE", "False")
+    try:
+        settings = CLISettings()
+    except ValidationError as exc:
+        typer.echo(f"error: {describe_validation(exc)}", err=True)
+        sys.exit(2)
     logging.basicConfig(
-        level=os.environ.get("REFERENT_LOG_LEVEL", "WARNING"),
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
+        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    _register_all()
     app()
 
 

@@ -1,9 +1,39 @@
-"""The triage agent: from an alert to ranked, evidence-cited root-cause hypotheses (or an abstention)."""
+"""The triage agent: from an alert to ranked, evidence-cited root-cause hypotheses (or an abstention).
 
-from agents.triage.alert import AlertError, NormalizedAlert, label_fingerprint, normalize_alert, parse_alerts
-from agents.triage.models import Hypothesis, TriageReport
-from agents.triage.render import to_markdown, to_slack_blocks
-from agents.triage.run import run_triage, triage_payload
+The names below are re-exported lazily (PEP 562): ``from agents.triage.alert import parse_alerts``
+does not load the graph, the collectors or LangGraph.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.triage.alert import (
+        AlertError,
+        NormalizedAlert,
+        label_fingerprint,
+        normalize_alert,
+        parse_alerts,
+    )
+    from agents.triage.models import Hypothesis, TriageReport
+    from agents.triage.render import to_markdown, to_slack_blocks
+    from agents.triage.run import run_triage, triage_payload
+
+_EXPORTS = {
+    "AlertError": "agents.triage.alert",
+    "NormalizedAlert": "agents.triage.alert",
+    "label_fingerprint": "agents.triage.alert",
+    "normalize_alert": "agents.triage.alert",
+    "parse_alerts": "agents.triage.alert",
+    "Hypothesis": "agents.triage.models",
+    "TriageReport": "agents.triage.models",
+    "to_markdown": "agents.triage.render",
+    "to_slack_blocks": "agents.triage.render",
+    "run_triage": "agents.triage.run",
+    "triage_payload": "agents.triage.run",
+}
 
 __all__ = [
     "AlertError",
@@ -18,3 +48,12 @@ __all__ = [
     "to_slack_blocks",
     "triage_payload",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
