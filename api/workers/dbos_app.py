@@ -23,6 +23,7 @@ import importlib
 import logging
 import pkgutil
 import threading
+import uuid
 from typing import TYPE_CHECKING, Literal
 
 from dbos import DBOS, DBOSConfig, Queue
@@ -39,6 +40,7 @@ _lock = threading.Lock()
 _services: Services | None = None
 _role: Role | None = None
 _queue: Queue | None = None
+_users = 0
 
 
 def system_database_url(services: Services) -> str:
@@ -63,24 +65,33 @@ def import_worker_modules() -> list[str]:
     return names
 
 
+def _executor_id(services: Services, role: Role) -> str:
+    """The configured id; an API-only process gets a fresh one (it runs nothing, so recovers nothing)."""
+    if role == "api":
+        return f"{services.settings.executor_id}-api-{uuid.uuid4().hex[:8]}"
+    return services.settings.executor_id
+
+
 def launch(services: Services, *, role: Role = "both", executor_id: str | None = None) -> None:
-    """Configure and launch DBOS for this process (idempotent while launched).
+    """Configure and launch DBOS for this process (counted: each launch needs one :func:`shutdown`).
+
+    A second launch in the same process (two apps in one test) shares the first one's DBOS and services.
 
     Args:
         services: what the workflows use (runtime, stores, settings).
         role: ``api`` listens to no queue; ``workers`` and ``both`` run queued workflows.
         executor_id: DBOS executor id (recovery key); default ``local`` (or ``api-…`` for ``api``).
     """
-    global _services, _role, _queue
+    global _services, _role, _queue, _users
     with _lock:
-        if _services is not None:
-            _services = services
+        _users += 1
+        if _services is not None:  # a second app in this process shares the launched DBOS
             return
         import_worker_modules()
         config: DBOSConfig = {
             "name": "referent",
             "system_database_url": system_database_url(services),
-            "executor_id": executor_id or services.settings.executor_id,
+            "executor_id": executor_id or _executor_id(services, role),
             "log_level": "WARNING",
             "notification_listener_polling_interval_sec": 0.2,
         }
@@ -95,10 +106,11 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
 
 
 def shutdown() -> None:
-    """Stop DBOS in this process (workflows in flight resume on the next launch with the same id)."""
-    global _services, _role, _queue
+    """Stop DBOS in this process once its last user stops (workflows in flight resume on the next launch)."""
+    global _services, _role, _queue, _users
     with _lock:
-        if _services is None:
+        _users = max(0, _users - 1)
+        if _services is None or _users > 0:
             return
         DBOS.destroy(destroy_registry=False)
         _services, _role, _queue = None, None, None
