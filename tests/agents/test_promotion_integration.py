@@ -34,6 +34,19 @@ from guardrails.gateway import CallContext
 pytestmark = pytest.mark.integration
 
 KEY = "test-pseudonym-key-0123456789abcdef"
+APPROVER = "token:release-manager"  # in the default policy's ml-approvers
+
+
+def release_manager() -> Any:
+    """The release manager's API token, authenticated the way the REST API does (digest lookup)."""
+    import hashlib
+
+    from guardrails.identity import token_identity
+
+    raw = "release-manager-token-0123456789"
+    return token_identity(raw, {hashlib.sha256(raw.encode()).hexdigest(): "release-manager"})
+
+
 FRESH = [
     {"name": "txn_count_1h", "type": "long"},
     {"name": "txn_amount_sum_24h", "type": "double"},
@@ -329,13 +342,13 @@ def test_approval_wait_resume_after_restart_and_rollback(
     )  # process 2: resume refused while pending, then a human approves
     with checkpointer(second.settings) as saver, pytest.raises(ApprovalPending):
         resume_run(deps_for(second, run_id), checkpointer=saver)
-    second.gateway.decide_approval(waiting.approval_id, "user:ml-lead", approve=True)
+    second.gateway.decide_approval(waiting.approval_id, release_manager(), approve=True)
     second.close()
 
     third = build(tmp_path, sbx, state_db_url)  # process 3: resumes from the checkpoint and moves the alias
     with checkpointer(third.settings) as saver:
         done = resume_run(deps_for(third, run_id), checkpointer=saver, reports=ReportStore(third.db))
-    assert done.alias_moved and done.approval_status == "approved" and done.approved_by == "user:ml-lead"
+    assert done.alias_moved and done.approval_status == "approved" and done.approved_by == APPROVER
     assert done.previous_champion == "1" and _champion(uri, model) == "2"
     assert [g.gate for g in done.gates] == [g.gate for g in waiting.gates]
 
@@ -343,7 +356,7 @@ def test_approval_wait_resume_after_restart_and_rollback(
     with checkpointer(third.settings) as saver:
         rb = run_rollback(deps_for(third, rb_id), model, checkpointer=saver)
         assert rb.approval_status == "pending" and rb.version == "1" and _champion(uri, model) == "2"
-        third.gateway.decide_approval(str(rb.approval_id), "user:ml-lead", approve=True)
+        third.gateway.decide_approval(str(rb.approval_id), release_manager(), approve=True)
         restored = resume_run(deps_for(third, rb_id), checkpointer=saver)
     third.close()
     assert restored.alias_moved and restored.kind == "rollback" and _champion(uri, model) == "1"
@@ -355,7 +368,9 @@ def test_denied_approval_blocks(rt: Any, models: dict[str, str], tmp_path: Path)
         waiting = run_promotion(
             deps_for(rt, run_id), models["gates"], 2, "production", checkpointer=saver, settings=WAIVED
         )
-        rt.gateway.decide_approval(str(waiting.approval_id), "user:ml-lead", approve=False, note="not today")
+        rt.gateway.decide_approval(
+            str(waiting.approval_id), release_manager(), approve=False, note="not today"
+        )
         denied = resume_run(deps_for(rt, run_id), checkpointer=saver)
     assert denied.decision == "block" and denied.approval_status == "denied" and not denied.alias_moved
 
@@ -378,8 +393,17 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 def test_cli_promote_waits_then_resumes_in_a_new_process(
     demo_sandbox: dict[str, Any], models: dict[str, str], tmp_path: Path
 ) -> None:
+    import yaml
+
+    from guardrails.identity import os_user
+    from guardrails.policy import DEFAULT_POLICY
+
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text())
+    policy["cli_users"] = {os_user(): "user:ml-lead"}  # whoever runs the tests starts the run as ml-lead
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
     env = {
         **os.environ,
+        "REFERENT_POLICY_FILE": str(tmp_path / "policy.yaml"),
         "REFERENT_STATE_DIR": str(tmp_path),
         "REFERENT_SANDBOX_DIR": demo_sandbox["dir"],
         "REFERENT_PSEUDONYM_KEY": KEY,
@@ -394,8 +418,13 @@ def test_cli_promote_waits_then_resumes_in_a_new_process(
     assert waiting["approval_status"] == "pending" and _champion(demo_sandbox["mlflow_uri"], model) == "1"
     assert (tmp_path / "checkpoints.sqlite").exists()
 
+    # the human who started the run (this OS account = user:ml-lead, an approver) cannot approve it
+    own = _cli(["approvals", "approve", waiting["approval_id"]], env)
+    assert own.returncode == 2 and "cannot decide" in own.stderr, own.stderr[-2000:]
+    forged = _cli(["approvals", "approve", waiting["approval_id"], "--as", "group:ml-approvers"], env)
+    assert forged.returncode == 2 and "group" in forged.stderr
     approver = build(tmp_path, demo_sandbox["dir"])
-    approver.gateway.decide_approval(waiting["approval_id"], "user:ml-lead", approve=True)
+    approver.gateway.decide_approval(waiting["approval_id"], release_manager(), approve=True)
     approver.close()
 
     second = _cli(["promote", "--resume", waiting["run_id"], "--json"], env)
