@@ -16,7 +16,7 @@ def offline_litellm() -> None:
 class LLMSettings(BaseSettings):
     """No ``model`` means the deterministic reasoner drives the agents."""
 
-    model_config = SettingsConfigDict(env_prefix="REFERENT_LLM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="REFERENT_LLM_", extra="ignore", populate_by_name=True)
 
     model: str | None = Field(
         default=None, description="litellm model id, e.g. openai/gpt-4.1-mini, ollama/llama3.1"
@@ -27,6 +27,12 @@ class LLMSettings(BaseSettings):
     max_tokens: int = Field(default=2000, ge=1)
     timeout_s: float = Field(default=60.0, gt=0)
     max_tool_rounds: int = Field(default=6, ge=0)
+    triage_deadline_s: float = Field(
+        default=120.0,
+        gt=0,
+        validation_alias="REFERENT_TRIAGE_DEADLINE_S",
+        description="a triage run ends with the evidence gathered by then; later tool calls are refused",
+    )
 
     @field_validator("api_key")
     @classmethod

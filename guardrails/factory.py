@@ -3,6 +3,11 @@
 A source that is not configured (or fails at start) still has its tools registered, bound to a
 stand-in client that answers ``SourceUnavailable("not configured (set REFERENT_…)")`` — so an agent's
 report can say which source was missing instead of failing on an unknown tool.
+
+Deadlines: every platform tool's ``timeout_s`` is set here from the one setting
+``REFERENT_TOOL_TIMEOUT_S`` (times the tool's ``timeout_scale``), and each client's own timeouts are
+derived from it (Prometheus's httpx client, MLflow's HTTP environment), so a client gives up no later
+than the gateway does.
 """
 
 from __future__ import annotations
@@ -175,12 +180,15 @@ def build_runtime(
     audit = AuditLog(db)
     from guardrails.keyfiles import approval_key  # a key the database does not hold
 
-    approvals = ApprovalStore(db, approval_key(settings), ttl=timedelta(minutes=settings.approval_ttl_minutes))
+    approvals = ApprovalStore(
+        db, approval_key(settings), ttl=timedelta(minutes=settings.approval_ttl_minutes)
+    )
     gateway = Gateway(
         policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db)
     )
     if register_platform_tools:
-        gateway.register_all(tool_specs(platform))
-        gateway.register_all(local_specs(platform))
+        platform_specs = [*tool_specs(platform), *local_specs(platform)]
+        # one deadline setting for every tool (REFERENT_TOOL_TIMEOUT_S), times each tool's declared scale
+        gateway.register_all(spec.with_timeout(platform.tool_timeout_s) for spec in platform_specs)
     gateway.register_all(extra_specs or [])
     return Runtime(settings, platform, db, policy, audit, approvals, gateway)

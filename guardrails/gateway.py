@@ -2,7 +2,9 @@
 
 ``Gateway.call`` runs, in order: argument validation → **policy** (default deny) → **approval**
 (``needs_approval`` creates a pending approval and raises :class:`ApprovalRequired`; the retry with
-an approved id goes through) → budget → **call** with a deadline → **redaction** of the result →
+an approved id goes through) → budget → **call** with a deadline (the tool's timeout, capped at the
+time the run has left; past the run's deadline, or to a source that already timed out in the run, a
+call is refused as a ``skipped:`` timeout, audited) → **redaction** of the result →
 **audit** (hash-chained; every outcome, including denials and failures, is recorded with redacted
 arguments). ``Gateway.llm`` does the same for a model call: the prompt is redacted *before* it leaves,
 and tokens and money are charged to the run's budget and audited.
@@ -19,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from pydantic import BaseModel, ValidationError
@@ -40,7 +42,7 @@ from guardrails.errors import (
 )
 from guardrails.identity import Identity
 from guardrails.policy import Decision, Policy, PolicyDecision
-from tools.base import ActionClass, ToolSpec, to_jsonable
+from tools.base import ActionClass, ToolSpec, run_with_deadline, to_jsonable
 from tools.errors import ToolError
 
 log = logging.getLogger("referent.gateway")
@@ -50,10 +52,12 @@ __all__ = ["CallContext", "Gateway", "LLMReply", "ToolResult", "environment_of"]
 
 @dataclass
 class _RunState:
-    """A run's budget and evidence counter in this process (rebuilt from the audit log when missing)."""
+    """A run's budget and evidence counter in this process (rebuilt from the audit log when missing),
+    and the sources whose call timed out in it (source → tool; in memory only)."""
 
     budget: RunBudget
     evidence: itertools.count[int]
+    timed_out: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class Gateway:
         decision = self.policy.decide(
             ctx.principal, tool, spec.action.value, call.env, parsed.model_dump(mode="json")
         )
+        self._refuse_when_late(call, decision)
         approver = self._authorize(call, decision, raw, approval_id)
         try:
             self._run(ctx).budget.charge_tool_call(tool)
@@ -164,6 +169,24 @@ class Gateway:
             self._audit(call, decision.decision.value, exc.kind, reason=exc.message)
             raise
         return self._execute(call, parsed, decision, approver, approval_id)
+
+    def _refuse_when_late(self, call: _Call, decision: PolicyDecision) -> None:
+        """Refuse (audited) a call after the run's deadline, or to a source that timed out in this run.
+
+        Raises:
+            ToolFailed: kind ``timeout``, message starting with ``skipped:``; the tool is not called.
+        """
+        spec, deadline = call.spec, call.ctx.deadline
+        if deadline is not None and time.monotonic() >= deadline:
+            outcome, message = "skipped:deadline", "skipped: the run's deadline has passed"
+        elif spec.source in self._run(call.ctx).timed_out:
+            earlier = self._run(call.ctx).timed_out[spec.source]
+            outcome = "skipped:source_timed_out"
+            message = f"skipped: {spec.source} timed out earlier in this run ({earlier})"
+        else:
+            return
+        self._audit(call, decision.decision.value, outcome, reason=message)
+        raise ToolFailed(spec.name, message, "timeout", spec.source)
 
     def _authorize(
         self, call: _Call, decision: PolicyDecision, raw: dict[str, Any], approval_id: str | None
@@ -216,11 +239,16 @@ class Gateway:
         approver: str | None,
         approval_id: str | None,
     ) -> ToolResult:
-        """Run the tool with its deadline; redact and audit the result, or audit and raise the failure."""
+        """Run the tool with its deadline; redact and audit the result, or audit and raise the failure.
+
+        A source whose call timed out is remembered for the run (:meth:`_refuse_when_late`).
+        """
         spec, scope = call.spec, call.ctx.pseudonym_scope
         started = time.perf_counter()
-        result, failure = self._invoke(spec, parsed)
+        result, failure = self._invoke(spec, parsed, call.ctx.deadline)
         latency = (time.perf_counter() - started) * 1000
+        if failure is not None and failure.failure == "timeout":
+            self._run(call.ctx).timed_out.setdefault(spec.source, spec.name)
         audit = functools.partial(
             self._audit,
             call,
@@ -237,16 +265,25 @@ class Gateway:
         audit(f"error:{failure.failure}", reason=safe_message)
         raise ToolFailed(spec.name, safe_message, failure.failure, failure.source)
 
-    def _invoke(self, spec: ToolSpec, parsed: BaseModel) -> tuple[Any, ToolFailed | None]:
-        """Call the tool in the pool: its result, or the failure (unredacted message) it ended with."""
-        future = self._pool.submit(spec.func, parsed)
+    def _invoke(
+        self, spec: ToolSpec, parsed: BaseModel, run_deadline: float | None
+    ) -> tuple[Any, ToolFailed | None]:
+        """Call the tool in the pool: its result, or the failure (unredacted message) it ended with.
+
+        The wait is the tool's timeout, capped at the time the run has left; the tool sees the same
+        deadline (:func:`tools.base.time_left`) so that its client gives up when the gateway does.
+        """
+        now = time.monotonic()
+        timeout = spec.timeout_s
+        if run_deadline is not None:
+            timeout = max(0.0, min(timeout, run_deadline - now))
+        future = self._pool.submit(run_with_deadline, now + timeout, spec.func, parsed)
         try:
-            return future.result(timeout=spec.timeout_s), None
+            return future.result(timeout=timeout), None
         except FutureTimeout:
             future.cancel()
-            return None, ToolFailed(
-                spec.name, f"no answer within {spec.timeout_s:.0f}s", "timeout", spec.source
-            )
+            cut = "before the run's deadline" if timeout < spec.timeout_s else f"within {timeout:.3g}s"
+            return None, ToolFailed(spec.name, f"no answer {cut}", "timeout", spec.source)
         except ToolError as exc:
             return None, ToolFailed(spec.name, exc.message, exc.kind, exc.source)
         except Exception as exc:  # a tool bug must not crash the agent; it is audited as an error

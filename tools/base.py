@@ -3,16 +3,27 @@
 A tool module builds :class:`ToolSpec` objects around a client instance. The gateway validates the
 arguments with ``input_model``, applies the policy for ``action``, calls ``func`` with the validated
 model and redacts/audits whatever comes back (a pydantic model, dict, list or str).
+
+Deadlines: the gateway runs ``func`` under :func:`run_with_deadline`; a client that waits on a network
+or a process asks :func:`time_left` for its own timeout, so it gives up no later than the gateway does
+and a timed-out call does not keep running in the background (a Python thread cannot be killed).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_DEADLINE: ContextVar[float | None] = ContextVar("referent_tool_deadline", default=None)
 
 
 class ActionClass(StrEnum):
@@ -35,6 +46,8 @@ class ToolSpec:
         func: called with a validated ``input_model`` instance.
         source: the system behind it (prometheus, mlflow, feast, billing, llm).
         timeout_s: deadline the gateway enforces on the call.
+        timeout_scale: how many tool timeouts (``REFERENT_TOOL_TIMEOUT_S``) the call may take; 1 for
+            reads, more for inherently long work (a backfill). See :meth:`with_timeout`.
     """
 
     name: str
@@ -45,6 +58,31 @@ class ToolSpec:
     source: str
     timeout_s: float = 30.0
     tags: tuple[str, ...] = field(default_factory=tuple)
+    timeout_scale: float = 1.0
+
+    def with_timeout(self, tool_timeout_s: float) -> ToolSpec:
+        """This spec with its deadline set from the one tool timeout setting (times ``timeout_scale``)."""
+        return replace(self, timeout_s=tool_timeout_s * self.timeout_scale)
+
+
+def run_with_deadline(deadline: float | None, func: Callable[[T], R], arg: T) -> R:
+    """Call ``func(arg)`` with ``deadline`` (a :func:`time.monotonic` instant) visible to :func:`time_left`."""
+    token = _DEADLINE.set(deadline)
+    try:
+        return func(arg)
+    finally:
+        _DEADLINE.reset(token)
+
+
+def time_left(cap_s: float) -> float:
+    """Seconds a client may still wait in the current tool call: at most ``cap_s``, never below 0.
+
+    Outside a gateway call (no deadline set) this is ``cap_s``.
+    """
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return cap_s
+    return max(0.0, min(cap_s, deadline - time.monotonic()))
 
 
 def to_jsonable(value: Any) -> Any:

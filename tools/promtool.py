@@ -3,11 +3,18 @@
 ``check_queries`` writes the queries as recording rules into one temporary rule file and runs
 ``promtool check rules`` once, so hundreds of queries cost one process start. When the file is
 rejected, each query is re-checked alone to say which ones are wrong and why.
+
+Each ``promtool`` process runs in its own process group and is given the time the gateway call has
+left (:func:`tools.base.time_left`); past it the whole group is killed, so a timed-out check leaves
+no process behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,7 +22,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from tools.base import ActionClass, ToolSpec
+from tools.base import ActionClass, ToolSpec, time_left
 from tools.errors import BadInput, SourceTimeout, SourceUnavailable
 
 SOURCE = "promtool"
@@ -36,6 +43,26 @@ def _rule_file(queries: list[str]) -> str:
     return yaml.safe_dump({"groups": [{"name": "referent-check", "rules": rules}]}, sort_keys=False)
 
 
+def run_bounded(argv: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in a new process group; kill the whole group if it outlives ``timeout_s``.
+
+    Raises:
+        FileNotFoundError: the program does not exist.
+        subprocess.TimeoutExpired: it ran longer than ``timeout_s`` (the group is killed and reaped).
+    """
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the group's id is the leader's pid (new session)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
 class Promtool:
     """Runs ``promtool`` (Debian package ``prometheus``)."""
 
@@ -48,19 +75,13 @@ class Promtool:
             path = Path(tmp) / "rules.yml"
             path.write_text(_rule_file(queries))
             try:
-                proc = subprocess.run(
-                    [self.binary, "check", "rules", str(path)],
-                    capture_output=True,
-                    text=True,
-                    timeout=self.timeout_s,
-                    check=False,
-                )
+                proc = run_bounded([self.binary, "check", "rules", str(path)], time_left(self.timeout_s))
             except FileNotFoundError:
                 raise SourceUnavailable(
                     SOURCE, f"{self.binary} not found (install the 'prometheus' package)"
                 ) from None
             except subprocess.TimeoutExpired:
-                raise SourceTimeout(SOURCE, f"promtool took longer than {self.timeout_s:.0f}s") from None
+                raise SourceTimeout(SOURCE, "promtool did not finish within the call's deadline") from None
         detail = (proc.stderr or proc.stdout).strip().replace(str(path), "query")
         return proc.returncode == 0, detail
 
@@ -95,5 +116,6 @@ def specs(promtool: Promtool) -> list[ToolSpec]:
             check,
             SOURCE,
             timeout_s=180.0,
+            timeout_scale=12,  # bisecting a rejected batch of thousands of queries starts many processes
         )
     ]

@@ -28,9 +28,15 @@ class PlatformSettings(BaseSettings):
     mlflow_tracking_uri: str | None = None
     feast_repo: Path | None = None
     billing_path: str | None = Field(default=None, description="FOCUS files: a directory, file or glob")
-    tool_timeout_s: float = Field(default=15.0, gt=0)
-    mlflow_http_timeout_s: int = Field(default=5, ge=1, description="MLflow client per-request timeout (s)")
-    mlflow_http_max_retries: int = Field(default=1, ge=0, description="MLflow client retries per request")
+    tool_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="deadline of one tool call, every tool (slow ones such as a backfill get a declared "
+        "multiple); each client's own timeouts are derived from it",
+    )
+    mlflow_http_max_retries: int = Field(
+        default=1, ge=0, description="MLflow client retries per request (within the tool timeout)"
+    )
     runbooks_dir: Path | None = Field(default=None, description="where generated runbooks are stored")
     public_url: str = Field(
         default="http://127.0.0.1:8080", description="Referent's URL, for runbook_url links"
@@ -69,10 +75,11 @@ class PlatformSettings(BaseSettings):
         """Give the MLflow client our deadlines (it reads them from the environment at request time).
 
         Without them a down MLflow is retried for minutes (MLflow's defaults: 120 s timeout, 7 retries).
-        Variables the operator already set (``MLFLOW_HTTP_REQUEST_TIMEOUT``…) are left as they are.
+        The per-request timeout and retries are derived from ``tool_timeout_s`` so that the client
+        gives up before the gateway does; an operator's ``MLFLOW_HTTP_REQUEST_TIMEOUT`` or retry count
+        is kept only when it is no larger.
         """
-        from tools.mlflow_registry.http import configure_http
+        from tools.mlflow_registry.http import configure_http, request_budget
 
-        configure_http(
-            os.environ, timeout_s=self.mlflow_http_timeout_s, max_retries=self.mlflow_http_max_retries
-        )
+        timeout_s, retries = request_budget(self.tool_timeout_s, self.mlflow_http_max_retries)
+        configure_http(os.environ, timeout_s=timeout_s, max_retries=retries)

@@ -5,11 +5,16 @@ alert's ``startsAt``, else the first time its rule expression was true, else one
 ``collect`` task runs one collector with its own evidence ledger; LangGraph runs the tasks of one step
 in parallel. ``reason`` merges the ledgers and ranks hypotheses — with the deterministic evidence
 model, or with the LLM (:mod:`agents.triage.llm_mode`) when ``deps.chat`` is set.
+
+Deadline: ``deps.ctx.deadline`` bounds the run. The gateway refuses calls past it and caps each call at
+the time left, so every node returns by then with what it gathered; a node still working when the
+deadline passed is listed in ``unfinished`` (the report names those collectors).
 """
 
 from __future__ import annotations
 
 import operator
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypedDict
@@ -55,7 +60,14 @@ class TriageState(TypedDict, total=False):
     collector: str
     outputs: Annotated[list[CollectorOutput], operator.add]
     ledgers: Annotated[list[EvidenceLedger], operator.add]
+    unfinished: Annotated[list[str], operator.add]
     result: dict[str, Any]
+
+
+def past_deadline(deps: AgentDeps) -> bool:
+    """True once the run's deadline (``deps.ctx.deadline``, a monotonic instant) has passed."""
+    deadline = deps.ctx.deadline
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def make_window(end: datetime, incident_start: datetime | None) -> Window:
@@ -88,6 +100,7 @@ def build_graph(deps: AgentDeps, reason: Callable[[TriageState], dict[str, Any]]
             "collectors": choose_collectors(targets, has_runbooks),
             "outputs": outputs,
             "ledgers": [cx.ledger],
+            "unfinished": ["resolve"] if past_deadline(deps) else [],
         }
 
     def fan_out(state: TriageState) -> list[Send]:
@@ -100,7 +113,11 @@ def build_graph(deps: AgentDeps, reason: Callable[[TriageState], dict[str, Any]]
             deps, state["alert"], state["targets"], state["window"], expression=state.get("expression", "")
         )
         findings = COLLECTORS[name](cx)
-        return {"outputs": [CollectorOutput(collector=name, findings=findings)], "ledgers": [cx.ledger]}
+        return {
+            "outputs": [CollectorOutput(collector=name, findings=findings)],
+            "ledgers": [cx.ledger],
+            "unfinished": [name] if past_deadline(deps) else [],
+        }
 
     graph = StateGraph(TriageState)
     graph.add_node("resolve", resolve_node)

@@ -113,6 +113,9 @@ class TriageReport(BaseModel):
     next_actions: list[NextAction] = Field(default_factory=list)
     sources: list[SourceState] = Field(default_factory=list)
     missing_sources: list[str] = Field(default_factory=list)
+    unfinished_collectors: list[str] = Field(
+        default_factory=list, description="collectors still working when the triage deadline passed"
+    )
     evidence: list[EvidenceRef] = Field(default_factory=list)
     dropped_claims: int = Field(default=0, description="LLM claims dropped for citing unknown evidence")
     llm_stats: dict[str, Any] = Field(default_factory=dict)

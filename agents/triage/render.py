@@ -53,6 +53,9 @@ def to_markdown(report: TriageReport) -> str:
     ]
     if report.missing_sources:
         lines.append(f"- **missing sources**: {', '.join(report.missing_sources)} (answered from the others)")
+    if report.unfinished_collectors:
+        names = ", ".join(report.unfinished_collectors)
+        lines.append(f"- **not finished by the triage deadline**: {names} (evidence gathered so far used)")
     if report.dropped_claims:
         lines.append(f"- dropped {report.dropped_claims} model claim(s) citing unknown evidence")
     lines.append("")

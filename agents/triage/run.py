@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import Any
 
 from agents.deps import AgentDeps
 from agents.reports import ReportStore
 from agents.triage.alert import NormalizedAlert, normalize_alert, parse_alerts
-from agents.triage.graph import TriageState, build_graph, context_of, findings_of, merged_ledger
+from agents.triage.graph import (
+    TriageState,
+    build_graph,
+    context_of,
+    findings_of,
+    merged_ledger,
+    past_deadline,
+)
 from agents.triage.models import EvidenceRef, SourceState, TriageReport
 from agents.triage.reasoner import cite, conclude
 from agents.triage.render import to_markdown
@@ -25,7 +34,24 @@ def _reason_for(deps: AgentDeps) -> Any:
         return deterministic_reason
     from agents.triage.llm_mode import make_llm_reason
 
-    return make_llm_reason(deps)
+    llm_reason = make_llm_reason(deps)
+
+    def reason(state: TriageState) -> dict[str, Any]:
+        if not past_deadline(deps):
+            return llm_reason(state)
+        result = deterministic_reason(state)  # no time left to ask the model
+        result["result"]["llm"] = {"skipped": "the triage deadline passed before the model was asked"}
+        return result
+
+    return reason
+
+
+def with_deadline(deps: AgentDeps, seconds: float) -> AgentDeps:
+    """``deps`` whose call context ends ``seconds`` from now (or earlier, if it already had a deadline)."""
+    deadline = time.monotonic() + seconds
+    if deps.ctx.deadline is not None:
+        deadline = min(deadline, deps.ctx.deadline)
+    return dataclasses.replace(deps, ctx=dataclasses.replace(deps.ctx, deadline=deadline))
 
 
 def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
@@ -64,6 +90,7 @@ def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
         next_actions=actions,
         sources=[SourceState(source=s.source, ok=s.ok, error=s.error) for s in ledger.sources.values()],
         missing_sources=missing,
+        unfinished_collectors=sorted(set(state.get("unfinished", []))),
         evidence=[
             EvidenceRef(id=e.id, source=e.source, query=e.query, value=e.value, at=e.at, summary=e.summary)
             for e in ledger.items
@@ -89,7 +116,9 @@ def run_triage(
     """Triage one alert: gather evidence through the gateway, rank causes, render, and persist.
 
     Args:
-        deps: gateway, call context (principal ``agent:triage``), optional chat model (LLM mode).
+        deps: gateway, call context (principal ``agent:triage``), optional chat model (LLM mode);
+            ``deps.llm.triage_deadline_s`` bounds the run: past it no tool is called, and the report
+            lists the collectors that had not finished.
         alert: a normalized alert or one alert object in any accepted shape.
         store: where to save the report (kind ``triage``); None to skip persistence.
 
@@ -97,6 +126,7 @@ def run_triage(
         The report, with ``report_id`` set when it was stored.
     """
     normalized = redact_alert(deps, alert if isinstance(alert, NormalizedAlert) else normalize_alert(alert))
+    deps = with_deadline(deps, deps.llm.triage_deadline_s)  # REFERENT_TRIAGE_DEADLINE_S
     graph = build_graph(deps, _reason_for(deps))
     state = graph.invoke({"alert": normalized, "outputs": [], "ledgers": []})
     report = build_report(deps, state)

@@ -59,6 +59,13 @@ def test_http_env_bounds_retries_and_configure_writes_it() -> None:
     target: dict[str, str] = {}
     configure_http(target, timeout_s=3, max_retries=0)
     assert target == env
-    operator = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+    operator = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.1"}
     configure_http(operator, timeout_s=3, max_retries=0)
-    assert operator == {**env, "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}  # set by the operator: kept
+    assert operator == {
+        **env,
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "2",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.1",
+    }
+    too_long = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "60", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "7"}
+    configure_http(too_long, timeout_s=3, max_retries=0)
+    assert too_long == env  # above the tool deadline: lowered to ours

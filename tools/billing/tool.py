@@ -9,8 +9,10 @@ Spark: :meth:`BillingTool.from_backend`). Only small aggregates come back to Pyt
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from tools.base import time_left
 from tools.billing.anomalies import check_anomaly_args, daily_costs, daily_series, find_spikes
 from tools.billing.dimensions import dimension_value
 from tools.billing.files import load_files
@@ -27,7 +30,34 @@ from tools.billing.prices import price_filters, unit_price, unit_price_query
 from tools.billing.query import Filters, cost_sums, select
 from tools.billing.resources import per_sku_costs, resource_cost
 from tools.billing.values import When, money, utc
-from tools.errors import BadInput, NotFound, SourceUnavailable, ToolError
+from tools.errors import BadInput, NotFound, SourceTimeout, SourceUnavailable, ToolError
+
+
+@contextmanager
+def interrupt_at_deadline(con: ibis.BaseBackend) -> Iterator[threading.Event]:
+    """Interrupt a DuckDB query still running when the gateway call's time is up.
+
+    Yields the event set when the interrupt fired. Other backends have no interrupt here: their
+    queries are bounded by the warehouse's own statement timeout.
+    """
+    interrupted = threading.Event()
+    interrupt = getattr(getattr(con, "con", None), "interrupt", None)
+    wait = time_left(math.inf)
+    if interrupt is None or not math.isfinite(wait):
+        yield interrupted
+        return
+
+    def fire() -> None:
+        interrupted.set()
+        interrupt()
+
+    timer = threading.Timer(wait, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield interrupted
+    finally:
+        timer.cancel()
 
 
 class BillingTool:
@@ -81,12 +111,14 @@ class BillingTool:
     # --- plumbing ---------------------------------------------------------------------------
 
     def _run(self, expr: ir.Table) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._lock, interrupt_at_deadline(self.con) as interrupted:
             try:
                 return expr.to_pyarrow().to_pylist()
             except ToolError:
                 raise
             except Exception as exc:
+                if interrupted.is_set():
+                    raise SourceTimeout(SOURCE, "billing query interrupted at the call's deadline") from exc
                 name = type(exc).__name__
                 if "Conversion" in name or "InvalidInput" in name:
                     raise BadInput(SOURCE, f"billing data could not be converted: {exc}") from exc

@@ -48,8 +48,8 @@ class MaterializeArgs(BaseModel):
 Call = Callable[[FeastTool, Any], Any]
 """Runs one tool: (the Feast tool, the validated input) → result."""
 
-# (name, description the model reads, input model, action, call, timeout in seconds)
-_TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, float], ...] = (
+# (name, description the model reads, input model, action, call, timeout in tool timeouts)
+_TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, int], ...] = (
     (
         "feast.list_feature_views",
         "List every Feast feature view: entities, join keys, features with dtypes, ttl_s, "
@@ -57,7 +57,7 @@ _TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, float], ...] =
         NoArgs,
         ActionClass.READ,
         lambda t, _a: t.list_feature_views(),
-        30.0,
+        1,
     ),
     (
         "feast.feature_view",
@@ -65,7 +65,7 @@ _TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, float], ...] =
         ViewArg,
         ActionClass.READ,
         lambda t, a: t.feature_view(a.name),
-        30.0,
+        1,
     ),
     (
         "feast.freshness",
@@ -75,7 +75,7 @@ _TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, float], ...] =
         FreshnessArgs,
         ActionClass.READ,
         lambda t, a: t.freshness(a.name),
-        30.0,
+        1,
     ),
     (
         "feast.parity",
@@ -86,7 +86,7 @@ _TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, float], ...] =
         ParityArgs,
         ActionClass.READ,
         lambda t, a: t.parity(a.name, a.sample_size, a.at, a.tolerance),
-        120.0,
+        8,
     ),
     (
         "feast.materialize",
@@ -95,7 +95,7 @@ _TOOLS: tuple[tuple[str, str, type[BaseModel], ActionClass, Call, float], ...] =
         MaterializeArgs,
         ActionClass.WRITE,
         lambda t, a: t.materialize(a.name, a.start, a.end),
-        300.0,
+        20,
     ),
 )
 
@@ -105,9 +105,23 @@ def _bind(call: Call, tool: FeastTool) -> Callable[[Any], Any]:
     return lambda a: call(tool, a)
 
 
-def specs(tool: FeastTool) -> list[ToolSpec]:
-    """The gateway's view of the Feast tool: four reads and one write."""
+def specs(tool: FeastTool, *, timeout_s: float = 15.0) -> list[ToolSpec]:
+    """The gateway's view of the Feast tool: four reads and one write.
+
+    Args:
+        tool: the Feast tool the specs call.
+        timeout_s: one tool timeout; the parity check may take 8 of them and a backfill 20.
+    """
     return [
-        ToolSpec(name, desc, model, action, _bind(call, tool), SOURCE, timeout_s=timeout_s)
-        for name, desc, model, action, call, timeout_s in _TOOLS
+        ToolSpec(
+            name,
+            desc,
+            model,
+            action,
+            _bind(call, tool),
+            SOURCE,
+            timeout_s=timeout_s * scale,
+            timeout_scale=scale,
+        )
+        for name, desc, model, action, call, scale in _TOOLS
     ]

@@ -19,6 +19,32 @@ _AUTH_CODES = {"UNAUTHENTICATED", "PERMISSION_DENIED", "CUSTOMER_UNAUTHORIZED"}
 _BAD_INPUT_CODES = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "RESOURCE_ALREADY_EXISTS"}
 
 
+_JITTER_S = 0.5
+
+
+def request_budget(tool_timeout_s: float, max_retries: int = 1, backoff_factor: int = 1) -> tuple[int, int]:
+    """A per-request timeout and retry count whose worst case ends within ``tool_timeout_s``.
+
+    MLflow's client waits up to ``(retries + 1) * timeout`` plus backoff (urllib3 skips the backoff
+    before the first retry; the later ones wait ``backoff_factor * 2**(n-1)`` plus jitter). The
+    timeout is in whole seconds (MLflow's rule), so retries are dropped until one second per attempt
+    fits in 90 % of the tool timeout; below about 1.2 s one attempt of 1 s is the floor.
+
+    Returns:
+        ``(timeout_s, max_retries)`` for :func:`http_env`.
+    """
+    usable = tool_timeout_s * 0.9
+    retries = max(0, max_retries)
+    while retries > 0 and _backoff_s(retries, backoff_factor) + (retries + 1) > usable:
+        retries -= 1
+    timeout = int((usable - _backoff_s(retries, backoff_factor)) // (retries + 1))
+    return max(1, timeout), retries
+
+
+def _backoff_s(retries: int, backoff_factor: int) -> float:
+    return sum(backoff_factor * 2 ** (n - 1) + _JITTER_S for n in range(2, retries + 1))
+
+
 def http_env(timeout_s: int = 5, max_retries: int = 1, backoff_factor: int = 1) -> dict[str, str]:
     """MLflow client environment variables that make a dead or hung server fail fast.
 
@@ -39,19 +65,34 @@ def http_env(timeout_s: int = 5, max_retries: int = 1, backoff_factor: int = 1) 
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(int(timeout_s)),
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(int(max_retries)),
         "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": str(int(backoff_factor)),
-        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.5",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": str(_JITTER_S),
+        "MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER": "false",  # a server's Retry-After: 300 must not stall us
         "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
         "MLFLOW_DISABLE_TELEMETRY": "true",
     }
 
 
+_BOUNDS = ("MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_MAX_RETRIES")
+
+
 def configure_http(environ: MutableMapping[str, str], **kwargs: int) -> None:
     """Write :func:`http_env` into ``environ`` (the settings layer passes ``os.environ``).
 
-    Variables already set (an operator's ``MLFLOW_HTTP_REQUEST_TIMEOUT``…) are left as they are.
+    Variables already set by the operator are kept, except that a request timeout or retry count
+    above ours is lowered to ours: those two bound how long a call may run, and the tool deadline
+    (``REFERENT_TOOL_TIMEOUT_S``) must hold for MLflow as for every tool.
     """
     for name, value in http_env(**kwargs).items():
-        environ.setdefault(name, value)
+        current = environ.get(name)
+        if current is None or (name in _BOUNDS and not _at_most(current, int(value))):
+            environ[name] = value
+
+
+def _at_most(text: str, bound: int) -> bool:
+    try:
+        return int(text) <= bound
+    except ValueError:
+        return False
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

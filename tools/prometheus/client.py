@@ -11,6 +11,8 @@ client is injected; every failure is a :mod:`tools.errors` error with ``source="
 
 Connection errors and 5xx answers are retried (``retries`` attempts in all, exponential backoff from
 0.1 s, no new attempt after ``timeout_s`` has passed since the first). Timeouts are not retried.
+Inside a gateway call every wait is also bounded by the time the call has left
+(:func:`tools.base.time_left`), so the whole call ends by the gateway's deadline.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, Literal
 import httpx
 import stamina
 
+from tools.base import time_left
 from tools.errors import BadInput, NotFound, SourceAuthError, SourceTimeout, SourceUnavailable
 from tools.prometheus.models import Alert, RangeSeries, Rule, RuleGroup, Sample, ValidationResult
 
@@ -92,11 +95,12 @@ class PrometheusClient:
 
     def _call(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """Send with retries and return the ``data`` member of a successful answer."""
+        budget = time_left(self.timeout_s)
         try:
             for attempt in stamina.retry_context(
                 on=_retryable,
                 attempts=self.retries,
-                timeout=self.timeout_s,
+                timeout=budget,
                 wait_initial=0.1,
                 wait_max=1.0,
                 wait_jitter=0.1,
@@ -104,17 +108,20 @@ class PrometheusClient:
                 with attempt:
                     return self._send(method, path, params)
         except httpx.TimeoutException as exc:
-            raise SourceTimeout(SOURCE, f"no answer from {path} within {self.timeout_s:g}s") from exc
+            raise SourceTimeout(SOURCE, f"no answer from {path} within {budget:.3g}s") from exc
         except (httpx.TransportError, _ServerError) as exc:
             raise SourceUnavailable(SOURCE, f"{path}: {type(exc).__name__}: {exc}") from exc
         raise SourceUnavailable(SOURCE, f"{path}: no attempt was made")  # pragma: no cover
 
     def _send(self, method: str, path: str, params: dict[str, Any] | None) -> Any:
         url = f"{self.base_url}{path}"
+        wait = time_left(self.timeout_s)
+        if wait <= 0:
+            raise httpx.TimeoutException(f"no time left for {path}")
         if method == "POST":
-            resp = self._http.post(url, data=params, timeout=self.timeout_s)
+            resp = self._http.post(url, data=params, timeout=wait)
         else:
-            resp = self._http.get(url, params=params, timeout=self.timeout_s)
+            resp = self._http.get(url, params=params, timeout=wait)
         try:
             body = resp.json()
         except ValueError:
