@@ -115,3 +115,30 @@ def test_shipped_policy_for_the_four_agents():
     assert p.can_approve("user:ml-lead", ("group:ml-approvers",))
     assert not p.can_approve("agent:promotion", ("group:ml-approvers",))
     assert p.can_reveal("user:security-officer") and not p.can_reveal("agent:triage")
+
+
+def test_a_group_or_glob_is_never_a_principal():
+    rules = [{"name": "g", "principals": ["group:ops"], "tools": ["*"], "decision": "allow"}]
+    p = make(rules, groups={"ops": ["user:ana"]}, vault_reveal=["group:ops"])
+    assert p.decide("user:ana", "prometheus.query", "read", "dev", {}).allowed
+    for forged in ("group:ops", "user:*", "user:an?"):
+        assert p.decide(forged, "prometheus.query", "read", "dev", {}).decision is Decision.DENY
+        assert not p.can_approve(forged, ("group:ops", "user:*"))
+        assert not p.can_reveal(forged)
+    assert p.can_reveal("user:ana") and p.can_approve("user:ana", ("group:ops",))
+
+
+@pytest.mark.parametrize("target", ["group:approvers", "user:*", "agent:triage", "ana"])
+def test_cli_users_must_map_to_a_human_principal(target):
+    with pytest.raises(ValueError):
+        make([], cli_users={"ana": target})
+    assert make([], cli_users={"ana": "user:ml-lead"}).spec.cli_users == {"ana": "user:ml-lead"}
+
+
+def test_one_alias_map_unknown_is_production():
+    p = make([], environments={"aliases": {"Shadow": "staging"}})
+    assert p.environment_of_alias("shadow") == "staging"
+    assert p.environment_of_alias("champion") == "production"  # not in this map: strictest
+    assert make([]).environment_of_alias("staging") == "staging"  # the default map
+    with pytest.raises(ValueError):
+        make([], environments={"aliases": {"x": "qa"}})
