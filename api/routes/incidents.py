@@ -56,7 +56,7 @@ def incident_out(services: Services, incident_id: str, *, with_reports: bool = T
     for report_id in incident.report_ids if with_reports else []:
         stored = services.reports.get(report_id)
         if stored is not None:
-            reports.append(json.loads(stored.body_json))
+            reports.append({**json.loads(stored.body_json), "report_id": stored.id})
     return IncidentOut(**incident.to_dict(), reports=reports)
 
 

@@ -43,7 +43,7 @@ async def read_limited(headers: Any, chunks: AsyncIterator[bytes], limit: int) -
 def parse_json(body: bytes) -> Any:
     """The JSON document in ``body`` (422 with the reason when it is not JSON)."""
     try:
-        return json.loads(body)
+        return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise Unprocessable("body is not UTF-8") from None
     except json.JSONDecodeError as exc:

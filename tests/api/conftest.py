@@ -26,7 +26,9 @@ def bearer(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def make_services(state_dir: Path, *, database_url: str | None = None, platform: Any = None, **settings: Any) -> Any:
+def make_services(
+    state_dir: Path, *, database_url: str | None = None, platform: Any = None, **settings: Any
+) -> Any:
     """Services over ``state_dir`` with the test secrets and tokens (``settings`` override them)."""
     from api.service.services import build_services
     from api.settings import ServiceSettings
@@ -45,7 +47,9 @@ def make_services(state_dir: Path, *, database_url: str | None = None, platform:
             **settings,
         }
     )
-    runtime = build_runtime(guard, platform or PlatformSettings(prometheus_url=None, mlflow_tracking_uri=None))
+    runtime = build_runtime(
+        guard, platform or PlatformSettings(prometheus_url=None, mlflow_tracking_uri=None)
+    )
     return build_services(service_settings, runtime)
 
 
@@ -79,13 +83,11 @@ def service(service_factory: Callable[..., tuple[Any, Any]]) -> tuple[Any, Any]:
     return service_factory()
 
 
-def alertmanager_payload(
-    *alerts: dict[str, Any], status: str = "firing"
-) -> dict[str, Any]:
+def alertmanager_payload(*alerts: dict[str, Any], status: str = "firing") -> dict[str, Any]:
     """An Alertmanager v4 webhook payload."""
     return {
         "version": "4",
-        "groupKey": "{}:{alertname=\"X\"}",
+        "groupKey": '{}:{alertname="X"}',
         "status": status,
         "receiver": "referent",
         "groupLabels": {},
@@ -113,3 +115,11 @@ def am_alert(
         "generatorURL": "http://prometheus.local/graph",
         "fingerprint": fingerprint,
     }
+
+
+@pytest.fixture
+def kit() -> Any:
+    """This module (constants and payload builders) for the service tests (conftest is not importable)."""
+    import sys
+
+    return sys.modules[__name__]
