@@ -10,6 +10,9 @@ file is given, appended to it as JSON lines; ``GET /_recorded`` returns them (``
 With a ``token`` set, Web API calls without ``Authorization: Bearer <token>`` get ``invalid_auth``;
 ``fail_with`` makes a method answer ``{"ok": false, "error": ...}`` (how Slack reports failures).
 
+:func:`signed_headers` signs a request the way Slack signs what it sends to an app (slash commands,
+interactions), for tests and the demo.
+
 Run it alone with ``python -m evals.sandbox.slack_recorder --port 0`` (prints its URLs as JSON).
 """
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -149,6 +154,19 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: _State) -> None:
         super().__init__(address, _Handler)
         self.state = state
+
+
+def signed_headers(signing_secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with a request to an app: ``X-Slack-Request-Timestamp`` and the v0
+    signature (HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the app's signing secret)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = b"v0:" + ts.encode() + b":" + body
+    digest = hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 class SlackRecorder:
