@@ -1,8 +1,10 @@
 """Settings of the guardrails layer (environment variables prefixed ``REFERENT_``).
 
-Secrets are ``SecretStr`` and placeholder values are refused at start. When no pseudonym key is
-configured, a random key is created once under the state directory (mode 0600) so a single-machine
-install works out of the box; set ``REFERENT_PSEUDONYM_KEY`` (the same on every replica) in production.
+Secrets are ``SecretStr`` and placeholder values are refused at start. The pseudonym key comes from
+``REFERENT_PSEUDONYM_KEY``, else from the file ``REFERENT_PSEUDONYM_KEY_FILE`` (kept outside the state
+directory, so that reading the database and the state alone reveals nothing; refused when group- or
+world-accessible), else it is created once as ``state_dir/pseudonym.key`` (mode 0600, the state
+directory 0700) so a single-machine install works out of the box.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class GuardrailSettings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default sqlite in state_dir")
     policy_file: Path | None = Field(default=None, description="policy YAML; default: the shipped policy")
     pseudonym_key: SecretStr | None = Field(default=None, description="HMAC key for pseudonyms (≥16 chars)")
+    pseudonym_key_file: Path | None = Field(
+        default=None,
+        description="file holding the pseudonym key (mode 0600 or stricter), e.g. outside state_dir",
+    )
     approval_ttl_minutes: int = Field(default=60, ge=1)
     approval_key: SecretStr | None = Field(
         default=None, description="HMAC key signing approval decisions (≥16 chars; same on every replica)"
@@ -68,13 +74,43 @@ class GuardrailSettings(BaseSettings):
         return timedelta(minutes=self.approval_ttl_minutes)
 
     def resolved_pseudonym_key(self) -> SecretStr:
-        """The configured key, else one generated once and kept in ``state_dir/pseudonym.key``."""
+        """The pseudonym key: the variable, else the key file, else ``state_dir/pseudonym.key`` (created once).
+
+        Raises:
+            ValueError: the key file is missing, group- or world-accessible, or holds a placeholder.
+        """
         if self.pseudonym_key is not None:
             return self.pseudonym_key
+        if self.pseudonym_key_file is not None:
+            return _read_key_file(self.pseudonym_key_file, "REFERENT_PSEUDONYM_KEY_FILE")
         path = self.state_dir / "pseudonym.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            make_private_dir(self.state_dir)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process created it first: use theirs
+                return _read_key_file(path, "the generated pseudonym key")
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(32))
-        return SecretStr(path.read_text().strip())
+        return _read_key_file(path, "the generated pseudonym key")
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with the directory itself ``0700``; an existing one is left as is."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
+
+
+def _read_key_file(path: Path, name: str) -> SecretStr:
+    """The key in ``path``, refused when the file is readable or writable by group or others."""
+    try:
+        mode = path.stat().st_mode & 0o777
+        raw = path.read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"{name} {path} cannot be read: {exc.strerror or exc}") from exc
+    if mode & 0o077:
+        raise ValueError(f"{name} {path} is accessible by group or others (mode {mode:o}): chmod 600 {path}")
+    key = refuse_placeholder(SecretStr(raw), name)
+    assert key is not None
+    return key

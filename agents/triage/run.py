@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from agents.deps import AgentDeps
-from agents.reports import ReportStore
+from agents.reports import ReportStore, redact_report
 from agents.triage.alert import NormalizedAlert, normalize_alert, parse_alerts
 from agents.triage.graph import (
     TriageState,
@@ -100,20 +100,14 @@ def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
     )
 
 
-def redact_alert(deps: AgentDeps, alert: NormalizedAlert) -> NormalizedAlert:
-    """The alert with its free-text annotations redacted (they reach the report, Slack and the store).
-
-    Labels stay as they are: they are identifiers the collectors query by (model, workload, ...).
-    """
-    scope = deps.ctx.pseudonym_scope
-    safe = {k: deps.gateway.redactor.redact_text(v, scope) for k, v in alert.annotations.items()}
-    return alert.model_copy(update={"annotations": safe})
-
-
 def run_triage(
     deps: AgentDeps, alert: NormalizedAlert | dict[str, Any], *, store: ReportStore | None = None
 ) -> TriageReport:
     """Triage one alert: gather evidence through the gateway, rank causes, render, and persist.
+
+    The raw alert (labels, ``generatorURL``) lives only in memory, to build the queries; the report
+    is redacted whole (:func:`agents.reports.redact_report`) before it is returned, stored, printed
+    or sent.
 
     Args:
         deps: gateway, call context (principal ``agent:triage``), optional chat model (LLM mode);
@@ -123,18 +117,18 @@ def run_triage(
         store: where to save the report (kind ``triage``); None to skip persistence.
 
     Returns:
-        The report, with ``report_id`` set when it was stored.
+        The redacted report, with ``report_id`` set when it was stored.
     """
-    normalized = redact_alert(deps, alert if isinstance(alert, NormalizedAlert) else normalize_alert(alert))
+    normalized = alert if isinstance(alert, NormalizedAlert) else normalize_alert(alert)
     deps = with_deadline(deps, deps.llm.triage_deadline_s)  # REFERENT_TRIAGE_DEADLINE_S
     graph = build_graph(deps, _reason_for(deps))
     state = graph.invoke({"alert": normalized, "outputs": [], "ledgers": []})
-    report = build_report(deps, state)
+    report = redact_report(build_report(deps, state), deps.gateway.redactor, deps.ctx.pseudonym_scope)
     if store is not None:
         report.report_id = store.save(
             kind="triage",
             run_id=deps.ctx.run_id,
-            subject=f"{normalized.alertname}:{normalized.fingerprint}",
+            subject=f"{report.alert.alertname}:{report.alert.fingerprint}",
             body_json=report.model_dump_json(),
             markdown=to_markdown(report),
         )

@@ -9,16 +9,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 
-from presidio_analyzer import RecognizerResult
+from .recognizers.base import Result
 
 
-def resolve_overlaps(
-    results: Iterable[RecognizerResult], priority: Callable[[str], int]
-) -> list[RecognizerResult]:
+def resolve_overlaps(results: Iterable[Result], priority: Callable[[str], int]) -> list[Result]:
     """Non-overlapping results, sorted by start, keeping the best of every overlapping group."""
     ranked = sorted(results, key=lambda r: (-priority(r.entity_type), -(r.end - r.start), -r.score, r.start))
     starts: list[int] = []
-    kept: list[RecognizerResult] = []
+    kept: list[Result] = []
     for result in ranked:
         index = bisect_left(starts, result.start)
         if index > 0 and kept[index - 1].end > result.start:

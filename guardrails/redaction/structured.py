@@ -1,19 +1,27 @@
 """Structure-aware redaction of JSON-like data.
 
 A value under a sensitive key (``password``, ``cardholder_name``, ``cpf``, ``authorization``…) is
-replaced by a pseudonym whatever it looks like; every other string goes through the text redactor;
-strings holding JSON are parsed, redacted as structures and serialised again (only when something
-changed); numbers are checked as text (a card number stored as an integer is still a card number).
+replaced by a pseudonym whatever it looks like; a value under a soft name key (``customer``,
+``owner``, ``name``… see :mod:`.cues`) is a person when it looks like a name and holds a known given
+name or surname; every other string goes through the text redactor; strings holding JSON are parsed,
+redacted as structures and serialised again (only when something changed); URLs with a query string
+have each parameter value decoded and redacted under its parameter name (``?holder=Ana%20G%C3%B3mez``);
+numbers are checked as text (a card number stored as an integer is still a card number). A value that
+already is a token (``<PERSON_2>``) stays as it is, so redacting twice changes nothing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 from pydantic import BaseModel
+
+from .cues import NAME_KEYS, SOFT_NAME_KEYS, normalise_key
 
 # normalised key (lower case, letters and digits only) → entity type of its value
 SENSITIVE_KEYS: dict[str, str] = {
@@ -25,12 +33,7 @@ SENSITIVE_KEYS: dict[str, str] = {
     ),
     **dict.fromkeys(("authorization", "proxyauthorization"), "BEARER_TOKEN"),
     **dict.fromkeys(("awssecretaccesskey", "awssecretkey"), "AWS_SECRET_KEY"),
-    **dict.fromkeys(
-        ("cardholder", "cardholdername", "holdername", "accountholder", "fullname", "firstname", "lastname",
-         "customername", "payername", "payeename", "beneficiary", "beneficiaryname", "beneficiario", "titular",
-         "nometitular", "nombretitular"),
-        "PERSON",
-    ),
+    **dict.fromkeys(NAME_KEYS, "PERSON"),
     **dict.fromkeys(("cardnumber", "pan", "cc", "ccnumber", "creditcard"), "CREDIT_CARD"),
     **dict.fromkeys(("cvv", "cvc", "cvv2", "securitycode"), "CARD_SECURITY_CODE"),
     "cpf": "BR_CPF", "cnpj": "BR_CNPJ", "curp": "MX_CURP", "rfc": "MX_RFC", "cuit": "AR_CUIT",
@@ -51,6 +54,8 @@ SENSITIVE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("secretkey", "SECRET"),
 )
 
+SOFT_PERSON = "PERSON?"  # soft name key: a person only when the value reads as one
+TOKEN = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 TextRedactor = Callable[[str], str]
 Pseudonymizer = Callable[[str, str], str]  # (entity_type, value) -> token
 CleanCheck = Callable[[Any], bool]  # True: nothing in this subtree needs redaction
@@ -59,10 +64,17 @@ CleanCheck = Callable[[Any], bool]  # True: nothing in this subtree needs redact
 @lru_cache(maxsize=8192)  # keys repeat across every record of every tool output
 def sensitive_entity(key: str) -> str | None:
     """Entity type of values under ``key``, or None when the key says nothing."""
-    normalised = "".join(ch for ch in key.lower() if ch.isalnum())
+    normalised = normalise_key(key)
     if normalised in SENSITIVE_KEYS:
         return SENSITIVE_KEYS[normalised]
+    if normalised in SOFT_NAME_KEYS:
+        return SOFT_PERSON
     return next((entity for suffix, entity in SENSITIVE_SUFFIXES if normalised.endswith(suffix)), None)
+
+
+def is_token(value: str) -> bool:
+    """True for a pseudonym token such as ``<BR_CPF_1>``."""
+    return TOKEN.fullmatch(value) is not None
 
 
 def redact_structure(
@@ -82,7 +94,9 @@ def redact_structure(
         for key, value in obj.items():
             entity = sensitive_entity(key) if isinstance(key, str) else None
             new_key = redact_text(key) if isinstance(key, str) else key
-            if entity is not None:
+            if entity == SOFT_PERSON:
+                out[new_key] = _soft_person(value, redact_text, pseudonym, clean)
+            elif entity is not None:
                 out[new_key] = _mask(value, entity, pseudonym)
             else:
                 out[new_key] = redact_structure(value, redact_text, pseudonym, clean)
@@ -90,9 +104,12 @@ def redact_structure(
     if isinstance(obj, list | tuple | set | frozenset):
         return [redact_structure(item, redact_text, pseudonym, clean) for item in obj]
     if isinstance(obj, str):
+        if is_token(obj):
+            return obj
         parsed = _json_inside(obj)
         if parsed is None:
-            return redact_text(obj)
+            url = _url_query(obj)
+            return redact_text(obj) if url is None else _redact_url(url, redact_text, pseudonym, clean)
         redacted = redact_structure(parsed, redact_text, pseudonym, clean)
         return obj if redacted == parsed else json.dumps(redacted, ensure_ascii=False)
     if isinstance(obj, int | float) and not isinstance(obj, bool):
@@ -104,13 +121,61 @@ def redact_structure(
 
 def _mask(value: Any, entity: str, pseudonym: Pseudonymizer) -> Any:
     """Every scalar under a sensitive key becomes a token; None, booleans and empty strings stay."""
-    if value is None or isinstance(value, bool) or value == "":
+    if (
+        value is None
+        or isinstance(value, bool)
+        or value == ""
+        or (isinstance(value, str) and is_token(value))
+    ):
         return value
     if isinstance(value, Mapping):
         return {key: _mask(item, entity, pseudonym) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_mask(item, entity, pseudonym) for item in value]
     return pseudonym(entity, str(value))
+
+
+def _soft_person(value: Any, redact_text: TextRedactor, pseudonym: Pseudonymizer, clean: CleanCheck) -> Any:
+    """A soft name key's value: a person's name when it reads as one, else redacted like any value."""
+    from .recognizers.person import known_name_span, looks_like_name  # recognizers import this module
+
+    if (
+        isinstance(value, str)
+        and looks_like_name(value)
+        and known_name_span(value, 0, len(value)) is not None
+    ):
+        return pseudonym("PERSON", value)
+    return redact_structure(value, redact_text, pseudonym, clean)
+
+
+def _url_query(text: str) -> Any | None:
+    """The split URL when ``text`` is one URL with a query string, else None."""
+    if "?" not in text or not text.startswith(("http://", "https://")) or any(ch.isspace() for ch in text):
+        return None
+    parts = urlsplit(text)
+    return parts if parts.query else None
+
+
+def _redact_url(parts: Any, redact_text: TextRedactor, pseudonym: Pseudonymizer, clean: CleanCheck) -> str:
+    """The URL with each query value decoded, redacted under its parameter name and encoded again."""
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    redacted = (
+        redact_structure(dict(pairs), redact_text, pseudonym, clean)
+        if len(dict(pairs)) == len(pairs)
+        else None
+    )
+    if redacted is None:  # repeated parameter names: redact each pair on its own
+        redacted_pairs = [
+            next(iter(redact_structure({k: v}, redact_text, pseudonym, clean).items())) for k, v in pairs
+        ]
+    else:
+        redacted_pairs = list(redacted.items())
+    if redacted_pairs == pairs:
+        return str(urlunsplit(parts._replace(path=redact_text(parts.path))))
+    query = "&".join(
+        f"{quote_plus(str(k), safe='<>')}={quote_plus(str(v), safe='<>')}" for k, v in redacted_pairs
+    )
+    return str(urlunsplit(parts._replace(path=redact_text(parts.path), query=query)))
 
 
 def _json_inside(text: str) -> Any | None:

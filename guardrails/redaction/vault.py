@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Protocol
@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr
 from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from guardrails.store.db import Base, Database
 
@@ -66,15 +66,18 @@ def _derive(key: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
 
 
+NewValue = tuple[str, str, bytes]  # (entity type, digest, ciphertext)
+
+
 class VaultStorage(Protocol):
     """Where the vault keeps (scope, token, entity type, digest, ciphertext) rows."""
 
-    def token_for(self, scope: str, digest: str) -> str | None:
-        """The token already given to ``digest`` in ``scope``, if any."""
+    def tokens_for(self, scope: str, digests: Collection[str]) -> dict[str, str]:
+        """The tokens already given to any of ``digests`` in ``scope`` (digest → token)."""
         ...
 
-    def add(self, scope: str, entity_type: str, digest: str, ciphertext: bytes) -> str:
-        """Store a new value and return its token (the existing one if ``digest`` is known)."""
+    def add_many(self, scope: str, values: Sequence[NewValue]) -> dict[str, str]:
+        """Store new values in one write; digest → token for each (existing tokens kept)."""
         ...
 
     def ciphertext_for(self, scope: str, token: str) -> bytes | None:
@@ -91,20 +94,23 @@ class InMemoryStorage:
         self._counts: dict[tuple[str, str], int] = {}
         self._lock = Lock()
 
-    def token_for(self, scope: str, digest: str) -> str | None:
-        return self._tokens.get((scope, digest))
+    def tokens_for(self, scope: str, digests: Collection[str]) -> dict[str, str]:
+        found = ((digest, self._tokens.get((scope, digest))) for digest in digests)
+        return {digest: token for digest, token in found if token is not None}
 
-    def add(self, scope: str, entity_type: str, digest: str, ciphertext: bytes) -> str:
+    def add_many(self, scope: str, values: Sequence[NewValue]) -> dict[str, str]:
+        out: dict[str, str] = {}
         with self._lock:
-            existing = self._tokens.get((scope, digest))
-            if existing is not None:
-                return existing
-            number = self._counts.get((scope, entity_type), 0) + 1
-            self._counts[(scope, entity_type)] = number
-            token = format_token(entity_type, number)
-            self._tokens[(scope, digest)] = token
-            self._ciphertexts[(scope, token)] = ciphertext
-            return token
+            for entity_type, digest, ciphertext in values:
+                existing = self._tokens.get((scope, digest))
+                if existing is None:
+                    number = self._counts.get((scope, entity_type), 0) + 1
+                    self._counts[(scope, entity_type)] = number
+                    existing = format_token(entity_type, number)
+                    self._tokens[(scope, digest)] = existing
+                    self._ciphertexts[(scope, existing)] = ciphertext
+                out[digest] = existing
+        return out
 
     def ciphertext_for(self, scope: str, token: str) -> bytes | None:
         return self._ciphertexts.get((scope, token))
@@ -142,47 +148,55 @@ class SqlStorage:
         self.db = db
         self.attempts = attempts
 
-    def token_for(self, scope: str, digest: str) -> str | None:
+    def tokens_for(self, scope: str, digests: Collection[str]) -> dict[str, str]:
+        if not digests:
+            return {}
         with self.db.session() as session:
-            query = select(PseudonymRow.token).where(
-                PseudonymRow.scope == scope, PseudonymRow.digest == digest
-            )
-            return session.scalar(query)
+            return self._known(session, scope, digests)
 
-    def add(self, scope: str, entity_type: str, digest: str, ciphertext: bytes) -> str:
+    @staticmethod
+    def _known(session: Session, scope: str, digests: Collection[str]) -> dict[str, str]:
+        ordered = list(digests)
+        out: dict[str, str] = {}
+        for i in range(0, len(ordered), 500):  # bounded IN lists (SQLite's parameter limit)
+            query = select(PseudonymRow.digest, PseudonymRow.token).where(
+                PseudonymRow.scope == scope, PseudonymRow.digest.in_(ordered[i : i + 500])
+            )
+            out.update({digest: token for digest, token in session.execute(query)})
+        return out
+
+    def add_many(self, scope: str, values: Sequence[NewValue]) -> dict[str, str]:
+        """All new values of one redaction in one transaction (under the scope's write lock)."""
         for _ in range(self.attempts):
-            existing = self.token_for(scope, digest)
-            if existing is not None:
-                return existing
             try:
                 with self.db.session() as session:
                     self.db.serialize(session, f"pseudonyms:{scope}", PseudonymRow.__tablename__)
-                    taken = session.scalar(
-                        select(PseudonymRow.token).where(
-                            PseudonymRow.scope == scope, PseudonymRow.digest == digest
+                    out = self._known(session, scope, [digest for _, digest, _ in values])
+                    counts = dict(
+                        session.execute(
+                            select(PseudonymRow.entity_type, func.count())
+                            .where(PseudonymRow.scope == scope)
+                            .group_by(PseudonymRow.entity_type)
+                        ).all()
+                    )
+                    for entity_type, digest, ciphertext in values:
+                        if digest in out:
+                            continue  # known already, or twice in this batch
+                        counts[entity_type] = counts.get(entity_type, 0) + 1
+                        out[digest] = format_token(entity_type, counts[entity_type])
+                        session.add(
+                            PseudonymRow(
+                                scope=scope,
+                                token=out[digest],
+                                entity_type=entity_type,
+                                digest=digest,
+                                ciphertext=ciphertext,
+                            )
                         )
-                    )
-                    if taken is not None:  # another replica added it while we waited for the lock
-                        return taken
-                    count_query = select(func.count()).where(
-                        PseudonymRow.scope == scope, PseudonymRow.entity_type == entity_type
-                    )
-                    token = format_token(entity_type, (session.scalar(count_query) or 0) + 1)
-                    session.add(
-                        PseudonymRow(
-                            scope=scope,
-                            token=token,
-                            entity_type=entity_type,
-                            digest=digest,
-                            ciphertext=ciphertext,
-                        )
-                    )
-                return token
+                return out
             except IntegrityError:
-                continue  # another writer took the digest or the number: look again
-        raise RuntimeError(
-            f"could not allocate a pseudonym in scope {scope!r} after {self.attempts} attempts"
-        )
+                continue  # another writer took a digest or a number: look again
+        raise RuntimeError(f"could not allocate pseudonyms in scope {scope!r} after {self.attempts} attempts")
 
     def ciphertext_for(self, scope: str, token: str) -> bytes | None:
         with self.db.session() as session:
@@ -208,19 +222,27 @@ class Vault:
 
     def pseudonym(self, scope: str, entity_type: str, value: str) -> str:
         """The token of ``value`` in ``scope``, created on first sight (same value → same token)."""
-        digest = self.digest(entity_type, value)
-        cached = self._cache.get((scope, digest))
-        if cached is not None:
-            return cached
-        token = self.storage.token_for(scope, digest)
-        if token is None:
-            nonce = os.urandom(12)
-            ciphertext = nonce + self._aead.encrypt(nonce, value.encode(), scope.encode())
-            token = self.storage.add(scope, entity_type, digest, ciphertext)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[(scope, digest)] = token
-        return token
+        return self.pseudonyms(scope, [(entity_type, value)])[0]
+
+    def pseudonyms(self, scope: str, items: Sequence[tuple[str, str]]) -> list[str]:
+        """Tokens of ``(entity_type, value)`` items in ``scope``, in order; new ones stored in one write."""
+        digests = [self.digest(entity_type, value) for entity_type, value in items]
+        tokens = {d: t for d in digests if (t := self._cache.get((scope, d))) is not None}
+        missing = [d for d in dict.fromkeys(digests) if d not in tokens]
+        if missing:
+            tokens.update(self.storage.tokens_for(scope, missing))
+            new: dict[str, NewValue] = {}
+            for (entity_type, value), digest in zip(items, digests, strict=True):
+                if digest not in tokens and digest not in new:
+                    nonce = os.urandom(12)
+                    ciphertext = nonce + self._aead.encrypt(nonce, value.encode(), scope.encode())
+                    new[digest] = (entity_type, digest, ciphertext)
+            if new:
+                tokens.update(self.storage.add_many(scope, list(new.values())))
+            if len(self._cache) + len(missing) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache.update(((scope, d), tokens[d]) for d in missing)
+        return [tokens[d] for d in digests]
 
     def reveal(self, scope: str, token: str, principal: str, authorize: Callable[[str], bool]) -> str:
         """The original value behind ``token``.

@@ -48,7 +48,7 @@ def test_contact_data_is_found(redactor: Redactor, entity: str, text: str, value
         "git@github mirror at sha256:abc",  # no domain with a top-level label
         "ts=2025-03-14T09:00:00.137Z latency_ms=12.5 status=503",  # timestamps and metrics are not phones
         "phone +55 11 0000-0000",  # not a valid Brazilian number
-        "call 98765-4321 later",  # national format without a phone cue
+        "order 98765-4321 later",  # national format without a phone cue
         "listening on 0.0.0.0:8080 and 127.0.0.1",  # unspecified and loopback addresses are kept
         "version 999.1.2.3 and time 12:34:56",  # not an address, not IPv6
         "mac aa:bb:cc:dd:ee:ff",
@@ -69,10 +69,11 @@ def test_greedy_phone_match_is_trimmed_to_the_valid_number(redactor: Redactor) -
 def test_ner_finds_names_after_a_cue_only() -> None:
     redactor = Redactor(RedactionSettings(pseudonym_key="test-key-0123456789abcdef", nlp=True))
     assert redactor.ner is not None
-    note = '{"msg":"Dispute note: cardholder Maria Silva says the order was not received"}'
-    assert ("PERSON", "Maria Silva") in found(redactor, note)
-    # without a name cue, NER is not run at all (bounded NER): the name stays
-    plain = "Maria Silva restarted the fraud-xgb deployment"
+    # a name the gazetteer does not know, after a cue: NER finds it
+    note = '{"msg":"Dispute note: cardholder Siobhan McAllister says the order was not received"}'
+    assert ("PERSON", "Siobhan McAllister") in found(redactor, note)
+    # without a name cue, NER is not run at all (bounded NER): an unknown name stays
+    plain = "Siobhan McAllister restarted the fraud-xgb deployment"
     assert found(redactor, plain) == []
 
 

@@ -111,10 +111,10 @@ def test_findings_never_carry_the_value(redactor: Redactor) -> None:
 def test_patterns_only_with_a_warning_when_the_model_is_missing(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from guardrails.redaction import engine
+    from guardrails.redaction import redactor as module
 
-    monkeypatch.setattr(engine, "installed_spacy_model", lambda: None)
-    with caplog.at_level("WARNING", logger=engine.__name__):
+    monkeypatch.setattr(module, "installed_spacy_model", lambda: None)
+    with caplog.at_level("WARNING", logger=module.__name__):
         redactor = Redactor(RedactionSettings(pseudonym_key="test-key-0123456789abcdef", nlp=True))
     assert redactor.ner is None
     assert "patterns-only" in caplog.text

@@ -1,7 +1,7 @@
 """Referent's recognizers, one small module per identifier family.
 
-Each is a Presidio ``PatternRecognizer`` (see :mod:`.base`) so it can sit in an ``AnalyzerEngine``
-registry; :func:`default_recognizers` lists the set the redactor uses.
+Each is a :class:`.base.RegexRecognizer` (RE2 rules, Presidio-shaped results; ``engine`` adapts it to
+a Presidio ``PatternRecognizer`` on demand); :func:`default_recognizers` lists the set the redactor uses.
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ from .ip_address import IpAddressRecognizer
 from .jwt import JwtRecognizer
 from .mx_curp import MxCurpRecognizer
 from .mx_rfc import MxRfcRecognizer
-from .person import ContextualNer, KeyedNameRecognizer
+from .person import (
+    ContextualNer,
+    CuedNameRecognizer,
+    GazetteerNameRecognizer,
+    KeyedNameRecognizer,
+    cue_regions,
+)
 from .phone import PhoneNumberRecognizer
 from .tokens import GithubTokenRecognizer, OpenAiKeyRecognizer, SlackTokenRecognizer
 
@@ -45,6 +51,8 @@ RECOGNIZER_CLASSES: tuple[type[RegexRecognizer], ...] = (
     PhoneNumberRecognizer,
     IpAddressRecognizer,
     KeyedNameRecognizer,
+    CuedNameRecognizer,
+    GazetteerNameRecognizer,
     AwsAccessKeyRecognizer,
     AwsSecretKeyRecognizer,
     SlackTokenRecognizer,
@@ -81,7 +89,9 @@ __all__ = [
     "ClRutRecognizer",
     "CoNitRecognizer",
     "ContextualNer",
+    "CuedNameRecognizer",
     "EmailAddressRecognizer",
+    "GazetteerNameRecognizer",
     "GithubTokenRecognizer",
     "IbanCodeRecognizer",
     "IpAddressRecognizer",
@@ -99,5 +109,6 @@ __all__ = [
     "SecretPairRecognizer",
     "SlackTokenRecognizer",
     "UrlPasswordRecognizer",
+    "cue_regions",
     "default_recognizers",
 ]

@@ -1,13 +1,14 @@
-"""The base of every Referent recognizer: a Presidio ``PatternRecognizer`` scanned with RE2.
+"""The base of every Referent recognizer: regex rules scanned with RE2, results in Presidio's shape.
 
 A recognizer declares :class:`Rule` s (an RE2-compatible regex, a base score, whether a context word
 must precede the match) and, where the identifier has one, a checksum in :meth:`validate_result`.
 A rule may name a group ``value``: only that group is reported (``password=<value>``), the rest of
 the match is the key that makes the value sensitive.
 
-The same :meth:`RegexRecognizer.scan` serves both paths: Presidio's ``AnalyzerEngine`` calls
-:meth:`analyze`, and the redactor's fast path calls :meth:`scan` on the rules its prefilter let
-through. Both produce Presidio ``RecognizerResult`` s.
+The same :meth:`RegexRecognizer.scan` serves both paths: the redactor's fast path calls it on the
+rules its prefilter let through, and Presidio's ``AnalyzerEngine`` calls it through the adapter
+:mod:`..engine` builds on demand (``PatternRecognizer`` subclass per recognizer). Nothing here
+imports Presidio or spaCy: importing the redaction package and building a redactor stay cheap.
 """
 
 from __future__ import annotations
@@ -15,16 +16,29 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import re2
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
 MAX_SCORE = 1.0
 PLACEHOLDERS = frozenset(
     {"", "null", "none", "nil", "true", "false", "undefined", "redacted", "[redacted]", "<redacted>", "xxx"}
 )
+
+
+@dataclass
+class Result:
+    """One finding, with the attribute names of Presidio's ``RecognizerResult`` (offsets in characters)."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognition_metadata: dict[str, Any] = field(default_factory=dict)
+
+    RECOGNIZER_NAME_KEY: ClassVar[str] = "recognizer_name"
+    RECOGNIZER_IDENTIFIER_KEY: ClassVar[str] = "recognizer_identifier"
 
 
 @dataclass(frozen=True)
@@ -107,8 +121,8 @@ def is_placeholder(value: str) -> bool:
     return low in PLACEHOLDERS or set(low) <= {"*", "x", "#", "."} or low.startswith(("${", "{{", "<"))
 
 
-class RegexRecognizer(PatternRecognizer):
-    """A ``PatternRecognizer`` whose rules run through RE2 and report an optional ``value`` group.
+class RegexRecognizer:
+    """Regex rules run through RE2, reporting an optional ``value`` group (Presidio-compatible results).
 
     Subclasses set ``ENTITY``, ``RULES`` and optionally ``CONTEXT`` and ``PRIORITY`` (which wins when
     two findings overlap), and override :meth:`validate_result` (``True`` valid, ``False`` reject,
@@ -122,18 +136,10 @@ class RegexRecognizer(PatternRecognizer):
     PRIORITY: ClassVar[int] = 50
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entity=self.ENTITY,
-            name=type(self).__name__,
-            patterns=[Pattern(rule.name, rule.regex, rule.score) for rule in self.RULES],
-            context=list(self.CONTEXT),
-            supported_language="en",
-        )
+        self.name = type(self).__name__
+        self.id = f"{self.name}_{id(self)}"
         self.compiled = [_re2(rule.regex) for rule in self.RULES]
         self._value_group = [regex.groupindex.get(b"value", 0) for regex in self.compiled]
-
-    def load(self) -> None:
-        """Nothing to load: the rules are compiled in ``__init__``."""
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Checksum or shape check of a candidate; the default knows nothing (``None``)."""
@@ -151,17 +157,11 @@ class RegexRecognizer(PatternRecognizer):
         window = text[max(0, start - self.CONTEXT_WINDOW) : start].lower()
         return any(word in window for word in self.CONTEXT)
 
-    def analyze(  # type: ignore[override]
-        self,
-        text: str,
-        entities: list[str] | None = None,
-        nlp_artifacts: object = None,
-        regex_flags: int | None = None,
-    ) -> list[RecognizerResult]:
-        """Presidio entry point: scan ``text`` with every rule (NLP artifacts are not needed)."""
+    def analyze(self, text: str) -> list[Result]:
+        """Scan ``text`` with every rule."""
         return self.scan(ScanText(text))
 
-    def scan(self, source: ScanText, rule_ids: Iterable[int] | None = None) -> list[RecognizerResult]:
+    def scan(self, source: ScanText, rule_ids: Iterable[int] | None = None) -> list[Result]:
         """Run the given rules (all by default) over the text in one RE2 pass each.
 
         Rules whose hints do not occur in the text are skipped without scanning.
@@ -171,9 +171,9 @@ class RegexRecognizer(PatternRecognizer):
             rule_ids: Indices into ``RULES`` to run.
 
         Returns:
-            Presidio results whose score is 1.0 when a checksum validated the value.
+            Results whose score is 1.0 when a checksum validated the value.
         """
-        results: list[RecognizerResult] = []
+        results: list[Result] = []
         text, offset = source.text, source.char_offset
         for index in range(len(self.RULES)) if rule_ids is None else rule_ids:
             rule = self.RULES[index]
@@ -191,15 +191,15 @@ class RegexRecognizer(PatternRecognizer):
                     results.append(self._result(*accepted, rule))
         return results
 
-    def _result(self, start: int, end: int, score: float, rule: Rule) -> RecognizerResult:
-        return RecognizerResult(
+    def _result(self, start: int, end: int, score: float, rule: Rule) -> Result:
+        return Result(
             entity_type=self.ENTITY,
             start=start,
             end=end,
             score=min(MAX_SCORE, score),
             recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                Result.RECOGNIZER_NAME_KEY: self.name,
+                Result.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 "rule": rule.name,
             },
         )
@@ -228,4 +228,13 @@ def trim_groups(
     return None
 
 
-__all__ = ["MAX_SCORE", "RegexRecognizer", "Rule", "ScanText", "compact", "is_placeholder", "trim_groups"]
+__all__ = [
+    "MAX_SCORE",
+    "RegexRecognizer",
+    "Result",
+    "Rule",
+    "ScanText",
+    "compact",
+    "is_placeholder",
+    "trim_groups",
+]
