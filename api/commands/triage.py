@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,7 +55,7 @@ def alert_count(payload: Any) -> int:
     return 1
 
 
-def _reports(alerts: list[Any]) -> Iterator[Any]:
+def _reports(alerts: list[Any]) -> Generator[Any, None, None]:
     """Triage the alerts one after the other, yielding each report as soon as it is stored."""
     from agents.deps import AgentDeps
     from agents.llm import make_chat_model
