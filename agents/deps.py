@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 
 from agents.evidence import Evidence, EvidenceLedger
-from agents.llm import GuardedChat
+from agents.llm import Answer, GuardedChat, LoopResult, offered_tools, run_tool_loop
 from agents.settings import LLMSettings
 from guardrails.errors import GatewayError, ToolFailed
 from guardrails.gateway import CallContext, Gateway, ToolResult
+
+T = TypeVar("T", bound=Answer)
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,6 @@ class AgentDeps:
     ctx: CallContext
     chat: BaseChatModel | None = None
     llm: LLMSettings = field(default_factory=LLMSettings)
-    real_model: bool = True
     now: datetime | None = None
 
     def clock(self) -> datetime:
@@ -36,7 +38,41 @@ class AgentDeps:
         if self.chat is None:
             return None
         return GuardedChat(
-            self.chat, self.gateway, self.ctx, name=self.llm.model or "chat", real=self.real_model
+            self.chat, self.gateway, self.ctx, name=self.llm.model or "chat", timeout_s=self.llm.timeout_s
+        )
+
+    def ask_model(
+        self,
+        *,
+        system: str,
+        user: str,
+        output: type[T],
+        sources: Sequence[str] = (),
+        known: set[str] | None = None,
+        max_rounds: int | None = None,
+    ) -> LoopResult[T]:
+        """Run the shared LLM tool loop for this agent (needs ``chat``).
+
+        Args:
+            system: the agent's instructions.
+            user: the compact evidence and question.
+            output: the answer model (claims must cite ``known`` ids or ids of tool results).
+            sources: tool name prefixes the model may be offered (then filtered by the policy).
+            known: evidence ids the run already holds.
+            max_rounds: tool rounds; the settings' ``max_tool_rounds`` when None.
+        """
+        chat = self.guarded_chat()
+        if chat is None:
+            raise ValueError("ask_model needs a chat model (deps.chat)")
+        return run_tool_loop(
+            chat,
+            system=system,
+            user=user,
+            output=output,
+            tools=offered_tools(self.gateway, self.ctx, sources) if sources else [],
+            known=known,
+            max_rounds=self.llm.max_tool_rounds if max_rounds is None else max_rounds,
+            now=self.clock(),
         )
 
     @property

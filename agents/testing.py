@@ -2,6 +2,8 @@
 
 ``ScriptedChatModel`` answers with a scripted list of messages (or functions of the conversation), and
 records every prompt it received — tests assert on what reached "the model" (no PII, tool results).
+A script step that raises (``TimeoutError``) plays a model that fails. Scripted models are the only
+chat models :mod:`agents.llm` lets through while ``ALLOW_MODEL_REQUESTS`` is False.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class ScriptedChatModel(BaseChatModel):
     script: list[Any] = Field(default_factory=list)
     received: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[Any] = Field(default_factory=list)
+    call_kwargs: list[dict[str, Any]] = Field(default_factory=list, description="extra request arguments")
     tokens_per_call: int = 100
 
     @property
@@ -42,6 +45,7 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         self.received.append(list(messages))
+        self.call_kwargs.append(dict(kwargs))
         if not self.script:
             raise RuntimeError("ScriptedChatModel has no script")
         step = self.script[min(len(self.received) - 1, len(self.script) - 1)]

@@ -348,6 +348,26 @@ class Gateway:
         return self.redactor.redact_obj(content, scope)
 
     # --- approvals and the vault ----------------------------------------------------------
+    # --- requests that are refused without running (a model's unknown or unoffered tools) ---
+    def refuse(self, ctx: CallContext, tool: str, reason: str, args: Any = None) -> NoReturn:
+        """Audit a requested call as denied without running it, then raise :class:`PolicyDenied`.
+
+        For what a model asks for beyond the tools its agent offered it, including names no tool has:
+        the request is on the audit record all the same (name and arguments redacted). A name that is
+        not registered is recorded as ``destructive``: nothing is known about what it would do.
+        """
+        scope = ctx.pseudonym_scope
+        name = self.redactor.redact_text(tool[:120], scope)
+        spec = self._specs.get(tool)
+        if spec is None:
+            spec = ToolSpec(
+                name, "not registered", BaseModel, ActionClass.DESTRUCTIVE, lambda _: None, "unknown"
+            )
+            reason = f"{reason}; no tool named {name!r} is registered"
+        safe_args = self.redactor.redact_obj(args if args is not None else {}, scope)
+        self._audit(_Call(ctx, spec, ctx.environment, safe_args), "deny", "denied", reason=reason)
+        raise PolicyDenied(name, reason)
+
     def decide_approval(
         self, approval_id: str, identity: Identity, *, approve: bool, note: str = ""
     ) -> Approval:

@@ -103,6 +103,6 @@ def agent_deps(runtime: Any) -> Callable[..., Any]:
 
     def make(principal: str, chat: Any = None, **kwargs: Any) -> AgentDeps:
         ctx = CallContext(principal=principal, run_id=f"test-{uuid.uuid4().hex[:10]}")
-        return AgentDeps(gateway=runtime.gateway, ctx=ctx, chat=chat, real_model=False, **kwargs)
+        return AgentDeps(gateway=runtime.gateway, ctx=ctx, chat=chat, **kwargs)
 
     return make

@@ -130,7 +130,9 @@ class PromotionReport(BaseModel):
     baseline_version: str | None = None
     missing_sources: list[str] = Field(default_factory=list)
     summary: str = ""
-    mode: Literal["deterministic", "llm"] = "deterministic"
+    mode: str = Field(
+        default="deterministic", description='"deterministic", "llm", or "deterministic (model failed: why)"'
+    )
     dropped_claims: int = 0
     generated_at: datetime | None = None
     report_id: str | None = None

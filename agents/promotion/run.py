@@ -143,9 +143,7 @@ def _drive(
     snapshot = graph.get_state(config)
     report = build_report(dict(snapshot.values), deps)
     if deps.chat is not None:
-        written = llm_summary(deps, report, dict(snapshot.values.get("evidence_index") or {}))
-        if written is not None:
-            report.summary, report.dropped_claims, report.mode = written[0], written[1], "llm"
+        llm_summary(deps, report, dict(snapshot.values.get("evidence_index") or {}))
     if reports is not None:
         report.report_id = reports.save(
             kind=REPORT_KIND,

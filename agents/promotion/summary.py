@@ -7,21 +7,23 @@ and counted (``PromotionReport.dropped_claims``).
 
 from __future__ import annotations
 
-import json
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
 from agents.deps import AgentDeps
-from agents.llm import run_tool_loop
+from agents.llm import Answer
 from agents.promotion.models import GateStatus, PromotionReport
 
 
 class Claim(BaseModel):
     text: str
-    evidence: list[str] = Field(description="evidence ids (E1, E2, ...) that support the claim")
+    evidence_ids: list[str] = Field(description="evidence ids (E1, E2, ...) that support the claim")
 
 
-class PromotionSummary(BaseModel):
+class PromotionSummary(Answer):
+    claims_field: ClassVar[str | None] = "claims"
+
     summary: str = Field(description="two or three sentences for the approver")
     claims: list[Claim] = Field(default_factory=list)
 
@@ -49,29 +51,24 @@ def deterministic_summary(report: PromotionReport) -> str:
     return " ".join(parts)
 
 
-def llm_summary(
-    deps: AgentDeps, report: PromotionReport, evidence_index: dict[str, str]
-) -> tuple[str, int] | None:
-    """Ask the model for a cited summary; returns (text, dropped claims) or None when it gave none."""
-    chat = deps.guarded_chat()
-    if chat is None:
-        return None
-    user = json.dumps(
-        {
-            "model": report.model,
-            "version": report.version,
-            "target": report.target,
-            "decision": report.decision,
-            "gates": [g.model_dump(mode="json") for g in report.gates],
-            "evidence": evidence_index,
-        },
-        default=str,
+def llm_summary(deps: AgentDeps, report: PromotionReport, evidence_index: dict[str, str]) -> None:
+    """Let the model write the cited summary (shared loop, no tools offered); on failure keep the
+    deterministic one and say why in ``report.mode``."""
+    user = "\n".join(
+        [
+            f"Model {report.model} v{report.version} to {report.target}: decision {report.decision}.",
+            "GATES:",
+            *(
+                f"- {g.gate}: {g.status.value} ({g.why[:160]}; evidence {', '.join(g.evidence)})"
+                for g in report.gates
+            ),
+            "EVIDENCE:",
+            *(f"{eid} {text[:160]}" for eid, text in list(evidence_index.items())[:30]),
+        ]
     )
-    answer, _stats = run_tool_loop(
-        chat, system=SYSTEM, user=user, specs=[], output=PromotionSummary, max_rounds=deps.llm.max_tool_rounds
-    )
-    if answer is None:
-        return None
-    kept = [c for c in answer.claims if c.evidence and set(c.evidence) <= set(evidence_index)]
-    lines = [answer.summary, *(f"- {c.text} [{', '.join(c.evidence)}]" for c in kept)]
-    return "\n".join(lines), len(answer.claims) - len(kept)
+    outcome = deps.ask_model(system=SYSTEM, user=user, output=PromotionSummary, known=set(evidence_index))
+    report.mode, report.dropped_claims = outcome.mode, outcome.stats.dropped_claims
+    if outcome.answer is not None:
+        answer = outcome.answer
+        lines = [answer.summary, *(f"- {c.text} [{', '.join(c.evidence_ids)}]" for c in answer.claims)]
+        report.summary = "\n".join(lines)

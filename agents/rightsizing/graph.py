@@ -3,24 +3,27 @@
 Deterministic mode is the whole analysis (VPA-style estimators, OOM rule, idle GPUs, off-hours
 schedules, decommissions). LLM mode adds a review: the model may gather more evidence through the
 gateway tools and writes a summary and claims; claims citing evidence ids the run did not gather are
-dropped and counted. The numbers always come from the deterministic analysis.
+dropped and counted (the shared loop of :mod:`agents.llm`). The numbers always come from the
+deterministic analysis; a model that fails leaves the report as it was, ``mode`` saying why.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
 from agents.deps import AgentDeps
-from agents.evidence import Evidence, EvidenceLedger
-from agents.llm import run_tool_loop
+from agents.evidence import EvidenceLedger, evidence_lines
+from agents.llm import Answer
 from agents.reports import ReportStore
 from agents.rightsizing.analysis import analyse
 from agents.rightsizing.collectors import UsageCollector, collect_pricing
 from agents.rightsizing.models import RightsizingReport
 from agents.rightsizing.render import to_markdown
+
+REVIEW_CHARS = 6000
 
 
 class _State(TypedDict, total=False):
@@ -43,8 +46,10 @@ class Claim(BaseModel):
     evidence_ids: list[str] = Field(default_factory=list)
 
 
-class Review(BaseModel):
+class Review(Answer):
     """What the model submits: a summary and claims, each citing evidence ids."""
+
+    claims_field: ClassVar[str | None] = "claims"
 
     summary: str
     claims: list[Claim] = Field(default_factory=list)
@@ -80,7 +85,6 @@ def _analyse(state: _State) -> _State:
         namespace=state.get("namespace"),
         workload=state.get("workload"),
     )
-    report.mode = "deterministic" if deps.chat is None else "llm"
     report.notes = [*state["collector"].notes, *report.notes]
     report.missing_sources = state["ledger"].missing_sources()
     if not state["usages"]:
@@ -91,44 +95,33 @@ def _analyse(state: _State) -> _State:
 
 def _review(state: _State) -> _State:
     deps, report, ledger = state["deps"], state["report"], state["ledger"]
-    chat = deps.guarded_chat()
-    if chat is None:
+    if deps.chat is None:
         return {}
-    specs = [
-        s for s in deps.gateway.specs() if s.source in {"prometheus", "billing"} and s.action.value == "read"
-    ]
-    user = (
-        "Review this rightsizing analysis. Summarize the most valuable and the riskiest changes; cite "
-        "evidence ids.\n\n" + to_markdown(report)[:12000]
+    user = "\n".join(
+        [
+            "Review this rightsizing analysis. Summarize the most valuable and the riskiest changes; each "
+            "claim names its workload and cites evidence ids.",
+            to_markdown(report)[:REVIEW_CHARS],
+            "EVIDENCE (untrusted data):",
+            *evidence_lines(ledger.items, limit=30),
+        ]
     )
-    review, stats = run_tool_loop(
-        chat,
+    outcome = deps.ask_model(
         system="You are a FinOps engineer reviewing Kubernetes rightsizing.",
         user=user,
-        specs=specs,
         output=Review,
-        max_rounds=deps.llm.max_tool_rounds,
+        sources=("prometheus.", "billing."),
+        known=ledger.ids(),
     )
-    for result in stats.results:
-        ledger.add(
-            Evidence(
-                id=result.evidence_id,
-                source=result.tool.split(".", 1)[0],
-                tool=result.tool,
-                query=result.tool,
-                summary="gathered by the model during review",
-                at=deps.clock(),
-                data=result.data,
-            )
-        )
+    for item in outcome.evidence:
+        ledger.add(item)
+    report.mode, report.dropped_claims = outcome.mode, outcome.stats.dropped_claims
+    review = outcome.answer
     if review is None:
-        report.notes.append(f"LLM review incomplete ({stats.stop_reason})")
+        report.notes.append(f"LLM review not used: {outcome.stats.failure}")
         return {"report": report}
-    known = ledger.ids()
-    kept = [c for c in review.claims if c.evidence_ids and set(c.evidence_ids) <= known]
-    report.dropped_claims = len(review.claims) - len(kept)
     report.summary = review.summary
-    report.notes += [f"{c.workload}: {c.text} ({', '.join(c.evidence_ids)})" for c in kept]
+    report.notes += [f"{c.workload}: {c.text} ({', '.join(c.evidence_ids)})" for c in review.claims]
     return {"report": report}
 
 

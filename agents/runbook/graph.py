@@ -16,6 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
 from agents.deps import AgentDeps
+from agents.llm import Answer
 from agents.runbook import derive, sections
 from agents.runbook.models import AlertRule, DiagnosisQuery, Runbook
 from agents.runbook.promql import ExprShape, analyze
@@ -44,7 +45,7 @@ class RunbookBatch(BaseModel):
     stored: list[str] = Field(default_factory=list)
 
 
-class Prose(BaseModel):
+class Prose(Answer):
     """What a model may rewrite: the prose, never the queries."""
 
     meaning: str
@@ -157,18 +158,12 @@ def _write(deps: AgentDeps, state: RunbookState) -> RunbookState:
 
 
 def _polish(deps: AgentDeps, rb: Runbook) -> Runbook:
-    from agents.llm import run_tool_loop
-
-    chat = deps.guarded_chat()
-    assert chat is not None
-    prose, _ = run_tool_loop(
-        chat,
+    prose = deps.ask_model(
         system="You write SRE runbooks. Improve the prose of Meaning, Impact and Mitigation; keep facts.",
         user=f"Alert {rb.alert} ({rb.severity}).\nMeaning: {rb.meaning}\nImpact: {rb.impact}\nMitigation: {rb.mitigation}",
-        specs=[],
         output=Prose,
         max_rounds=1,
-    )
+    ).answer
     if prose is None:
         return rb
     return rb.model_copy(

@@ -98,7 +98,7 @@ class TriageReport(BaseModel):
     """What triage concluded about one alert."""
 
     run_id: str
-    mode: Literal["deterministic", "llm"]
+    mode: str = Field(description='"deterministic", "llm", or "deterministic (model failed: why)"')
     alert: NormalizedAlert
     created_at: datetime
     window_start: datetime

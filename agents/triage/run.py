@@ -41,6 +41,7 @@ def _reason_for(deps: AgentDeps) -> Any:
             return llm_reason(state)
         result = deterministic_reason(state)  # no time left to ask the model
         result["result"]["llm"] = {"skipped": "the triage deadline passed before the model was asked"}
+        result["result"]["mode"] = "deterministic (model not asked: the triage deadline had passed)"
         return result
 
     return reason
@@ -68,7 +69,7 @@ def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
     context = context_of(state)
     return TriageReport(
         run_id=deps.ctx.run_id,
-        mode=deps.mode,  # type: ignore[arg-type]
+        mode=result.get("mode") or deps.mode,
         alert=state["alert"],
         created_at=deps.clock(),  # type: ignore[arg-type]
         window_start=window.start,
@@ -95,7 +96,7 @@ def build_report(deps: AgentDeps, state: TriageState) -> TriageReport:
             EvidenceRef(id=e.id, source=e.source, query=e.query, value=e.value, at=e.at, summary=e.summary)
             for e in ledger.items
         ],
-        dropped_claims=dropped,
+        dropped_claims=dropped + result.get("llm", {}).get("dropped_claims", 0),
         llm_stats=result.get("llm", {}),
     )
 

@@ -177,7 +177,6 @@ def test_finops_report_on_the_demo_world(demo_sandbox: dict[str, Any], tmp_path:
         deps = AgentDeps(
             gateway=rt.gateway,
             ctx=CallContext(principal="agent:rightsizing", run_id=f"t-{uuid.uuid4().hex[:8]}"),
-            real_model=False,
         )
         report = run_finops_report(deps, store=ReportStore(rt.db), namespace="ds-notebooks")
         stored = ReportStore(rt.db).get(report.report_id or "")

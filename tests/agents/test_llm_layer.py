@@ -3,7 +3,7 @@ gateway, prompts carry no PII, unknown citations are dropped, and an injected wr
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from agents.reports import ReportStore
 from agents.settings import LLMSettings
 from agents.testing import ScriptedChatModel, tool_call
 from agents.triage import run_triage
+from agents.triage.render import to_markdown
 from evals.worlds import load_world
 
 pytestmark = pytest.mark.integration
@@ -38,7 +39,7 @@ def bad_version_alert(anchor: datetime, **annotations: str) -> dict[str, Any]:
 
 def last_evidence_id(messages: list[BaseMessage]) -> str:
     tool_messages = [m for m in messages if isinstance(m, ToolMessage)]
-    return str(json.loads(str(tool_messages[-1].content))["evidence_id"])
+    return str(tool_messages[-1].content).split(" ", 1)[0]  # "E7 prometheus.query (untrusted data): ..."
 
 
 def submit(hypotheses: list[dict[str, Any]]) -> AIMessage:
@@ -133,5 +134,63 @@ def test_no_answer_falls_back_to_deterministic(
     chatty = ScriptedChatModel(script=[tool_call("prometheus.query", {"promql": "vector(1)"})])
     deps = agent_deps("agent:triage", chat=chatty, llm=LLMSettings(max_tool_rounds=1))
     report = run_triage(deps, bad_version_alert(anchor))
-    assert report.llm_stats["partial"] and report.llm_stats["fallback"] == "deterministic"
+    assert report.llm_stats["fallback"] == "deterministic" and report.mode.startswith("deterministic (model")
     assert report.hypotheses[0].kind == "bad_model_version"
+
+
+def _timeout(_: list[BaseMessage]) -> AIMessage:
+    raise TimeoutError("the model did not answer")
+
+
+@pytest.mark.parametrize(
+    ("script", "why"),
+    [
+        ([_timeout], "timeout after 60 s"),
+        ([AIMessage(content="It is probably the model, I guess.")], "invalid JSON answer"),
+        ([submit([{"kind": "bad_model_version", "confidence": 7}])], "answer does not match the schema"),
+        ([submit([_hypothesis(["E999"]), _hypothesis(["E998"], kind="oom")])], "all 2 claims cite evidence"),
+    ],
+)
+def test_failed_model_ends_in_the_deterministic_answer_and_says_why(
+    anchor: datetime, agent_deps: Callable[..., AgentDeps], script: list[Any], why: str
+) -> None:
+    deps = agent_deps(
+        "agent:triage", chat=ScriptedChatModel(script=script), llm=LLMSettings(max_tool_rounds=1)
+    )
+    report = run_triage(deps, bad_version_alert(anchor))
+    assert report.mode.startswith(f"deterministic (model failed: {why}")
+    assert report.llm_stats["fallback"] == "deterministic" and report.llm_stats["failure"].startswith(why)
+    assert report.hypotheses[0].kind == "bad_model_version"  # the deterministic ranking
+    assert "model failed" in to_markdown(report)
+
+
+def test_first_prompt_is_compact(anchor: datetime, agent_deps: Callable[..., AgentDeps]) -> None:
+    model = ScriptedChatModel(script=[submit([])])
+    report = run_triage(agent_deps("agent:triage", chat=model), bad_version_alert(anchor))
+    first = report.llm_stats["first_prompt_tokens"]
+    assert 200 < first <= 4000, first
+    user = str(model.received[0][1].content)
+    assert len(user) < 8000 and '"values"' not in user and "EVIDENCE" in user
+    in_prompt = set(re.findall(r"\bE\d+\b", user))
+    assert in_prompt and in_prompt <= {e.id for e in report.evidence}
+
+
+def test_triage_model_asking_for_unoffered_and_unknown_tools_is_audited(
+    anchor: datetime, runtime: Any, agent_deps: Callable[..., AgentDeps]
+) -> None:
+    asks = AIMessage(
+        content="",
+        tool_calls=[
+            {"name": "feast__materialize", "args": {"view": "x"}, "id": "a"},
+            {"name": "kubectl__delete_pod", "args": {"pod": "fraud-0"}, "id": "b"},
+        ],
+    )
+    deps = agent_deps("agent:triage", chat=ScriptedChatModel(script=[asks, submit([])]))
+    report = run_triage(deps, bad_version_alert(anchor))
+    denied = {
+        r.tool: (r.decision, r.outcome)
+        for r in runtime.audit.tail(500, run_id=deps.ctx.run_id)
+        if r.tool in {"feast.materialize", "kubectl.delete_pod"}
+    }
+    assert denied == {"feast.materialize": ("deny", "denied"), "kubectl.delete_pod": ("deny", "denied")}
+    assert report.llm_stats["rejected_calls"] == 2 and report.mode == "llm"

@@ -85,21 +85,19 @@ def test_llm_summary_drops_claims_citing_unknown_evidence(tmp_path: Path) -> Non
                 {
                     "summary": "Safe to promote.",
                     "claims": [
-                        {"text": "metrics better", "evidence": ["E1"]},
-                        {"text": "invented", "evidence": ["E99"]},
-                        {"text": "uncited", "evidence": []},
+                        {"text": "metrics better", "evidence_ids": ["E1"]},
+                        {"text": "invented", "evidence_ids": ["E99"]},
+                        {"text": "uncited", "evidence_ids": []},
                     ],
                 },
             )
         ]
     )
-    deps = AgentDeps(
-        gateway=rt.gateway, ctx=CallContext("agent:promotion", "r1"), chat=chat, real_model=False
-    )
+    deps = AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:promotion", "r1"), chat=chat)
+    written = report()
     try:
-        written = llm_summary(deps, report(), {"E1": "metrics of v5"})
+        llm_summary(deps, written, {"E1": "metrics of v5"})
     finally:
         rt.close()
-    assert written is not None
-    text, dropped = written
-    assert dropped == 2 and "metrics better [E1]" in text and "invented" not in text
+    assert written.mode == "llm" and written.dropped_claims == 2
+    assert "metrics better [E1]" in written.summary and "invented" not in written.summary

@@ -36,7 +36,7 @@ def _runtime(state: Path, **platform: Any) -> Any:
 
 def _deps(rt: Any, chat: Any = None) -> AgentDeps:
     ctx = CallContext(principal="agent:rightsizing", run_id=f"test-{uuid.uuid4().hex[:10]}")
-    return AgentDeps(gateway=rt.gateway, ctx=ctx, chat=chat, real_model=False)
+    return AgentDeps(gateway=rt.gateway, ctx=ctx, chat=chat)
 
 
 @pytest.fixture(scope="module")

@@ -146,7 +146,6 @@ def test_prometheus_outage_reported_and_other_sources_answer(
     incident = next(i for i in WORLD.incidents if i.kind == kind)
     deps = AgentDeps(
         gateway=prometheus_down.gateway,
-        real_model=False,
         ctx=CallContext(principal="agent:triage", run_id=f"test-{uuid.uuid4().hex[:10]}"),
     )
     report = run_triage(deps, incident_alert(incident, datetime.fromisoformat(demo_sandbox["anchor"])))
