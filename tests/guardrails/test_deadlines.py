@@ -18,7 +18,7 @@ from typing import Any
 
 import ibis
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from guardrails.calls import CallContext
 from guardrails.errors import ToolFailed
@@ -126,7 +126,7 @@ def _runtime(tmp_path: Path, platform: PlatformSettings) -> Runtime:
         state_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'state.db'}",
         policy_file=policy,
-        pseudonym_key="test-pseudonym-key-0123456789abcdef",
+        pseudonym_key=SecretStr("test-pseudonym-key-0123456789abcdef"),
         redaction_nlp=False,
     )
     sleeper = ToolSpec(
@@ -228,9 +228,7 @@ def test_run_deadline_caps_the_call_and_refuses_later_ones(
     assert rt.gateway.budget(ctx).tool_calls == 1  # a refused call is not charged
 
 
-def test_mlflow_gives_up_within_the_tool_timeout(
-    rt: Runtime, servers: tuple[HungServer, HungServer]
-) -> None:
+def test_mlflow_gives_up_within_the_tool_timeout(rt: Runtime, servers: tuple[HungServer, HungServer]) -> None:
     _, mlflow = servers
     timeout, retries = request_budget(1.5, 1)
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == str(timeout)
@@ -292,7 +290,9 @@ def test_run_bounded_kills_the_whole_group(tmp_path: Path) -> None:
 
 def test_duckdb_query_is_interrupted_at_the_deadline() -> None:
     con = ibis.duckdb.connect()
-    slow = con.sql("SELECT count(*) AS n FROM range(100000000) a, range(100000) b WHERE a.range + b.range = -1")
+    slow = con.sql(
+        "SELECT count(*) AS n FROM range(100000000) a, range(100000) b WHERE a.range + b.range = -1"
+    )
 
     def run(_: None) -> Any:
         with interrupt_at_deadline(con) as fired:
