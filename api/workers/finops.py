@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
+from dbos._error import DBOSException
 
 from api.workers import dbos_app
 
@@ -91,14 +92,22 @@ def scheduled_report(scheduled_time: datetime, context: Any) -> dict[str, Any]:
 
 
 def install_schedule(services: Any) -> None:
-    """Create or replace the FinOps schedule with ``services.settings.finops_cron`` (after launch)."""
-    DBOS.apply_schedules(
-        [
-            {
-                "schedule_name": SCHEDULE_NAME,
-                "workflow_fn": scheduled_report,  # type: ignore[typeddict-item]  # its outcome is kept
-                "schedule": services.settings.finops_cron,
-                "context": None,
-            }
-        ]
-    )
+    """Create or replace the FinOps schedule with ``services.settings.finops_cron`` (after launch).
+
+    Raises:
+        ValueError: the cron expression is not valid.
+    """
+    cron = services.settings.finops_cron
+    try:
+        DBOS.apply_schedules(
+            [
+                {
+                    "schedule_name": SCHEDULE_NAME,
+                    "workflow_fn": scheduled_report,  # type: ignore[typeddict-item]  # its outcome is kept
+                    "schedule": cron,
+                    "context": None,
+                }
+            ]
+        )
+    except DBOSException as exc:
+        raise ValueError(f"REFERENT_FINOPS_CRON {cron!r}: {exc}") from None
