@@ -4,7 +4,11 @@ MLflow keeps no alias history, so Referent records every alias move in the regis
 ``referent.alias_history`` and a version's training time in its ``referent.created_at`` tag. Errors are
 the :mod:`tools.errors` tree with ``source="mlflow"``.
 
+Importing this package does not import MLflow: the client is built on the first registry call.
+
 Modules:
+    client: the lazily built ``MlflowClient`` (:class:`LazyMlflowClient`), loaded without Feast's
+        MLflow request-header plugin (:func:`load_header_providers`).
     http: the HTTP deadline environment (:func:`http_env`, :func:`configure_http`) and the mapping of
         MLflow exceptions to tool errors (:func:`to_tool_error`).
     models: the result models.
@@ -12,6 +16,7 @@ Modules:
     tool_specs: the tool input models and :func:`specs`, the ToolSpecs the gateway exposes.
 """
 
+from tools.mlflow_registry.client import LazyMlflowClient, load_header_providers
 from tools.mlflow_registry.http import SOURCE, configure_http, http_env, to_tool_error
 from tools.mlflow_registry.models import (
     AliasHistory,
@@ -57,6 +62,7 @@ __all__ = [
     "CopiedVersion",
     "CopyVersionInput",
     "DeleteAliasInput",
+    "LazyMlflowClient",
     "ListModelsInput",
     "MlflowRegistry",
     "ModelDetail",
@@ -71,6 +77,7 @@ __all__ = [
     "VersionMetrics",
     "configure_http",
     "http_env",
+    "load_header_providers",
     "specs",
     "to_tool_error",
 ]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-
-from mlflow.exceptions import MlflowException
+from typing import TYPE_CHECKING
 
 from tools.errors import BadInput, NotFound, SourceAuthError, SourceTimeout, SourceUnavailable, ToolError
 
 SOURCE = "mlflow"
 _AUTH_CODES = {"UNAUTHENTICATED", "PERMISSION_DENIED", "CUSTOMER_UNAUTHORIZED"}
 _BAD_INPUT_CODES = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "RESOURCE_ALREADY_EXISTS"}
+
+if TYPE_CHECKING:
+    from mlflow.exceptions import MlflowException
 
 
 _JITTER_S = 0.5
@@ -135,7 +137,12 @@ def to_tool_error(exc: MlflowException) -> ToolError:
 
 @contextmanager
 def mapped_errors() -> Iterator[None]:
-    """Re-raise any ``MlflowException`` in the block as :func:`to_tool_error` of it."""
+    """Re-raise any ``MlflowException`` in the block as :func:`to_tool_error` of it.
+
+    Imports MLflow (a registry call is about to load it anyway); importing this module does not.
+    """
+    from mlflow.exceptions import MlflowException
+
     try:
         yield
     except MlflowException as exc:

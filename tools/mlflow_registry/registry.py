@@ -15,12 +15,12 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from mlflow.tracking import MlflowClient
 
 from tools.errors import BadInput, NotFound
+from tools.mlflow_registry.client import LazyMlflowClient, load_header_providers
 from tools.mlflow_registry.http import SOURCE, mapped_errors
 from tools.mlflow_registry.models import (
     AliasHistory,
@@ -36,6 +36,9 @@ from tools.mlflow_registry.models import (
     VersionInfo,
     VersionMetrics,
 )
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 HISTORY_TAG = "referent.alias_history"
 CREATED_AT_TAG = "referent.created_at"
@@ -60,18 +63,18 @@ class MlflowRegistry:
         clock: returns "now" (UTC); windows such as ``changes_since`` are measured from it.
     """
 
-    def __init__(self, client: MlflowClient, clock: Callable[[], datetime] | None = None) -> None:
-        # MLflow loads request-header plugins on the first HTTP call; feast registers one whose
-        # import takes seconds. Pay it here, at start-up, not inside the first call's deadline.
-        import mlflow.tracking.request_header.registry  # noqa: F401
-
+    def __init__(
+        self, client: MlflowClient | LazyMlflowClient, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        if not isinstance(client, LazyMlflowClient):
+            load_header_providers()  # an injected real client: MLflow is loaded already, skip Feast's plugin
         self._client = client
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def from_uri(cls, tracking_uri: str, clock: Callable[[], datetime] | None = None) -> MlflowRegistry:
-        """A registry on ``tracking_uri`` (also used as the registry URI)."""
-        return cls(MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri), clock=clock)
+        """A registry on ``tracking_uri`` (also the registry URI); MLflow is imported on the first call."""
+        return cls(LazyMlflowClient(tracking_uri), clock=clock)
 
     # reads ---------------------------------------------------------------------------------
 
