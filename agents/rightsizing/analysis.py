@@ -6,7 +6,8 @@ from datetime import datetime
 
 from agents.rightsizing.decommission import VersionTraffic, apply_decommission, apply_schedule, stale_versions
 from agents.rightsizing.models import Pricing, Recommendation, RightsizingReport, RightsizingTotals
-from agents.rightsizing.recommend import build_recommendation
+from agents.rightsizing.recommend import DAILY_PEAK_SHARE, build_recommendation
+from agents.rightsizing.settings import BusinessCalendar
 from agents.rightsizing.usage import WorkloadUsage
 
 
@@ -21,6 +22,7 @@ def totals_of(recs: list[Recommendation]) -> RightsizingTotals:
         workloads=len(recs),
         cuts=sum(r.action == "cut" for r in recs),
         bumps=sum(r.action == "bump" for r in recs),
+        resizes=sum(r.action == "resize" for r in recs),
     )
 
 
@@ -34,8 +36,15 @@ def analyse(
     versions: list[VersionTraffic] | None = None,
     namespace: str | None = None,
     workload: str | None = None,
+    calendar: BusinessCalendar | None = None,
+    peak_share: float = DAILY_PEAK_SHARE,
 ) -> RightsizingReport:
-    """Recommend for every workload, then fold in decommissions and off-hours schedules."""
+    """Recommend for every workload, then fold in decommissions and off-hours schedules.
+
+    ``calendar`` (default: the ``REFERENT_TIMEZONE`` / ``REFERENT_BUSINESS_HOURS`` settings) is the
+    time zone of the collected hour profiles and the working hours a schedule never scales down in.
+    """
+    calendar = calendar or BusinessCalendar()
     report = RightsizingReport(
         run_id=run_id,
         generated_at=now,
@@ -45,11 +54,11 @@ def analyse(
         pricing=pricing,
     )
     for u in usages:
-        rec = build_recommendation(u, pricing)
+        rec = build_recommendation(u, pricing, peak_share)
         candidate = apply_decommission(u, rec, pricing)
         if candidate is not None:
             report.decommission.append(candidate)
-        schedule = apply_schedule(u, rec, pricing)
+        schedule = apply_schedule(u, rec, pricing, calendar)
         if schedule is not None:
             report.schedules.append(schedule)
         rec.monthly_savings = rec.savings.total

@@ -3,10 +3,12 @@
 ``prometheus.query`` returns instant vectors only (``query_range`` returns summaries), so usage history
 comes as **per-day quantile sketches**: for each day of the window one instant query, evaluated at the
 day's end, returns ``quantile_over_time(q, usage[1d:5m])`` for every workload and every level of
-:data:`~agents.rightsizing.queries.LEVELS`. The sketches feed the decaying histogram. The off-hours
-detector gets an hour-of-day profile (weekday mean per local hour, weekend mean) for non-production
-workloads from one query. Peaks, GPU utilization, OOM kills, restarts, throttling and traffic are reduced
-server-side (see :mod:`agents.rightsizing.queries`).
+:data:`~agents.rightsizing.queries.LEVELS`, and for CPU the day's P99 and maximum of the raw rate. The
+sketches feed the decaying histogram; the raw figures find daily peaks. The off-hours detector gets an
+hour-of-day profile (weekday mean per hour of the configured time zone, weekend mean) for
+non-production workloads from one query. Peaks (raw rate), the raw CPU P99, GPU utilization over the
+window and over the recent days, OOM kills, restarts, throttling and traffic are reduced server-side
+(see :mod:`agents.rightsizing.queries`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from agents.evidence import EvidenceLedger
 from agents.rightsizing import queries as Q
 from agents.rightsizing.decommission import SCHEDULABLE_ENVS, VersionTraffic
 from agents.rightsizing.models import Pricing
-from agents.rightsizing.pricing import LIST_PRICES, gpu_key, pricing_from_unit_prices
-from agents.rightsizing.schedule import LOCAL_TZ
+from agents.rightsizing.pricing import LIST_PRICES, gpu_key, pricing_from_compute_costs
+from agents.rightsizing.settings import BusinessCalendar, RightsizingSettings
 from agents.rightsizing.usage import WindowSketch, WorkloadUsage
 
 QUERY_TOOL = "prometheus.query"
@@ -72,8 +74,14 @@ class UsageCollector:
         window_days: int = 14,
         namespace: str | None = None,
         workload: str | None = None,
+        settings: RightsizingSettings | None = None,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         self.deps, self.ledger = deps, ledger
+        self.settings = settings or RightsizingSettings()
+        self.calendar = calendar or BusinessCalendar()
+        self.raw = Q.RawRate(self.settings.raw_rate_window, self.settings.raw_step)
+        self.gpu_recent = f"{self.settings.gpu_recent_days}d"
         self.window_days = window_days
         self.window = f"{window_days}d"
         self.namespace = namespace
@@ -105,7 +113,7 @@ class UsageCollector:
 
     def collect(self) -> list[WorkloadUsage]:
         """Run every query; return the workloads found (those with a CPU request), sorted."""
-        signals = Q.signals(self.scope, self.window, with_gpu=False)
+        signals = Q.signals(self.scope, self.window, with_gpu=False, raw=self.raw)
         requests, ev = self.query(*signals["requests"])
         for s in requests:
             u = self.usages.setdefault(
@@ -137,7 +145,8 @@ class UsageCollector:
     def _signals(self) -> None:
         with_gpu = any(u.gpus for u in self.usages.values())
         found: dict[str, dict[tuple[str, str], Sample]] = {}
-        for name, (promql, summary) in Q.signals(self.scope, self.window, with_gpu).items():
+        queries = Q.signals(self.scope, self.window, with_gpu, raw=self.raw, gpu_recent=self.gpu_recent)
+        for name, (promql, summary) in queries.items():
             if name == "requests":
                 continue
             samples, ev = self.query(promql, f"{summary} per workload over {self.window}")
@@ -149,10 +158,14 @@ class UsageCollector:
         for key, u in self.usages.items():
             u.replicas = int(_val(found, "replicas", key) or 1)
             u.mem_peak_bytes, u.cpu_peak = _val(found, "mem_peak", key), _val(found, "cpu_peak", key)
+            u.cpu_p99 = _val(found, "cpu_p99", key)
             u.restarts = round(_val(found, "restarts", key) or 0.0)
             u.oom_events = max(u.restarts, 1) if (_val(found, "oom", key) or 0.0) > 0 else 0
             u.throttled_ratio = _val(found, "throttled", key)
             u.gpu_avg, u.gpu_max = _val(found, "gpu_avg", key), _val(found, "gpu_max", key)
+            u.gpu_recent_avg = _val(found, "gpu_recent_avg", key)
+            u.gpu_recent_max = _val(found, "gpu_recent_max", key)
+            u.gpu_recent_days = self.settings.gpu_recent_days
             gpu = found.get("gpu_avg", {}).get(key)
             if gpu is not None:
                 u.gpu_model = gpu_key(gpu.labels.get("modelName")) or None
@@ -171,7 +184,9 @@ class UsageCollector:
         def run(job: tuple[str, str, int, datetime]) -> tuple[list[Sample], str | None]:
             kind, sel, _, end = job
             return self.query(
-                Q.day_sketch(kind, sel), f"{kind} usage quantiles, day ending {end:%Y-%m-%d %H:%M}", at=end
+                Q.day_sketch(kind, sel, self.raw),
+                f"{kind} usage quantiles, day ending {end:%Y-%m-%d %H:%M}",
+                at=end,
             )
 
         with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES, thread_name_prefix="rightsizing") as pool:
@@ -181,12 +196,7 @@ class UsageCollector:
     def _add_sketches(
         self, kind: str, samples: list[Sample], ev: str | None, end: datetime, day: int
     ) -> None:
-        mass = dict(Q.LEVELS)
-        per: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        for s in samples:
-            q = float(s.labels.get("q", "nan"))
-            if s.key in self.usages and q in mass:
-                per.setdefault(s.key, []).append((s.value, mass[q]))
+        per, raw = _split_sketch(samples, set(self.usages))
         for key, quantiles in per.items():
             u = self.usages[key]
             sketch = WindowSketch(
@@ -194,6 +204,8 @@ class UsageCollector:
                 end_ts=end.timestamp(),
                 quantiles=tuple(sorted(quantiles)),
                 samples=DAY_S / RAW_STEP_S,
+                raw_p99=raw.get((key, Q.RAW_P99)),
+                raw_max=raw.get((key, Q.RAW_MAX)),
             )
             (u.cpu_days if kind == "cpu" else u.mem_days).append(sketch)
             if ev:
@@ -203,14 +215,13 @@ class UsageCollector:
         names = [u.workload for u in self.usages.values() if u.env in SCHEDULABLE_ENVS]
         if not names:
             return
-        offset = self.deps.clock().astimezone(ZoneInfo(LOCAL_TZ)).utcoffset() or timedelta(0)
+        tz = self.calendar.timezone
+        offset = self.deps.clock().astimezone(ZoneInfo(tz)).utcoffset() or timedelta(0)
         for chunk in Q.chunks(names, 25):
             promql = Q.hour_profile(
                 Q.selector(self.namespace, chunk), self.window, int(offset.total_seconds())
             )
-            samples, ev = self.query(
-                promql, f"CPU mean per {LOCAL_TZ} hour of day (weekdays) and on weekends"
-            )
+            samples, ev = self.query(promql, f"CPU mean per {tz} hour of day (weekdays) and on weekends")
             for u, s in self._known(samples, ev, "hours"):
                 u.hour_profile[int(s.labels.get("h", "0"))] = s.value
 
@@ -250,6 +261,29 @@ class UsageCollector:
         ]
 
 
+def _split_sketch(
+    samples: list[Sample], known: set[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], list[tuple[float, float]]], dict[tuple[tuple[str, str], str], float]]:
+    """(quantile levels with their mass per workload, raw P99 / max per workload) of a day sketch answer."""
+    mass = dict(Q.LEVELS)
+    per: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    raw: dict[tuple[tuple[str, str], str], float] = {}
+    for s in samples:
+        if s.key not in known:
+            continue
+        label = s.labels.get("q", "")
+        if label in (Q.RAW_P99, Q.RAW_MAX):
+            raw[(s.key, label)] = s.value
+            continue
+        try:
+            q = float(label)
+        except ValueError:
+            continue
+        if q in mass:
+            per.setdefault(s.key, []).append((s.value, mass[q]))
+    return per, raw
+
+
 def _val(found: dict[str, dict[tuple[str, str], Sample]], name: str, key: tuple[str, str]) -> float | None:
     s = found.get(name, {}).get(key)
     return None if s is None else s.value
@@ -275,18 +309,18 @@ def collect_pricing(deps: AgentDeps, ledger: EvidenceLedger) -> Pricing:
     ev = collect(
         deps,
         ledger,
-        "billing.unit_prices",
-        {"limit": 1000},
-        summary="unit prices per SKU (effective cost per pricing unit)",
+        "billing.compute_costs",
+        {},
+        summary="CPU, memory and GPU costs per unit (classified from FOCUS columns and the SKU map)",
     )
     if ev is None:
         return LIST_PRICES
-    rows = ev.data if isinstance(ev.data, list) else []
-    pricing = pricing_from_unit_prices(rows, ev.id)
+    pricing = pricing_from_compute_costs(ev.data, ev.id)
     if pricing is not None:
         return pricing
     return LIST_PRICES.model_copy(
         update={
-            "note": "billing has no vCPU/memory SKU: savings use public list prices, not the negotiated rates"
+            "note": "billing has no vCPU-hour / GiB-hour compute lines: savings use public list prices, "
+            "not the negotiated rates"
         }
     )

@@ -2,12 +2,14 @@
 
 - **workload**: no request traffic over the window (no request counter, or zero requests) and CPU P95
   under ``IDLE_CPU_SHARE`` of its request — it is running, and doing nothing. The saving is its whole cost.
-- **gpu**: GPUs allocated and idle (see :func:`agents.rightsizing.recommend.size_gpu`); the saving is the
-  GPU-hours, moved from the rightsizing column to the decommission column.
+- **gpu**: GPUs allocated and idle over the recent days (see
+  :func:`agents.rightsizing.recommend.size_gpu`); the saving is the GPU-hours, moved from the
+  rightsizing column to the decommission column.
 - **model_version**: a served model version that had requests earlier in the window and none in the last
   day (the traffic moved to another version but the version is still deployed); no direct saving.
 - **schedule**: non-production workloads idle on nights / weekends get a scale-to-zero schedule worth the
-  post-rightsizing cost times the share of the week scaled down.
+  post-rightsizing cost times the share of the week scaled down; the schedule never scales down inside
+  the configured business hours (``REFERENT_BUSINESS_HOURS`` in ``REFERENT_TIMEZONE``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from agents.rightsizing.models import DecommissionCandidate, Pricing, Recommenda
 from agents.rightsizing.pricing import gpu_key
 from agents.rightsizing.recommend import HOURS_PER_MONTH, pod_monthly_cost
 from agents.rightsizing.schedule import HourProfile, detect_off_hours
+from agents.rightsizing.settings import BusinessCalendar
 from agents.rightsizing.usage import WorkloadUsage, histogram_of_sketches
 
 IDLE_CPU_SHARE = 0.05
@@ -81,10 +84,17 @@ def apply_decommission(
         saving = round(removed * _gpu_price(u, prices) * HOURS_PER_MONTH, 2)
         rec.savings.rightsize = round(rec.savings.rightsize - saving, 2)
         rec.savings.decommission = saving
-        detail = (
-            f"{removed:g} {u.gpu_model or 'GPU'} allocated, utilization avg {u.gpu_avg or 0:.1f}% / "
-            f"max {u.gpu_max or 0:.1f}% over the window"
-        )
+        if u.gpu_recent_max is not None:
+            detail = (
+                f"{removed:g} {u.gpu_model or 'GPU'} allocated, utilization avg {u.gpu_recent_avg or 0:.1f}% / "
+                f"max {u.gpu_recent_max:.1f}% over the last {u.gpu_recent_days} days "
+                f"(max {u.gpu_max or 0:.1f}% over the window)"
+            )
+        else:
+            detail = (
+                f"{removed:g} {u.gpu_model or 'GPU'} allocated, utilization avg {u.gpu_avg or 0:.1f}% / "
+                f"max {u.gpu_max or 0:.1f}% over the window"
+            )
         return DecommissionCandidate(
             kind="gpu",
             workload=u.workload,
@@ -96,13 +106,16 @@ def apply_decommission(
     return None
 
 
-def apply_schedule(u: WorkloadUsage, rec: Recommendation, prices: Pricing) -> ScheduleChange | None:
+def apply_schedule(
+    u: WorkloadUsage, rec: Recommendation, prices: Pricing, calendar: BusinessCalendar | None = None
+) -> ScheduleChange | None:
     """Propose scale-to-zero off hours for an idle-at-night non-production workload."""
+    calendar = calendar or BusinessCalendar()
     if rec.action in {"decommission", "insufficient_history"} or u.env not in SCHEDULABLE_ENVS:
         return None
     weekday = {h: v for h, v in u.hour_profile.items() if h >= 0}
     profile = HourProfile(weekday=weekday, weekend=u.hour_profile.get(-1), history_days=rec.history_days)
-    pattern = detect_off_hours(profile)
+    pattern = detect_off_hours(profile, tz_name=calendar.timezone, business_hours=calendar.hours)
     if pattern is None:
         return None
     cpu = rec.cpu.recommended if rec.cpu else u.cpu_request

@@ -12,7 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Risk = Literal["low", "medium", "high"]
-Action = Literal["cut", "bump", "keep", "schedule", "decommission", "insufficient_history"]
+Action = Literal["cut", "bump", "resize", "keep", "schedule", "decommission", "insufficient_history"]
+ConfidenceLevel = Literal["low", "medium", "high"]
 
 
 class Bounds(BaseModel):
@@ -30,6 +31,14 @@ class ResourceValue(BaseModel):
     recommended: float
     bounds: Bounds | None = None
     peak: float | None = Field(default=None, description="highest observed usage in the window")
+    note: str = Field(default="", description="why the recommendation lies outside its bounds, when it does")
+
+    @property
+    def change(self) -> str:
+        """``cut``, ``bump`` or ``keep``."""
+        if self.recommended < self.current:
+            return "cut"
+        return "bump" if self.recommended > self.current else "keep"
 
 
 class SavingsBreakdown(BaseModel):
@@ -45,7 +54,12 @@ class SavingsBreakdown(BaseModel):
 
 
 class Recommendation(BaseModel):
-    """What to do with one workload, why, and what it saves."""
+    """What to do with one workload, why, and what it saves.
+
+    ``action`` sums the per-resource changes (``resize`` = some resources cut, others bumped);
+    ``changes`` says what happens to each resource. ``confidence`` (0–1) grows with the days of usage
+    history behind the estimate (:func:`agents.rightsizing.recommend.confidence_of`).
+    """
 
     workload: str
     namespace: str
@@ -57,7 +71,10 @@ class Recommendation(BaseModel):
     memory_gib: ResourceValue | None = None
     gpu: ResourceValue | None = None
     confidence_days: float = Field(description="VPA confidence: days of history backing the estimate")
+    confidence: float = Field(default=0.0, ge=0, le=1, description="confidence in the estimate, 0-1")
+    confidence_level: ConfidenceLevel = "low"
     history_days: float
+    changes: list[str] = Field(default_factory=list, description="what happens to each resource")
     current_monthly_cost: float = 0.0
     monthly_savings: float = 0.0
     savings: SavingsBreakdown = Field(default_factory=SavingsBreakdown)
@@ -73,7 +90,7 @@ class ScheduleChange(BaseModel):
 
     workload: str
     namespace: str
-    timezone: str = "America/Sao_Paulo"
+    timezone: str = "UTC"
     scale_down_cron: str = Field(description="cron (local time) when replicas go to 0")
     scale_up_cron: str = Field(description="cron (local time) when replicas come back")
     off_hours_share: float = Field(description="fraction of the week scaled to zero")
@@ -115,6 +132,7 @@ class RightsizingTotals(BaseModel):
     workloads: int = 0
     cuts: int = 0
     bumps: int = 0
+    resizes: int = 0
 
 
 class RightsizingReport(BaseModel):
@@ -122,9 +140,7 @@ class RightsizingReport(BaseModel):
 
     run_id: str
     generated_at: datetime
-    mode: str = Field(
-        default="deterministic", description='"deterministic", "llm", or "deterministic (model failed: why)"'
-    )
+    mode: Literal["deterministic", "llm"] = "deterministic"
     window_days: float
     namespace: str | None = None
     workload: str | None = None

@@ -1,14 +1,14 @@
 """Unit prices for the money figures: from billing when it answers, else list prices (said so).
 
-Billing's ``unit_prices`` rows are matched by the ``-``-separated tokens of their SKU id: a SKU with a
-``VCPU`` token prices a core-hour, ``MEMORY`` a GiB-hour, ``GPU`` a GPU-hour of the model its last ``-`` token names
-(``EC2-GPU-NVIDIA-A10G`` → ``A10G``). The effective cost per unit is used (it includes commitment
-discounts), so savings are what the bill would actually drop by.
+Billing's ``compute_costs`` lines are already classified from FOCUS columns and the SKU map (see
+:mod:`tools.billing.sku_map`): CPU lines are priced per vCPU-hour, memory per GiB-hour, GPU lines per
+GPU-hour of their model. For each resource (and GPU model) the line with the largest quantity sets the
+price. The effective cost per unit is used (it includes commitment discounts), so savings are what the
+bill would actually drop by.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from agents.rightsizing.models import Pricing
@@ -38,37 +38,30 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _price(row: dict[str, Any]) -> float | None:
-    return _number(row.get("effective_cost_per_unit")) or _number(row.get("list_cost_per_unit"))
+def _line_price(line: dict[str, Any]) -> float | None:
+    return _number(line.get("effective_cost_per_unit")) or _number(line.get("list_cost_per_unit"))
 
 
-def pricing_from_unit_prices(rows: list[dict[str, Any]], evidence_id: str | None = None) -> Pricing | None:
-    """Build :class:`Pricing` from ``billing.unit_prices`` rows; None when no CPU or memory SKU is found."""
-    cpu: tuple[float, float] | None = None
-    mem: tuple[float, float] | None = None
-    gpus: dict[str, tuple[float, float]] = {}
-    currency = "USD"
-    for row in rows:
-        sku = str(row.get("sku_id") or "").upper()
-        tokens = set(re.split(r"[-_.:/ ]", sku))
-        price, qty = _price(row), _number(row.get("pricing_quantity")) or 0.0
-        if price is None or price <= 0:
+def pricing_from_compute_costs(data: Any, evidence_id: str | None = None) -> Pricing | None:
+    """Build :class:`Pricing` from a ``billing.compute_costs`` answer; None without CPU and memory lines."""
+    lines = data.get("lines", []) if isinstance(data, dict) else []
+    best: dict[tuple[str, str], tuple[float, float, str]] = {}
+    for line in lines:
+        price, qty = _line_price(line), _number(line.get("quantity")) or 0.0
+        resource = str(line.get("resource") or "")
+        if price is None or price <= 0 or resource not in {"cpu", "memory", "gpu"}:
             continue
-        if "VCPU" in tokens and (cpu is None or qty > cpu[1]):
-            cpu, currency = (price, qty), str(row.get("currency") or currency)
-        elif "MEMORY" in tokens and (mem is None or qty > mem[1]):
-            mem = (price, qty)
-        elif "GPU" in tokens:
-            key = gpu_key(sku)
-            if key not in gpus or qty > gpus[key][1]:
-                gpus[key] = (price, qty)
+        key = (resource, gpu_key(line.get("gpu_model")) if resource == "gpu" else "")
+        if key not in best or qty > best[key][1]:
+            best[key] = (price, qty, str(line.get("currency") or "USD"))
+    cpu, mem = best.get(("cpu", "")), best.get(("memory", ""))
     if cpu is None or mem is None:
         return None
     return Pricing(
-        currency=currency,
+        currency=cpu[2],
         cpu_core_hour=cpu[0],
         mem_gib_hour=mem[0],
-        gpu_hour={k: v[0] for k, v in gpus.items()},
+        gpu_hour={model: v[0] for (resource, model), v in best.items() if resource == "gpu" and model},
         source="billing",
         note="effective unit prices from billing (commitment discounts included)",
         evidence_ids=[evidence_id] if evidence_id else [],

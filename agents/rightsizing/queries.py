@@ -2,11 +2,17 @@
 
 Selectors are built from the scope (namespace, workloads); every aggregation keeps
 ``namespace, container`` (container = workload).
+
+Two CPU readings: the 15-minute ``rate`` feeds the day sketches (the VPA-style histogram), and the
+**raw** rate (``irate`` over a window of two scrapes, sampled at the scrape step, see
+:class:`RawRate`) gives peaks and the P99 a daily batch peak lives in — a 15-minute rate smooths a
+20-minute peak to a fraction of its height.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 BY = "namespace, container"
 # Quantile levels of a day sketch and the probability mass each stands for (sums to 1): decile
@@ -20,6 +26,22 @@ CPU_RATE = "rate(container_cpu_usage_seconds_total{%s}[15m])"
 MEMORY = "container_memory_working_set_bytes{%s}"
 MAX_SERIES = 500
 SKETCH_STEP = "10m"  # CPU subquery resolution of a day sketch
+RAW_P99, RAW_MAX = "raw_p99", "raw_max"  # labels q of the raw-usage terms of a CPU day sketch
+
+
+@dataclass(frozen=True)
+class RawRate:
+    """Raw CPU usage: ``irate`` over ``window`` (two scrapes), sampled every ``step`` (one scrape)."""
+
+    window: str = "10m"
+    step: str = "5m"
+
+    def expr(self, sel: str) -> str:
+        return f"irate(container_cpu_usage_seconds_total{{{sel}}}[{self.window}])"
+
+    def over(self, sel: str, span: str) -> str:
+        """The raw rate as a range of ``span`` (a subquery at the scrape step)."""
+        return f"{self.expr(sel)}[{span}:{self.step}]"
 
 
 def selector(
@@ -46,8 +68,11 @@ def chunks(names: Sequence[str], per_query: int) -> list[list[str]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def day_sketch(kind: str, sel: str) -> str:
-    """Per-workload quantiles of one day of usage, one series per level (label ``q``), at query time."""
+def day_sketch(kind: str, sel: str, raw: RawRate | None = None) -> str:
+    """Per-workload quantiles of one day of usage, one series per level (label ``q``), at query time.
+
+    CPU sketches also carry the day's raw P99 and raw maximum (``q`` = ``raw_p99`` / ``raw_max``).
+    """
     terms = []
     for q, _ in LEVELS:
         if kind == "cpu":
@@ -55,6 +80,13 @@ def day_sketch(kind: str, sel: str) -> str:
         else:
             inner = f"quantile_over_time({q}, {MEMORY % sel}[1d])"
         terms.append(f'label_replace(max by ({BY}) ({inner}), "q", "{q}", "", "")')
+    if kind == "cpu":
+        rr = raw or RawRate()
+        for label, inner in (
+            (RAW_P99, f"quantile_over_time(0.99, {rr.over(sel, '1d')})"),
+            (RAW_MAX, f"max_over_time({rr.over(sel, '1d')})"),
+        ):
+            terms.append(f'label_replace(max by ({BY}) ({inner}), "q", "{label}", "", "")')
     return " or ".join(terms)
 
 
@@ -75,8 +107,14 @@ def hour_profile(sel: str, window: str, utc_offset_s: int) -> str:
     return " or ".join([*terms, term(weekend, -1)])
 
 
-def signals(sel: str, window: str, with_gpu: bool) -> dict[str, tuple[str, str]]:
-    """name → (PromQL, summary) of the server-side reduced signals."""
+def signals(
+    sel: str, window: str, with_gpu: bool, raw: RawRate | None = None, gpu_recent: str = "3d"
+) -> dict[str, tuple[str, str]]:
+    """name → (PromQL, summary) of the server-side reduced signals.
+
+    ``gpu_recent`` is the recent window of the GPU idle check (``gpu_recent_avg`` / ``gpu_recent_max``).
+    """
+    rr = raw or RawRate()
     oom_sel = ",".join(x for x in (sel, 'reason="OOMKilled"') if x)
     cpu_sel = ",".join(x for x in (sel, 'resource="cpu"') if x)
     out = {
@@ -93,7 +131,11 @@ def signals(sel: str, window: str, with_gpu: bool) -> dict[str, tuple[str, str]]
             "pods per workload",
         ),
         "mem_peak": (f"max by ({BY}) (max_over_time({MEMORY % sel}[{window}]))", "memory working-set peak"),
-        "cpu_peak": (f"max by ({BY}) (max_over_time({CPU_RATE % sel}[{window}:5m]))", "CPU peak (15m rate)"),
+        "cpu_peak": (f"max by ({BY}) (max_over_time({rr.over(sel, window)}))", "CPU peak (raw rate)"),
+        "cpu_p99": (
+            f"max by ({BY}) (quantile_over_time(0.99, {rr.over(sel, window)}))",
+            "CPU P99 of the raw rate",
+        ),
         "restarts": (
             f"sum by ({BY}) (increase(kube_pod_container_status_restarts_total{{{sel}}}[{window}]))",
             "container restarts",
@@ -116,6 +158,14 @@ def signals(sel: str, window: str, with_gpu: bool) -> dict[str, tuple[str, str]]
         out["gpu_max"] = (
             f"max by ({BY}) (max_over_time(DCGM_FI_DEV_GPU_UTIL{{{sel}}}[{window}]))",
             "GPU utilization % max",
+        )
+        out["gpu_recent_avg"] = (
+            f"avg by ({BY}) (avg_over_time(DCGM_FI_DEV_GPU_UTIL{{{sel}}}[{gpu_recent}]))",
+            f"GPU utilization % mean, last {gpu_recent}",
+        )
+        out["gpu_recent_max"] = (
+            f"max by ({BY}) (max_over_time(DCGM_FI_DEV_GPU_UTIL{{{sel}}}[{gpu_recent}]))",
+            f"GPU utilization % max, last {gpu_recent}",
         )
     return out
 

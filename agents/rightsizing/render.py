@@ -6,7 +6,15 @@ from typing import Any
 
 from agents.rightsizing.models import Recommendation, ResourceValue, RightsizingReport
 
-_ORDER = {"bump": 0, "decommission": 1, "cut": 2, "schedule": 3, "keep": 4, "insufficient_history": 5}
+_ORDER = {
+    "bump": 0,
+    "resize": 1,
+    "decommission": 2,
+    "cut": 3,
+    "schedule": 4,
+    "keep": 5,
+    "insufficient_history": 6,
+}
 
 
 def money(value: float, currency: str = "USD") -> str:
@@ -20,7 +28,16 @@ def _value(v: ResourceValue | None, unit: str = "") -> str:
     text = f"{v.current:g} → **{v.recommended:g}**{unit}"
     if v.bounds is not None:
         text += f" [{v.bounds.lower:.2f}–{v.bounds.upper:.2f}]"
+    if v.note:
+        text += f" ({v.note})"
     return text
+
+
+def confidence_text(r: Recommendation) -> str:
+    """``high 0.93`` — the confidence, with the days of history behind it for reference."""
+    if r.action == "insufficient_history":
+        return "–"
+    return f"{r.confidence_level} {r.confidence:.2f}"
 
 
 def ordered(report: RightsizingReport) -> list[Recommendation]:
@@ -31,7 +48,8 @@ def ordered(report: RightsizingReport) -> list[Recommendation]:
 def headline(report: RightsizingReport) -> str:
     t, cur = report.totals, report.pricing.currency
     return (
-        f"{t.workloads} workloads analysed: {t.cuts} cuts, {t.bumps} bumps, {len(report.schedules)} "
+        f"{t.workloads} workloads analysed: {t.cuts} cuts, {t.bumps} bumps, {t.resizes} mixed resizes, "
+        f"{len(report.schedules)} "
         f"off-hours schedules, {len(report.decommission)} decommission candidates — projected savings "
         f"{money(t.monthly_savings, cur)}/month of {money(t.current_monthly_cost, cur)}"
     )
@@ -103,13 +121,14 @@ def _recommendations_md(report: RightsizingReport) -> list[str]:
     ]
     lines += [
         f"| {r.namespace}/{r.workload} ×{r.replicas} | {r.action} | {_value(r.cpu)} | "
-        f"{_value(r.memory_gib)} | {_value(r.gpu)} | {r.confidence_days:.1f} d | {r.risk} | "
+        f"{_value(r.memory_gib)} | {_value(r.gpu)} | {confidence_text(r)} | {r.risk} | "
         f"{money(r.monthly_savings, cur)} | {', '.join(r.evidence_ids[:4])} |"
         for r in ordered(report)
     ]
     lines += ["", "### Why", ""]
     lines += [
-        f"- **{r.workload}** ({r.action}, risk {r.risk}): {r.reason}"
+        f"- **{r.workload}** ({r.action}: {', '.join(r.changes) or r.action}; risk {r.risk}, "
+        f"confidence {confidence_text(r)} from {r.confidence_days:.1f} days): {r.reason}"
         + (f" Risk: {'; '.join(r.risk_reasons)}." if r.risk_reasons else "")
         for r in ordered(report)
         if r.action != "keep"
@@ -154,10 +173,6 @@ def _decommission_md(report: RightsizingReport) -> list[str]:
     return out
 
 
-def _short(v: ResourceValue | None) -> str:
-    return "–" if v is None else f"{v.current:g}→{v.recommended:g}"
-
-
 def to_slack_blocks(report: RightsizingReport, limit: int = 10) -> list[dict[str, Any]]:
     """Block Kit blocks: header, headline, top recommendations, schedules and decommissions, context."""
     cur = report.pricing.currency
@@ -168,8 +183,7 @@ def to_slack_blocks(report: RightsizingReport, limit: int = 10) -> list[dict[str
     top = [r for r in ordered(report) if r.action != "keep"][:limit]
     if top:
         text = "\n".join(
-            f"• *{r.workload}* {r.action} — CPU {_short(r.cpu)}, mem {_short(r.memory_gib)} GiB"
-            + (f", GPU {_short(r.gpu)}" if r.gpu else "")
+            f"• *{r.workload}* {r.action} — {', '.join(r.changes) or 'no change'}"
             + f" — {money(r.monthly_savings, cur)}/mo, risk {r.risk}"
             for r in top
         )

@@ -1,10 +1,12 @@
 """Off-hours idle detection: capacity busy in working hours and idle on nights and weekends.
 
-Usage is read as an hour-of-day profile (America/Sao_Paulo by default): the weekday mean per local
-hour and the weekend mean. Active hours are the weekday hours whose mean usage reaches
-``active_share`` of the busiest hour; the workload is *off-hours idle* when the mean outside those hours (and on weekends, if they are
-idle too) stays below ``idle_ratio`` of the working-hours mean. The proposal is a scale-to-zero
-schedule: down at the end of the working day, up at its start (weekdays only when weekends are idle).
+Usage is read as an hour-of-day profile in the configured time zone (``REFERENT_TIMEZONE``, UTC by
+default): the weekday mean per local hour and the weekend mean. Active hours are the weekday hours
+whose mean usage reaches ``active_share`` of the busiest hour, widened to cover the business hours
+(``REFERENT_BUSINESS_HOURS``) when given; the workload is *off-hours idle* when the mean outside those
+hours (and on weekends, if they are idle too) stays below ``idle_ratio`` of the working-hours mean. The
+proposal is a scale-to-zero schedule: down at the end of the working day, up at its start (weekdays
+only when weekends are idle).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from agents.rightsizing.usage import Points
 
-LOCAL_TZ = "America/Sao_Paulo"
+LOCAL_TZ = "UTC"
 HOURS_PER_WEEK = 168.0
 MIN_HOURS = 20  # hours of day with data needed (a sparse series may miss a few)
 
@@ -81,6 +83,7 @@ def detect_off_hours(
     min_days: float = 3.0,
     active_share: float = 0.25,
     idle_ratio: float = 0.1,
+    business_hours: tuple[int, int] | None = None,
 ) -> OffHoursPattern | None:
     """Find a nights/weekends idle pattern in an hour-of-day usage profile; None when there is none.
 
@@ -90,6 +93,7 @@ def detect_off_hours(
         min_days: history needed before a pattern is trusted.
         active_share: an hour is active when its mean reaches this share of the busiest hour's mean.
         idle_ratio: off-hours mean must stay below this share of the working-hours mean.
+        business_hours: (start, end) local hours the schedule must keep up, when given.
     """
     means = profile.weekday
     if profile.history_days < min_days or len(means) < MIN_HOURS:
@@ -99,10 +103,14 @@ def detect_off_hours(
         return None
     active = sorted(h for h, m in means.items() if m >= active_share * peak)
     start, end = active[0], active[-1] + 1
+    if business_hours is not None:
+        start, end = min(start, business_hours[0]), max(end, business_hours[1])
     if end - start >= 20:
         return None
     busy_mean = statistics.fmean(means[h] for h in range(start, end) if h in means)
     nights = [m for h, m in means.items() if not start <= h < end]
+    if not nights:
+        return None
     night_mean = statistics.fmean(nights)
     if night_mean > idle_ratio * busy_mean:
         return None

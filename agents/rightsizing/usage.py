@@ -16,13 +16,16 @@ Points = list[tuple[float, float]]
 class WindowSketch:
     """Usage over one window (a day) summarized as quantiles: ``(value, probability mass)`` pairs.
 
-    ``samples`` is how many raw (scrape-step) samples the window stands for.
+    ``samples`` is how many raw (scrape-step) samples the window stands for. ``raw_p99`` and
+    ``raw_max`` are the window's P99 and maximum of the raw (unsmoothed) usage, when collected.
     """
 
     start_ts: float
     end_ts: float
     quantiles: tuple[tuple[float, float], ...]
     samples: float
+    raw_p99: float | None = None
+    raw_max: float | None = None
 
     @property
     def max_value(self) -> float:
@@ -44,7 +47,9 @@ class WorkloadUsage:
     Usage histories are per-day quantile sketches of per-pod usage (CPU cores, memory bytes, GPU
     percent); requests and limits are per pod. ``hour_profile`` maps a local weekday hour to the mean
     CPU usage (key -1 = weekend mean), when it was collected. ``requests_total`` is None when the
-    workload exposes no request counter at all, 0.0 when it does and nobody called it.
+    workload exposes no request counter at all, 0.0 when it does and nobody called it. ``cpu_peak`` and
+    ``cpu_p99`` read the raw CPU rate over the window; ``gpu_recent_*`` cover the last
+    ``gpu_recent_days`` days only.
     """
 
     workload: str
@@ -64,8 +69,12 @@ class WorkloadUsage:
     hour_profile: dict[int, float] = field(default_factory=dict)
     mem_peak_bytes: float | None = None
     cpu_peak: float | None = None
+    cpu_p99: float | None = None
     gpu_avg: float | None = None
     gpu_max: float | None = None
+    gpu_recent_avg: float | None = None
+    gpu_recent_max: float | None = None
+    gpu_recent_days: int = 3
     oom_events: int = 0
     restarts: int = 0
     throttled_ratio: float | None = None

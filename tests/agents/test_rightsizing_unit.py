@@ -18,7 +18,7 @@ from agents.rightsizing.histogram import (
     histogram_of,
 )
 from agents.rightsizing.models import Pricing
-from agents.rightsizing.pricing import gpu_key, pricing_from_unit_prices
+from agents.rightsizing.pricing import gpu_key, pricing_from_compute_costs
 from agents.rightsizing.recommend import OOM_BUMP, build_recommendation, size_memory
 from agents.rightsizing.schedule import detect_off_hours, profile_of_points
 from agents.rightsizing.usage import GIB, WindowSketch, WorkloadUsage
@@ -124,10 +124,12 @@ def test_oom_workload_is_bumped_above_its_limit_and_never_below_its_peak():
     u = _usage(mem_gib=16.0, oom_events=3, mem_peak_bytes=16 * GIB)
     mem = size_memory(u, [])
     assert mem.recommended >= 16 * (1 + OOM_BUMP) - 1e-9
-    assert mem.recommended >= mem.peak
+    assert mem.peak is not None and mem.recommended >= mem.peak
     rec = build_recommendation(u, PRICES)
-    assert rec.action == "bump" and rec.risk == "high"
+    # CPU is cut (4 cores requested, 0.5 used) while memory is bumped: a mixed resize, not a "bump"
+    assert rec.action == "resize" and rec.risk == "high"
     assert rec.memory_gib is not None and rec.memory_gib.recommended > rec.memory_gib.current
+    assert rec.changes[0].startswith("CPU cut 4 → ") and rec.changes[1].startswith("memory bump 16 → ")
 
 
 def test_oom_bump_uses_the_peak_when_it_exceeds_the_bumped_limit():
@@ -171,7 +173,7 @@ def _office_points(days: int = 14) -> list[tuple[float, float]]:
 
 
 def test_office_hours_pattern_gives_a_weekday_schedule():
-    pattern = detect_off_hours(profile_of_points(_office_points()))
+    pattern = detect_off_hours(profile_of_points(_office_points(), "America/Sao_Paulo"))
     assert pattern is not None
     assert (pattern.start_hour, pattern.end_hour, pattern.weekends_idle) == (9, 18, True)
     assert pattern.scale_down_cron == "0 18 * * 1-5" and pattern.scale_up_cron == "0 9 * * 1-5"
@@ -180,8 +182,9 @@ def test_office_hours_pattern_gives_a_weekday_schedule():
 
 def test_flat_usage_has_no_off_hours_pattern():
     flat = [(ts, 0.5) for ts, _ in _office_points()]
-    assert detect_off_hours(profile_of_points(flat)) is None
-    assert detect_off_hours(profile_of_points(_office_points(days=2))) is None  # too little history
+    assert detect_off_hours(profile_of_points(flat, "America/Sao_Paulo")) is None
+    short = profile_of_points(_office_points(days=2), "America/Sao_Paulo")
+    assert detect_off_hours(short) is None  # too little history
 
 
 def test_schedule_only_for_non_production():
@@ -205,20 +208,16 @@ def test_schedule_only_for_non_production():
     )
 
 
-def test_pricing_matches_sku_tokens_and_ignores_opaque_ids():
-    rows = [
-        {
-            "sku_id": "EKS-VCPU-HOURS",
-            "effective_cost_per_unit": "0.0335",
-            "pricing_quantity": "100",
-            "currency": "USD",
-        },
-        {"sku_id": "EKS-MEMORY-GB-HOURS", "effective_cost_per_unit": "0.0045", "pricing_quantity": "400"},
-        {"sku_id": "EC2-GPU-NVIDIA-A10G", "effective_cost_per_unit": "0.87", "pricing_quantity": "10"},
-        {"sku_id": "4GQUNXTFWVSGPUZK", "effective_cost_per_unit": "0.005", "pricing_quantity": "10"},
+def test_pricing_reads_classified_compute_lines_largest_quantity_first():
+    lines = [
+        {"resource": "cpu", "effective_cost_per_unit": "0.0335", "quantity": "100", "currency": "USD"},
+        {"resource": "memory", "effective_cost_per_unit": "0.0045", "quantity": "400"},
+        {"resource": "gpu", "gpu_model": "A10G", "effective_cost_per_unit": "0.87", "quantity": "10"},
+        {"resource": "gpu", "gpu_model": "A10G", "effective_cost_per_unit": "1.75", "quantity": "6"},
+        {"resource": "instance", "effective_cost_per_unit": "0.3", "quantity": "1000"},
     ]
-    pricing = pricing_from_unit_prices(rows, "E7")
+    pricing = pricing_from_compute_costs({"lines": lines}, "E7")
     assert pricing is not None and pricing.source == "billing" and pricing.evidence_ids == ["E7"]
     assert (pricing.cpu_core_hour, pricing.mem_gib_hour, pricing.gpu_hour) == (0.0335, 0.0045, {"A10G": 0.87})
-    assert pricing_from_unit_prices(rows[2:]) is None
+    assert pricing_from_compute_costs({"lines": lines[2:]}) is None  # no CPU / memory lines
     assert gpu_key("NVIDIA A10G") == gpu_key("nvidia-a10g") == "A10G" and gpu_key("Tesla T4") == "T4"

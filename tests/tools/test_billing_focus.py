@@ -261,6 +261,7 @@ def test_specs_are_read_only_and_callable(sample: BillingTool) -> None:
         "billing.totals",
         "billing.cost_by",
         "billing.unit_prices",
+        "billing.compute_costs",
         "billing.anomalies",
         "billing.resource_cost",
     }

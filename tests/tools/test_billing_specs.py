@@ -21,6 +21,7 @@ NAMES = {
     "billing.totals",
     "billing.cost_by",
     "billing.unit_prices",
+    "billing.compute_costs",
     "billing.anomalies",
     "billing.resource_cost",
 }

@@ -49,3 +49,7 @@ class ResourceCostInput(BaseModel):
     resource_id: str | None = Field(default=None, description="ResourceId, or ResourceName (workload)")
     tags: dict[str, str] = Field(default_factory=dict, description="tag key -> value to match")
     days: int | None = Field(default=7, ge=1, le=400, description="last N days of data; null = all")
+
+
+class ComputeCostsInput(_Window):
+    """CPU, memory and GPU costs over a window (same filters as the other queries)."""

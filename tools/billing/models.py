@@ -86,3 +86,45 @@ class ResourceCost(BaseModel):
     monthly_list: Decimal
     resource_ids: list[str] = Field(description="matching ResourceIds (at most 50)")
     lines: list[ResourceCostLine]
+
+
+class ComputeCostLine(BaseModel):
+    """Cost of one compute SKU (× instance type) classified as CPU, memory, GPU or a plain instance."""
+
+    resource: str = Field(description="cpu (vCPU-hours), memory (GiB-hours), gpu (GPU-hours), instance")
+    gpu_model: str | None = None
+    instance_type: str | None = None
+    basis: str = Field(description="what decided the class: a SKU map rule, a unit, an instance type")
+    provider: str | None
+    service: str | None
+    sku_id: str | None
+    sku_price_id: str | None
+    pricing_unit: str | None
+    currency: str
+    rows: int
+    quantity: Decimal = Field(description="resource units: vCPU-hours, GiB-hours, GPU-hours, instance-hours")
+    billed_cost: Decimal
+    effective_cost: Decimal
+    list_cost: Decimal
+    effective_cost_per_unit: Decimal | None = Field(description="EffectiveCost per resource unit")
+    list_cost_per_unit: Decimal | None = Field(description="ListCost per resource unit")
+
+
+class ComputeCostTotal(BaseModel):
+    """Sum over the lines of one resource (and GPU model) in one currency."""
+
+    resource: str
+    gpu_model: str | None = None
+    currency: str
+    quantity: Decimal
+    billed_cost: Decimal
+    effective_cost: Decimal
+    list_cost: Decimal
+    effective_cost_per_unit: Decimal | None
+
+
+class ComputeCosts(BaseModel):
+    """CPU, memory and GPU costs found from FOCUS columns and the SKU map."""
+
+    lines: list[ComputeCostLine]
+    totals: list[ComputeCostTotal]

@@ -22,13 +22,16 @@ import ibis.expr.types as ir
 
 from tools.base import time_left
 from tools.billing.anomalies import check_anomaly_args, daily_costs, daily_series, find_spikes
+from tools.billing.compute import compute_cost_query, fold_compute_costs
 from tools.billing.dimensions import dimension_value
 from tools.billing.files import load_files
 from tools.billing.focus import SOURCE, FocusInfo, normalize_focus
-from tools.billing.models import Anomaly, CostRow, ProviderTotal, ResourceCost, UnitPrice
+from tools.billing.models import Anomaly, ComputeCosts, CostRow, ProviderTotal, ResourceCost, UnitPrice
 from tools.billing.prices import price_filters, unit_price, unit_price_query
 from tools.billing.query import Filters, cost_sums, select
 from tools.billing.resources import per_sku_costs, resource_cost
+from tools.billing.settings import BillingSettings
+from tools.billing.sku_map import SkuMap, load_sku_map
 from tools.billing.values import When, money, utc
 from tools.errors import BadInput, NotFound, SourceTimeout, SourceUnavailable, ToolError
 
@@ -68,14 +71,24 @@ class BillingTool:
         table: the export's table (or view) name on ``con``.
         info: set when ``table`` is already normalized (by :meth:`from_files`); otherwise the table is
             normalized on the fly, in the same expressions that run the queries.
+        sku_map: how compute rows become CPU, memory and GPU costs; default: the shipped map plus the
+            one named by ``REFERENT_BILLING_SKU_MAP``, read on first use.
 
     Raises:
         NotFound: ``table`` does not exist on ``con``.
         BadInput: the table lacks required FOCUS columns (named in the message).
     """
 
-    def __init__(self, con: ibis.BaseBackend, table: str = "focus", *, info: FocusInfo | None = None) -> None:
+    def __init__(
+        self,
+        con: ibis.BaseBackend,
+        table: str = "focus",
+        *,
+        info: FocusInfo | None = None,
+        sku_map: SkuMap | None = None,
+    ) -> None:
         self.con = con
+        self._sku_map = sku_map
         self.table_name = table
         self._lock = threading.Lock()
         try:
@@ -88,11 +101,13 @@ class BillingTool:
             self._t, self.info = raw, info
 
     @classmethod
-    def from_files(cls, paths: str | Path | Iterable[str | Path], table: str = "focus") -> BillingTool:
+    def from_files(
+        cls, paths: str | Path | Iterable[str | Path], table: str = "focus", *, sku_map: SkuMap | None = None
+    ) -> BillingTool:
         """Open FOCUS CSV/Parquet files (a file, directory, glob or list) in an embedded DuckDB."""
         con = ibis.duckdb.connect()
         info = load_files(con, paths, table)
-        return cls(con, table, info=info)
+        return cls(con, table, info=info, sku_map=sku_map)
 
     @classmethod
     def from_backend(cls, con: ibis.BaseBackend, table: str) -> BillingTool:
@@ -241,6 +256,25 @@ class BillingTool:
         if limit is not None:
             expr = expr.limit(limit)
         return [unit_price(r) for r in self._run(expr)]
+
+    def compute_costs(
+        self, start: When = None, end: When = None, filters: Filters | None = None
+    ) -> ComputeCosts:
+        """CPU, memory and GPU costs found from FOCUS columns and the SKU map.
+
+        Args:
+            start: see :meth:`totals`.
+            end: see :meth:`totals`.
+            filters: see :meth:`totals`.
+
+        Returns:
+            One line per classified SKU group (with its cost per vCPU-hour, GiB-hour, GPU-hour or
+            instance-hour and the basis of the class) and totals per currency × resource × GPU model.
+        """
+        if self._sku_map is None:
+            self._sku_map = load_sku_map(BillingSettings().sku_map)
+        rows = self._run(compute_cost_query(self._select(start, end, filters), self._sku_map))
+        return fold_compute_costs(rows, self._sku_map)
 
     def daily_anomalies(
         self,

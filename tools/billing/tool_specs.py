@@ -16,6 +16,7 @@ from tools.base import ActionClass, ToolSpec
 from tools.billing.focus import SOURCE
 from tools.billing.inputs import (
     AnomaliesInput,
+    ComputeCostsInput,
     CostByInput,
     ResourceCostInput,
     TotalsInput,
@@ -50,6 +51,16 @@ _TOOLS: tuple[tuple[str, str, type[BaseModel], Call], ...] = (
         "pricing unit.",
         UnitPricesInput,
         lambda tool, a: tool.unit_prices(a.resource_id, a.sku_id, a.start, a.end, a.by_resource, a.limit),
+    ),
+    (
+        "billing.compute_costs",
+        "CPU, memory and GPU costs: usage rows classified from FOCUS columns (ServiceCategory, "
+        "ConsumedUnit/PricingUnit, instance type from x_* provider columns or ChargeDescription) and "
+        "the SKU map, never from the letters of a SKU id; one line per SKU group with its cost per "
+        "vCPU-hour, GiB-hour, GPU-hour or instance-hour and the basis of its class, and totals per "
+        "currency, resource and GPU model.",
+        ComputeCostsInput,
+        lambda tool, a: tool.compute_costs(a.start, a.end, a.filters),
     ),
     (
         "billing.anomalies",
