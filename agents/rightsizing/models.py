@@ -140,7 +140,9 @@ class RightsizingReport(BaseModel):
 
     run_id: str
     generated_at: datetime
-    mode: Literal["deterministic", "llm"] = "deterministic"
+    mode: str = Field(
+        default="deterministic", description='"deterministic", "llm", or "deterministic (model failed: why)"'
+    )
     window_days: float
     namespace: str | None = None
     workload: str | None = None
