@@ -375,6 +375,31 @@ def test_denied_approval_blocks(rt: Any, models: dict[str, str], tmp_path: Path)
     assert denied.decision == "block" and denied.approval_status == "denied" and not denied.alias_moved
 
 
+def test_approval_flipped_in_sql_does_not_resume(
+    rt: Any, models: dict[str, str], tmp_path: Path, demo_sandbox: dict[str, Any]
+) -> None:
+    """An attacker with database access marks the pending approval approved: the run does not move the alias."""
+    from sqlalchemy import text
+
+    run_id = f"it-{uuid.uuid4().hex[:8]}"
+    model = models["gates"]
+    champion = _champion(demo_sandbox["mlflow_uri"], model)
+    with sqlite_checkpointer(tmp_path / "cp.sqlite") as saver:
+        waiting = run_promotion(
+            deps_for(rt, run_id), model, 2, "production", checkpointer=saver, settings=WAIVED
+        )
+        with rt.db.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE approvals SET status='approved', decided_by='user:ml-lead' WHERE id=:id"),
+                {"id": waiting.approval_id},
+            )
+        resumed = resume_run(deps_for(rt, run_id), checkpointer=saver)
+    assert not resumed.alias_moved and resumed.approval_status == "invalid"
+    assert _champion(demo_sandbox["mlflow_uri"], model) == champion
+    refused = [r for r in rt.audit.tail(20, run_id) if r.outcome == "approval_invalid"]
+    assert refused and refused[-1].approval_id == waiting.approval_id and "verification" in refused[-1].reason
+
+
 # --- the CLI: first half and resume in separate processes ------------------------------------------
 
 
