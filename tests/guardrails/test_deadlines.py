@@ -176,6 +176,8 @@ def test_every_platform_tool_gets_the_one_timeout_setting(rt: Runtime) -> None:
     }
     assert specs["feast.freshness"].timeout_s == 1.5
     assert specs["feast.materialize"].timeout_s == 1.5 * 20  # a backfill: a declared multiple
+    assert specs["promtool.check_queries"].timeout_s == 1.5 * 12
+    assert specs["runbooks.find"].timeout_s == 1.5
     assert specs["proc.sleep"].timeout_s == 0.8  # extra specs keep their own
 
 

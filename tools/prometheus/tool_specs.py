@@ -182,7 +182,9 @@ def specs(client: PrometheusClient, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
     Args:
         client: the client the tools call.
         timeout_s: the per-request timeout ``client`` was built with; each tool's deadline is twice it
-            plus one second.
+            plus one second. The gateway factory sets every tool's deadline to
+            ``REFERENT_TOOL_TIMEOUT_S`` instead, and inside a call the client waits no longer than the
+            call has left (:func:`tools.base.time_left`).
     """
     deadline = timeout_s * 2 + 1
     return [
