@@ -8,7 +8,9 @@ Prints, in one run on the same corpus (:mod:`evals.bench.log_corpus`):
   line by line, half as one text, the faster rate compared — analysis only (no anonymisation), the
   public-suffix list taken from tldextract's bundled snapshot (no network);
 * the ratio, the structured identifiers and secrets that survived redaction (target 0), the share of
-  operational tokens preserved (target ≥ 98 %) and, for information, the person names caught.
+  operational tokens preserved (target ≥ 98 %) and, for information, the person names caught;
+* then :mod:`evals.bench.redaction_latam`: the held-out LatAm corpus (names, phones, identifiers,
+  operational tokens) against plain Presidio's analyzer and anonymizer.
 
 Exit status 1 when a target is missed. ``python -m evals.bench.redaction_bench [--lines N]``.
 """
@@ -27,6 +29,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from pydantic import SecretStr
 
+from evals.bench import redaction_latam
 from evals.bench.log_corpus import LogLine, generate
 from guardrails.redaction import RedactionSettings, Redactor, redact_stream
 from guardrails.redaction.engine import installed_spacy_model
@@ -112,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=6000, help="corpus size in lines")
     parser.add_argument("--presidio-lines", type=int, default=200, help="subset for plain Presidio")
+    parser.add_argument("--latam-samples", type=int, default=3000, help="held-out LatAm samples")
     args = parser.parse_args(argv)
 
     lines = generate(args.lines)
@@ -149,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"person names redacted (informative): {quality.names_caught}/{quality.names_total}")
     ok = ratio >= TARGET_RATIO and not quality.missed and quality.preserved_pct >= TARGET_PRESERVED
     print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    print("\n#### redaction on held-out LatAm operational text (PII-dense)", flush=True)
+    latam = redaction_latam.main(["--samples", str(args.latam_samples)])
+    return 0 if ok and latam == 0 else 1
 
 
 if __name__ == "__main__":

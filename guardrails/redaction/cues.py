@@ -15,10 +15,75 @@ from __future__ import annotations
 import unicodedata
 
 NAME_KEYS: frozenset[str] = frozenset(
-    ["cardholder", "cardholdername", "holdername", "accountholder", "accountholdername", "fullname", "firstname", "lastname", "surname", "givenname", "middlename", "customername", "clientname", "payername", "payeename", "contactname", "ownername", "beneficiary", "beneficiaryname", "beneficiario", "beneficiaria", "titular", "nometitular", "nombretitular", "nomecompleto", "nombrecompleto", "apellido", "apellidos", "sobrenome", "primeironome", "nomecliente", "nombrecliente", "personname", "holder"]
+    [
+        "cardholder",
+        "cardholdername",
+        "holdername",
+        "accountholder",
+        "accountholdername",
+        "fullname",
+        "firstname",
+        "lastname",
+        "surname",
+        "givenname",
+        "middlename",
+        "customername",
+        "clientname",
+        "payername",
+        "payeename",
+        "contactname",
+        "ownername",
+        "beneficiary",
+        "beneficiaryname",
+        "beneficiario",
+        "beneficiaria",
+        "titular",
+        "nometitular",
+        "nombretitular",
+        "nomecompleto",
+        "nombrecompleto",
+        "apellido",
+        "apellidos",
+        "sobrenome",
+        "primeironome",
+        "nomecliente",
+        "nombrecliente",
+        "personname",
+        "holder",
+    ]
 )
 SOFT_NAME_KEYS: frozenset[str] = frozenset(
-    ["name", "nome", "nombre", "customer", "client", "cliente", "owner", "contact", "contacto", "contato", "responsible", "responsavel", "responsable", "escalatedby", "openedby", "reportedby", "requestedby", "assignee", "reporter", "requester", "solicitante", "approvedby", "createdby", "updatedby", "user", "usuario", "agentname", "operator", "atendente"]
+    [
+        "name",
+        "nome",
+        "nombre",
+        "customer",
+        "client",
+        "cliente",
+        "owner",
+        "contact",
+        "contacto",
+        "contato",
+        "responsible",
+        "responsavel",
+        "responsable",
+        "escalatedby",
+        "openedby",
+        "reportedby",
+        "requestedby",
+        "assignee",
+        "reporter",
+        "requester",
+        "solicitante",
+        "approvedby",
+        "createdby",
+        "updatedby",
+        "user",
+        "usuario",
+        "agentname",
+        "operator",
+        "atendente",
+    ]
 )
 TEXT_CUES: tuple[str, ...] = (
     # English

@@ -14,6 +14,11 @@ from importlib import resources
 
 from .cues import PARTICLES, fold
 
+# capitalised words that start sentences or places, never a name: greetings, articles, pronouns…
+NOT_NAMES = frozenset(
+    ["A", "As", "O", "Os", "El", "La", "Las", "Los", "Lo", "Un", "Una", "Uno", "Del", "Al", "De", "Da", "Do", "En", "Em", "No", "Na", "Por", "Para", "Con", "Com", "Sin", "Sem", "Que", "Se", "Y", "E", "Ou", "Hola", "Olá", "Ola", "Oi", "Hi", "Hello", "Hey", "Bom", "Buenos", "Buenas", "Buen", "Boa", "Gracias", "Obrigado", "Obrigada", "Thanks", "FYI", "The", "An", "This", "That", "It", "He", "She", "We", "They", "I", "You", "Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "Dra", "Hoy", "Ayer", "Hoje", "Ontem", "São", "San", "Santa", "Santo", "Rio", "Porto", "Belo", "Ciudad", "Nueva", "Nuevo", "Nova", "Novo", "Cliente", "Customer", "Titular", "Responsable", "Responsável", "Escalado", "Escalada", "Equipe", "Equipo", "Time", "Team", "Error", "Erro", "Pago", "Pagamento", "Pedido", "Orden", "Order", "Región", "Region", "Regiao", "Região", "Casa"]
+)
+
 
 @dataclass(frozen=True)
 class Gazetteer:
@@ -31,13 +36,19 @@ class Gazetteer:
         return self.is_given(word) or word in self.surnames or fold(word) in self.surnames
 
     def name_run(self, words: list[str]) -> tuple[int, int] | None:
-        """The first run ``[i, j)`` of words that reads as a full name, or None.
+        """The first run ``[i, j)`` of capitalised words that reads as a full name, or None.
 
-        A run starts at a known given name and continues over known names and particles
-        (``Maria da Silva``); it must hold at least two names and cannot end on a particle.
+        A run starts at a known given name — or at an unknown word right before a known surname
+        (``Rael Gomes``) — and continues over known names and particles (``Maria da Silva``); it
+        holds at least two names, cannot end on a particle, and takes in one unknown word just
+        before it (``Apollo Maria Alice``). Sentence words (``Hola``, ``El``, ``São``…) never start one.
         """
         for i, word in enumerate(words):
-            if not self.is_given(word):
+            if (
+                word in NOT_NAMES
+                or not word[:1].isupper()
+                or not (self.is_given(word) or (i + 1 < len(words) and self._is_surname(words[i + 1])))
+            ):
                 continue
             end, names = i + 1, 1
             for j in range(i + 1, len(words)):
@@ -47,8 +58,12 @@ class Gazetteer:
                     break
                 end, names = j + 1, names + 1
             if names >= 2:
-                return i, end
+                start = i - 1 if i > 0 and words[i - 1][:1].isupper() and words[i - 1] not in NOT_NAMES else i
+                return start, end
         return None
+
+    def _is_surname(self, word: str) -> bool:
+        return word in self.surnames or fold(word) in self.surnames
 
 
 @cache

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, UniqueConstraint, func, select
+from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, UniqueConstraint, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -171,6 +171,7 @@ class SqlStorage:
             try:
                 with self.db.session() as session:
                     self.db.serialize(session, f"pseudonyms:{scope}", PseudonymRow.__tablename__)
+                    now = datetime.now(UTC)
                     out = self._known(session, scope, [digest for _, digest, _ in values])
                     counts = dict(
                         session.execute(
@@ -179,20 +180,18 @@ class SqlStorage:
                             .group_by(PseudonymRow.entity_type)
                         ).all()
                     )
+                    rows: list[dict[str, object]] = []
                     for entity_type, digest, ciphertext in values:
                         if digest in out:
                             continue  # known already, or twice in this batch
                         counts[entity_type] = counts.get(entity_type, 0) + 1
                         out[digest] = format_token(entity_type, counts[entity_type])
-                        session.add(
-                            PseudonymRow(
-                                scope=scope,
-                                token=out[digest],
-                                entity_type=entity_type,
-                                digest=digest,
-                                ciphertext=ciphertext,
-                            )
-                        )
+                        rows.append(
+                            {"scope": scope, "token": out[digest], "entity_type": entity_type, "digest": digest,
+                             "ciphertext": ciphertext, "created_at": now}
+                        )  # fmt: skip
+                    if rows:
+                        session.execute(insert(PseudonymRow), rows)  # one executemany
                 return out
             except IntegrityError:
                 continue  # another writer took a digest or a number: look again

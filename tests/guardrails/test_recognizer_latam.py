@@ -4,6 +4,7 @@ and the operational numbers that must survive."""
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from guardrails.redaction import RedactionSettings, Redactor
 from guardrails.redaction.cues import NAME_KEYS, SOFT_NAME_KEYS, TEXT_CUES
@@ -13,7 +14,7 @@ from guardrails.redaction.structured import sensitive_entity
 
 @pytest.fixture(scope="module")
 def redactor() -> Redactor:
-    return Redactor(RedactionSettings(pseudonym_key="test-key-0123456789abcdef", nlp=False))
+    return Redactor(RedactionSettings(pseudonym_key=SecretStr("test-key-0123456789abcdef"), nlp=False))
 
 
 def found(redactor: Redactor, text: str) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from .base import RegexRecognizer, Result, Rule, ScanText, is_placeholder
 
 _WORD = r"\p{Lu}[\p{L}'’-]*\.?"
 _PARTICLE = r"(?:" + "|".join(sorted(PARTICLES)) + r")"
-_NAME_VALUE = _WORD + r"(?:[ ](?:" + _PARTICLE + r"[ ]){0,2}" + _WORD + r"){0,5}"
+_NAME_VALUE = _WORD + r"(?:[ ]{1,2}(?:" + _PARTICLE + r"[ ]){0,2}" + _WORD + r"){0,5}"
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 
 
@@ -87,17 +87,23 @@ def trim_end(text: str, start: int, end: int) -> int:
 
 
 def known_name_span(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The part of ``text[start:end]`` from its first word through its last known name, or None.
+    """``text[start:end]`` up to its first sentence break, when it holds a known given name or surname.
 
-    ``Ana Gómez Reclamó`` → ``Ana Gómez``; a value with no known given name or surname is None.
+    ``Ana Gómez. Fraud`` → ``Ana Gómez``; ``Premium Tier`` (no known name) → None. Unknown words
+    beside known ones stay in the span (``Javier Cabán``): after a cue, capitalised words are the name.
     """
     end = trim_end(text, start, end)
     words = [(m.start() + start, m.end() + start, m.group()) for m in re.finditer(r"\S+", text[start:end])]
+    for index, (_, _, word) in enumerate(words):
+        if word[-1] in ",;:" or (
+            word.endswith(".") and len(word.strip(".")) > 1 and word.lower().rstrip(".") not in _CUE_WORDS
+        ):
+            words = words[: index + 1]
+            break
     known = gazetteer()
-    last = max((i for i, (_, _, w) in enumerate(words) if known.is_name(w.strip(".,;:'’"))), default=-1)
-    if last < 0:
+    if not any(known.is_name(w.strip(".,;:'’")) for _, _, w in words):
         return None
-    return words[0][0], trim_end(text, words[0][0], words[last][1])
+    return words[0][0], trim_end(text, words[0][0], words[-1][1] - (1 if words[-1][2][-1] in ",;:" else 0))
 
 
 class KeyedNameRecognizer(RegexRecognizer):

@@ -14,6 +14,8 @@ timestamps never qualify; a greedy match is trimmed back to the longest valid pr
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from .base import RegexRecognizer, Rule, trim_groups
@@ -24,7 +26,17 @@ _AR_LOCAL = "phone AR local mobile"
 _SEP = r"[ .-]?"
 
 
+# regions whose national numbers (with trunk prefixes such as 0 or AR's 15) have this many digits
+_REGIONS_BY_DIGITS: dict[int, tuple[str, ...]] = {
+    7: ("CO",), 8: ("PE", "UY", "CL"), 9: ("CL", "PE", "UY"), 10: ("BR", "MX", "AR", "CO"),
+    11: ("BR", "AR", "CO"), 12: ("AR", "MX", "BR"), 13: ("AR", "MX"),
+}  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
 def _valid(candidate: str, regions: tuple[str | None, ...]) -> bool:
+    if regions == REGIONS:
+        regions = _REGIONS_BY_DIGITS.get(sum(ch.isdigit() for ch in candidate), REGIONS)
     for region in regions:
         try:
             number = phonenumbers.parse(candidate, region)
