@@ -191,7 +191,7 @@ def demo(
     os.environ.setdefault("REFERENT_SANDBOX_DIR", str(Path(endpoints["dir"])))
     _demo_policy()
     rt = runtime()
-    store = ReportStore(rt.db)
+    store = ReportStore(rt.db, rt.gateway.redactor)
     try:
         for title, step in (
             ("gateway: policy → approval → call → redaction → audit", lambda: _gateway_tour(rt)),

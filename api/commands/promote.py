@@ -38,7 +38,7 @@ def _run(run_id: str, environment: str, body: Callable[[Any, Any, Any], Any]) ->
         ctx = CallContext(PRINCIPAL, run_id, environment=environment, requested_by=cli_requester(rt.policy))
         deps = AgentDeps(gateway=rt.gateway, ctx=ctx)
         with checkpointer(rt.settings) as saver:
-            return body(deps, saver, ReportStore(rt.db))
+            return body(deps, saver, ReportStore(rt.db, rt.gateway.redactor))
     finally:
         rt.close()
 

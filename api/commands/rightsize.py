@@ -60,7 +60,7 @@ def rightsize(
             namespace=namespace,
             workload=workload,
             window_days=window_days,
-            store=ReportStore(rt.db),
+            store=ReportStore(rt.db, rt.gateway.redactor),
         )
     finally:
         rt.close()
@@ -89,7 +89,8 @@ def finops_report(
         fail(f"--out {out} is not a directory")
     rt = runtime()
     try:
-        report = run_finops_report(_deps(rt), store=ReportStore(rt.db), trend_days=trend_days)
+        store = ReportStore(rt.db, rt.gateway.redactor)
+        report = run_finops_report(_deps(rt), store=store, trend_days=trend_days)
     finally:
         rt.close()
     if out is not None:

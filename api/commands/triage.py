@@ -67,7 +67,7 @@ def _reports(alerts: list[Any]) -> Generator[Any, None, None]:
     settings = LLMSettings()
     rt = runtime()
     try:
-        store = ReportStore(rt.db)
+        store = ReportStore(rt.db, rt.gateway.redactor)
         for item in alerts:
             ctx = CallContext(principal="agent:triage", run_id=f"triage-{uuid.uuid4().hex[:12]}")
             deps = AgentDeps(gateway=rt.gateway, ctx=ctx, chat=make_chat_model(settings), llm=settings)

@@ -55,7 +55,7 @@ def build_services(
         runtime=runtime,
         settings=settings,
         incidents=IncidentStore(runtime.db),
-        reports=ReportStore(runtime.db),
+        reports=ReportStore(runtime.db, runtime.gateway.redactor),
         llm=llm,
         chat=make_chat_model(llm),
     )
