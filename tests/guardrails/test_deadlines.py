@@ -27,6 +27,7 @@ from guardrails.settings import GuardrailSettings
 from tools.base import ActionClass, ToolSpec, run_with_deadline, time_left
 from tools.billing.tool import interrupt_at_deadline
 from tools.errors import SourceTimeout
+from tools.mlflow_registry.client import LazyMlflowClient, load_header_providers
 from tools.mlflow_registry.http import http_env, request_budget
 from tools.promtool import run_bounded
 from tools.settings import PlatformSettings
@@ -232,6 +233,7 @@ def test_run_deadline_caps_the_call_and_refuses_later_ones(
 
 def test_mlflow_gives_up_within_the_tool_timeout(rt: Runtime, servers: tuple[HungServer, HungServer]) -> None:
     _, mlflow = servers
+    load_header_providers()  # MLflow's import (a second, once per process) is not what is measured here
     timeout, retries = request_budget(1.5, 1)
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == str(timeout)
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == str(retries)
@@ -309,3 +311,11 @@ def test_duckdb_query_is_interrupted_at_the_deadline() -> None:
         run_with_deadline(time.monotonic() + 0.5, run, None)
     assert time.monotonic() - started < 0.5 + MARGIN_S
     assert con.sql("SELECT 1 AS one").to_pyarrow().to_pylist() == [{"one": 1}]  # still usable
+
+
+def test_no_mlflow_request_once_the_call_has_no_time_left(servers: tuple[HungServer, HungServer]) -> None:
+    _, mlflow = servers
+    client = LazyMlflowClient(mlflow.url)  # built inside the call, as on a first MLflow call
+    with pytest.raises(SourceTimeout):
+        run_with_deadline(time.monotonic() - 0.1, lambda _: client.search_registered_models(), None)
+    assert client.built and mlflow.accepted == 0

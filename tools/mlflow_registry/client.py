@@ -14,9 +14,13 @@ entry point filtered out; Feast is imported only when a Feast tool runs.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
+
+from tools.base import time_left
+from tools.errors import SourceTimeout
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -86,4 +90,7 @@ class LazyMlflowClient:
             return self._client
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._real(), name)
+        client = self._real()
+        if time_left(math.inf) <= 0:  # the import used up the call: send no request nobody awaits
+            raise SourceTimeout("mlflow", "no time left for the request after loading the MLflow client")
+        return getattr(client, name)
