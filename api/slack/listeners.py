@@ -160,7 +160,7 @@ def handle_decision(services: Any, body: dict[str, Any], request: BoltRequest, a
     try:
         identity = identity_of(services, request)
         decided = services.runtime.gateway.decide_approval(approval_id, identity, approve=approve)
-    except (IdentityError, ApprovalError, TypeError) as exc:
+    except (IdentityError, ApprovalError) as exc:
         return f"Sorry, that decision was not taken: {exc}"
     verb = "approved" if approve else "denied"
     text = f"{cmds.mention(identity.principal)} {verb} `{decided.tool}` ({decided.environment})."

@@ -4,7 +4,7 @@ Point ``slack_sdk.WebClient(base_url=...)`` (``REFERENT_SLACK_API_URL``) at :att
 It answers ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``auth.test`` and the two-step
 file upload (``files.getUploadURLExternal`` → upload → ``files.completeUploadExternal``) the way Slack
 does (``ok``, ``channel``, ``ts``), and accepts any other ``POST`` (a ``response_url`` such as
-:meth:`SlackRecorder.response_url`) with ``{"ok": true}``. Every request is kept in memory and, when a
+:meth:`SlackRecorder.response_url`) with ``{"ok": true}``. Every request (with the answer it got) is kept in memory and, when a
 file is given, appended to it as JSON lines; ``GET /_recorded`` returns them (``DELETE`` clears them).
 
 With a ``token`` set, Web API calls without ``Authorization: Bearer <token>`` get ``invalid_auth``;
@@ -132,20 +132,29 @@ class _Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         method = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else None
         auth = self.headers.get("Authorization") or ""
+        answer = self._answer(method, body, auth)
         state.record(
-            {"path": path, "method": method, "body": body, "authorized": bool(auth), "at": time.time()}
+            {
+                "path": path,
+                "method": method,
+                "body": body,
+                "authorized": bool(auth),
+                "at": time.time(),
+                "response": answer,
+            }
         )
+        self._send(200, answer)
+
+    def _answer(self, method: str | None, body: Any, auth: str) -> dict[str, Any]:
+        state = self.server.state
         if method is None:  # a response_url, an upload: accepted
-            self._send(200, {"ok": True})
-            return
+            return {"ok": True}
         if state.token is not None and auth != f"Bearer {state.token}":
-            self._send(200, {"ok": False, "error": "invalid_auth" if auth else "not_authed"})
-            return
+            return {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
         if method in state.failures:
-            self._send(200, {"ok": False, "error": state.failures[method]})
-            return
+            return {"ok": False, "error": state.failures[method]}
         base = f"http://{self.headers.get('Host')}/"
-        self._send(200, _answer(state, method, body if isinstance(body, dict) else {}, base))
+        return _answer(state, method, body if isinstance(body, dict) else {}, base)
 
 
 class _Server(ThreadingHTTPServer):

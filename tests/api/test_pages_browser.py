@@ -85,7 +85,7 @@ def _incident(services: Any) -> str:
     from api.service.incidents import Incident
     from guardrails.gateway import CallContext
 
-    alert = {
+    alert: dict[str, Any] = {
         "status": "firing",
         "labels": {"alertname": "FraudScorerHighLatency", "severity": "critical", "model": "fraud-scorer"},
         "annotations": {"summary": f"p99 above 300ms {INJECTED}"},
