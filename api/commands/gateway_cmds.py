@@ -118,19 +118,25 @@ def audit_verify(
 
 
 def _verify_anchored(audit_log: Any, directory: Path) -> None:
-    from guardrails.checkpoints import signing_key, verify_with_checkpoints
+    from guardrails.checkpoints import CheckpointError, signing_key, verify_with_checkpoints
 
     _, key_file = _checkpoint_paths(directory)
-    trusted = signing_key(key_file).public_key() if key_file.is_file() else None  # a swapped .pub shows
+    try:  # with the signing key at hand, trust it rather than the .pub beside the checkpoints
+        trusted = signing_key(key_file).public_key() if key_file.is_file() else None
+    except (CheckpointError, ValueError, OSError) as exc:
+        fail(f"cannot read the audit signing key {key_file}: {exc}")
     verdict = verify_with_checkpoints(audit_log, directory, trusted)
     if verdict.ok and verdict.checkpoints == 0:
         fail(f"no checkpoints in {directory}: nothing anchors the chain", code=1)
     if not verdict.ok:
         typer.echo(f"audit chain BROKEN: {verdict.problem}", err=True)
         raise typer.Exit(code=1)
+    after = (
+        f"{verdict.after} later records verify but are not anchored yet" if verdict.after else "none after it"
+    )
     typer.echo(
         f"audit chain intact: records 1..{verdict.anchored_seq} match checkpoint {verdict.checkpoints}; "
-        f"{verdict.after} records after it verify but are not anchored yet ({verdict.records} in all)"
+        f"{after} ({verdict.records} records in all)"
     )
 
 
