@@ -5,7 +5,9 @@ takes the user from the signed body (:func:`guardrails.identity.slack_identity`,
 and:
 
 - a command is a gateway call of ``referent.<command>`` with that principal (the policy decides and the
-  audit records it); the answer comes back in the acknowledgement (within 3 s), and long work is
+  audit records it); what the work receives is the gateway's (redacted) copy of the arguments, so a
+  CPF typed in a command never reaches an incident or a message; the answer comes back in the
+  acknowledgement (within 3 s), and long work is
   enqueued as a DBOS workflow whose id derives from the request's signature, so a duplicate delivery
   of the same signed request never runs twice;
 - a click decides the approval with ``Gateway.decide_approval(identity)`` (only approvers the policy
@@ -128,9 +130,10 @@ def handle_command(services: Any, body: dict[str, Any], request: BoltRequest) ->
         if not rows:
             return {"text": "No approvals are waiting."}
         return {"text": f"{len(rows)} approval(s) waiting", "blocks": _approvals_blocks(rows)}
+    accepted = {k: v for k, v in dict(result.data).items() if k != "accepted"}  # redacted by the gateway
     if command.name == "triage":
-        return {"text": _triage_now(services, args["target"])}
-    return {"text": _enqueue(command.name, args, principal, body, key)}
+        return {"text": _triage_now(services, str(accepted["target"]))}
+    return {"text": _enqueue(command.name, accepted, principal, body, key)}
 
 
 def _enqueue(command: str, args: dict[str, Any], principal: str, body: dict[str, Any], key: str) -> str:

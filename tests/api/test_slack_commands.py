@@ -141,3 +141,17 @@ def test_promote_without_mlflow_answers_with_the_blocked_report(
     [message] = posts(recorder, "C0PROMO")
     assert "ledger-model" in message["text"]
     assert [r.principal for r in records(services, "referent.promote")] == [f"slack:{APPROVER}"]
+
+
+def test_personal_data_typed_in_a_command_goes_no_further_than_the_gateway(
+    slack: tuple[Any, Any], recorder: SlackRecorder
+) -> None:
+    client, services = slack
+    cpf = "529.982.247-25"
+    answer, _ = send(client, ONCALL, f"triage {cpf}")
+    [incident] = services.incidents.list()
+    done(f"triage-{incident.id}")
+    assert cpf not in answer["text"] and cpf not in incident.alertname
+    assert cpf not in str(recorder.requests())
+    [command] = records(services, "referent.triage")
+    assert cpf not in str(command.arguments)
