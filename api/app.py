@@ -111,6 +111,7 @@ def create_app(
         launch_workers: launch DBOS in the lifespan (False when the caller launched it already).
     """
     from api.routes import alerts, errors, incidents, ops, v1
+    from api.routes.errors import ALERT_NAME_PARAM, JSON_ERROR
 
     app = FastAPI(title="Referent", version="0.1.0", lifespan=_lifespan(services, role, launch_workers))
     app.state.services = services
@@ -124,10 +125,19 @@ def create_app(
     def list_runbooks(library: Library) -> dict[str, list[str]]:
         return {"runbooks": library.list()}
 
-    @app.get("/runbooks/{alert}", response_class=PlainTextResponse, tags=["runbooks"])
-    def get_runbook(alert: str, library: Library) -> PlainTextResponse:
+    @app.get(
+        "/runbooks/{alert}",
+        response_class=PlainTextResponse,
+        tags=["runbooks"],
+        responses={
+            code: {"description": text, "content": {"application/json": {"schema": JSON_ERROR}}}
+            for code, text in ((400, "bad alert name"), (404, "no runbook"))
+        },
+        openapi_extra=ALERT_NAME_PARAM,
+    )
+    def get_runbook(request: Request, library: Library) -> PlainTextResponse:
         try:
-            doc = library.find(alert)
+            doc = library.find(request.path_params["alert"])  # documented by ALERT_NAME_PARAM
         except BadInput as exc:
             raise HTTPException(status_code=400, detail=exc.message) from None
         except NotFound as exc:

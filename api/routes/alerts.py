@@ -14,11 +14,11 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.routes.deps import ServicesDep
-from api.routes.errors import Unauthorized, Unprocessable
+from api.routes.errors import RESPONSES, Unauthorized, Unprocessable
 from api.routes.intake import pagerduty_alerts, pagerduty_verified, parse_json, read_limited
 from api.service.services import Services
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(tags=["alerts"], responses=RESPONSES)
 
 _JSON_BODY: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
@@ -48,7 +48,6 @@ async def _enqueue(services: Services, alerts: Any, source: str) -> Accepted:
     status_code=202,
     response_model=Accepted,
     openapi_extra=_JSON_BODY,
-    responses={401: {"description": "bad token"}, 413: {"description": "too large"}},
 )
 async def alertmanager(
     request: Request,
@@ -71,7 +70,6 @@ async def alertmanager(
     status_code=202,
     response_model=Accepted,
     openapi_extra=_JSON_BODY,
-    responses={401: {"description": "bad signature"}, 413: {"description": "too large"}},
 )
 async def pagerduty(
     request: Request,

@@ -19,9 +19,11 @@ echo the request body.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 log = logging.getLogger("referent.http")
 
@@ -56,6 +58,46 @@ class Unprocessable(ServiceError):
 
 class Unavailable(ServiceError):
     status = 503
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: the reason, never the request's content."""
+
+    detail: str | list[Any]
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        400: "bad input",
+        401: "missing or unknown credentials",
+        403: "role or policy refuses",
+        404: "not found",
+        409: "conflict (approval not pending, not an approver)",
+        413: "body too large",
+        422: "malformed request",
+        503: "not ready",
+    }.items()
+}
+
+
+JSON_ERROR: dict[str, Any] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+
+
+ALERT_NAME_PARAM: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "alert",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,200}$"},
+        }
+    ]
+}
 
 
 def _table() -> list[tuple[type[Exception], int]]:

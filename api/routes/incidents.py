@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.routes.deps import Operator, ServicesDep, Viewer
-from api.routes.errors import NotFoundError, Unprocessable
+from api.routes.errors import RESPONSES, NotFoundError, Unprocessable
 from api.service.services import Services
 
-router = APIRouter(prefix="/v1", tags=["incidents"])
+router = APIRouter(prefix="/v1", tags=["incidents"], responses=RESPONSES)
 
 
 class IncidentOut(BaseModel):

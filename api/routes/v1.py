@@ -12,15 +12,15 @@ import json
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.routes.deps import Admin, Approver, Operator, ServicesDep, Viewer
-from api.routes.errors import NotFoundError
+from api.routes.errors import ALERT_NAME_PARAM, RESPONSES, NotFoundError
 from api.service.services import Services
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", responses=RESPONSES)
 
 
 class StoredReportOut(BaseModel):
@@ -65,12 +65,12 @@ def _get(services: Services, kind: str, report_id: str) -> StoredReportOut:
 Limit = Query(default=50, ge=1, le=500)
 
 
-@router.get("/runbooks/{alert}", tags=["runbooks"])
-def runbook(alert: str, _: Viewer) -> dict[str, str]:
+@router.get("/runbooks/{alert}", tags=["runbooks"], openapi_extra=ALERT_NAME_PARAM)
+def runbook(request: Request, _: Viewer) -> dict[str, str]:
     """The runbook of an alert (Markdown) and its stable URL."""
     from api.app import default_library
 
-    doc = default_library().find(alert)
+    doc = default_library().find(request.path_params["alert"])  # documented by ALERT_NAME_PARAM
     return {"alert": doc.alert, "url": doc.url, "markdown": doc.markdown}
 
 
@@ -105,7 +105,7 @@ def _rightsize(services: Services, body: RightsizeRequest, requester: str) -> st
     return str(getattr(report, "report_id", None) or "")
 
 
-@router.post("/rightsizing", tags=["finops"], response_model=StoredReportOut)
+@router.post("/rightsizing/runs", tags=["finops"], response_model=StoredReportOut)
 async def run_rightsizing_now(
     body: RightsizeRequest, services: ServicesDep, who: Operator
 ) -> StoredReportOut:
