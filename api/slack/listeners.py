@@ -168,7 +168,8 @@ def handle_decision(services: Any, body: dict[str, Any], request: BoltRequest, a
     verb = "approved" if approve else "denied"
     text = f"{cmds.mention(identity.principal)} {verb} `{decided.tool}` ({decided.environment})."
     channel = str((body.get("channel") or {}).get("id") or "")
-    message_ts = (body.get("container") or {}).get("message_ts")
+    container = body.get("container") or {}
+    message_ts = None if container.get("is_ephemeral") else container.get("message_ts")  # no edit, no thread
     from api.workers import dbos_app, slack_jobs
 
     if dbos_app.launched() and slack_jobs.enqueue_resume(decided, channel, message_ts):

@@ -147,6 +147,7 @@ def work(job: dict[str, Any]) -> Answer:
 @DBOS.step(name="referent.slack.answer", retries_allowed=True, max_attempts=3)
 def answer(job: dict[str, Any], reply: Answer) -> dict[str, Any]:
     """Post the reply in the command's channel (in the thread of ``thread_ts``) through the gateway."""
+    from guardrails.errors import ToolFailed
     from guardrails.gateway import CallContext
 
     gateway = dbos_app.services().runtime.gateway
@@ -155,7 +156,12 @@ def answer(job: dict[str, Any], reply: Answer) -> dict[str, Any]:
     posted: dict[str, Any] = {}
     if reply.get("update") and job.get("message_ts"):  # the message that carried the buttons
         args = {"channel": job["channel"], "ts": job["message_ts"], "text": reply["text"]}
-        posted = dict(gateway.call(ctx, "slack.update_message", {**args, "blocks": reply.get("blocks")}).data)
+        try:
+            posted = dict(
+                gateway.call(ctx, "slack.update_message", {**args, "blocks": reply.get("blocks")}).data
+            )
+        except ToolFailed as exc:  # deleted or too old to edit: the thread reply below still says it
+            log.warning("could not update the approval message: %s", exc.failure)
     args = {"channel": job["channel"], "text": reply["text"], "blocks": reply.get("blocks")}
     thread = job.get("thread_ts") or job.get("message_ts")
     if thread:

@@ -155,3 +155,56 @@ def test_personal_data_typed_in_a_command_goes_no_further_than_the_gateway(
     assert cpf not in str(recorder.requests())
     [command] = records(services, "referent.triage")
     assert cpf not in str(command.arguments)
+
+
+def _click(client: Any, recorder: SlackRecorder, user: str, action: str, approval_id: str) -> str:
+    import json
+
+    hook = f"hook-{user}-{action}"
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "team": {"id": "T0"},
+        "channel": {"id": "C0APPR"},
+        "container": {"type": "message", "message_ts": "1.000001", "is_ephemeral": True},
+        "response_url": recorder.response_url(hook),
+        "actions": [{"type": "button", "action_id": action, "value": approval_id}],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert client.post("/slack/events", content=body, headers=signed_headers(SECRET, body)).status_code == 200
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        answers = [r["body"] for r in recorder.requests() if r["path"] == f"/response/{hook}"]
+        if answers:
+            return str(answers[0]["text"])
+        time.sleep(0.1)
+    raise AssertionError("no answer on the response_url")
+
+
+def test_materialization_approval_decided_from_slack(slack: tuple[Any, Any], recorder: SlackRecorder) -> None:
+    """A backfill the triage agent asked for: on-call approves from the buttons; nothing to resume."""
+    from agents.promotion.render import APPROVE_ACTION, DENY_ACTION
+    from guardrails.errors import ApprovalRequired
+    from guardrails.gateway import CallContext
+
+    client, services = slack
+    args = {"name": "txn_velocity", "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z"}
+    ids = []
+    for run in ("run-mat-a", "run-mat-b"):
+        with pytest.raises(ApprovalRequired) as pending:
+            services.runtime.gateway.call(CallContext("agent:triage", run), "feast.materialize", args)
+        ids.append(pending.value.approval_id)
+    approved = _click(client, recorder, ONCALL, APPROVE_ACTION, ids[0])
+    assert approved == f"<@{ONCALL}> approved `feast.materialize` (production)."
+    denied = _click(client, recorder, APPROVER, DENY_ACTION, ids[1])
+    assert denied.startswith(f"<@{APPROVER}> denied")
+    again = _click(client, recorder, APPROVER, APPROVE_ACTION, ids[0])
+    assert again.startswith("Sorry") and "not pending" in again
+    statuses = [services.runtime.approvals.get(i).status.value for i in ids]
+    assert statuses == ["approved", "denied"]
+    decisions = [(r.principal, r.outcome) for r in services.runtime.audit.tail(500) if r.kind == "approval"]
+    assert decisions == [
+        (f"slack:{ONCALL}", "ok"),
+        (f"slack:{APPROVER}", "ok"),
+        (f"slack:{APPROVER}", "refused"),
+    ]
