@@ -12,8 +12,9 @@ than the gateway does.
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -90,9 +91,18 @@ def _mlflow_registry(platform: PlatformSettings) -> Any:
     return MlflowRegistry.from_uri(platform.mlflow_tracking_uri or "")
 
 
-def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
-    """Every platform tool, bound to clients for the configured sources (stand-ins for the others)."""
-    from tools import billing, feast_store, mlflow_registry, prometheus, slack
+def _tools(name: str) -> Any:
+    """``tools.<name>``, imported when a source's tools are built (billing alone loads Ibis and Arrow)."""
+    return importlib.import_module(f"tools.{name}")
+
+
+def tool_specs(platform: PlatformSettings, only: Collection[str] | None = None) -> list[ToolSpec]:
+    """Every platform tool, bound to clients for the configured sources (stand-ins for the others).
+
+    ``only`` names the sources a caller uses (``{"prometheus"}``); the others' tools are neither
+    imported nor registered. None: every source.
+    """
+    prometheus, mlflow_registry = _tools("prometheus"), _tools("mlflow_registry")
 
     sources: list[tuple[str, str, Any, Callable[[], Any], Callable[[Any], list[ToolSpec]]]] = [
         (
@@ -117,31 +127,33 @@ def tool_specs(platform: PlatformSettings) -> list[ToolSpec]:
             "feast",
             "REFERENT_FEAST_REPO",
             platform.feast_repo,
-            lambda: feast_store.FeastTool(platform.feast_repo),  # type: ignore[arg-type]
-            feast_store.specs,
+            lambda: _tools("feast_store").FeastTool(platform.feast_repo),
+            lambda client: _tools("feast_store").specs(client),
         ),
         (
             "billing",
             "REFERENT_BILLING_PATH",
             platform.billing_path,
-            lambda: billing.BillingTool.from_files(platform.billing_path or ""),
-            billing.specs,
+            lambda: _tools("billing").BillingTool.from_files(platform.billing_path or ""),
+            lambda client: _tools("billing").specs(client),
         ),
         (
             "slack",
             "REFERENT_SLACK_BOT_TOKEN",
             platform.slack_bot_token,
-            lambda: slack.SlackTool.connect(
+            lambda: _tools("slack").SlackTool.connect(
                 platform.slack_bot_token.get_secret_value() if platform.slack_bot_token else "",
                 platform.slack_api_url,
                 platform.slack_channel,
                 timeout_s=platform.tool_timeout_s,
             ),
-            lambda client: slack.specs(client, timeout_s=platform.tool_timeout_s),
+            lambda client: _tools("slack").specs(client, timeout_s=platform.tool_timeout_s),
         ),
     ]
     specs: list[ToolSpec] = []
     for source, setting, configured, connect, specs_of in sources:
+        if only is not None and source not in only:
+            continue
         client: Any = _Unavailable(source, f"not configured (set {setting})")
         if configured:
             try:
@@ -171,8 +183,12 @@ def build_runtime(
     redactor: Any = None,
     extra_specs: list[ToolSpec] | None = None,
     register_platform_tools: bool = True,
+    sources: Collection[str] | None = None,
 ) -> Runtime:
-    """Assemble the gateway and its store (opened, hence migrated)."""
+    """Assemble the gateway and its store (opened, hence migrated).
+
+    ``sources`` limits the platform tools to those sources (see :func:`tool_specs`); None: all.
+    """
     settings = settings or GuardrailSettings()
     platform = platform or PlatformSettings()
     db = Database(settings.db_url)  # opening the store migrates it
@@ -187,7 +203,7 @@ def build_runtime(
         policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db)
     )
     if register_platform_tools:
-        platform_specs = [*tool_specs(platform), *local_specs(platform)]
+        platform_specs = [*tool_specs(platform, sources), *local_specs(platform)]
         # one deadline setting for every tool (REFERENT_TOOL_TIMEOUT_S), times each tool's declared scale
         gateway.register_all(spec.with_timeout(platform.tool_timeout_s) for spec in platform_specs)
     gateway.register_all(extra_specs or [])

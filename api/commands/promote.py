@@ -6,6 +6,9 @@ exits; after an approver runs ``referent approvals approve ID`` (as their own OS
 policy's ``cli_users``; the person who started the run cannot), ``referent promote --resume RUN_ID`` (or
 ``referent resume RUN_ID``) continues the same run in a new process from the durable checkpoint
 (SQLite next to the state, or PostgreSQL: :func:`agents.promotion.checkpoint.checkpointer`).
+
+``--dry-run`` computes the gates and prints the decision without any write and without asking for
+approval: no alias move, no checkpoint, no stored report — only the audit records of its reads.
 """
 
 from __future__ import annotations
@@ -20,23 +23,33 @@ import typer
 from api.commands.common import fail, runtime
 
 PRINCIPAL = "agent:promotion"
+SOURCES = ("mlflow", "prometheus", "feast")  # what the gates read; billing and Slack are not loaded
 JsonOption = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
 SlackOption = Annotated[bool, typer.Option("--slack", help="print the Slack Block Kit blocks as JSON")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="run the gates only; never move the alias")]
 
 
-def _run(run_id: str, environment: str, body: Callable[[Any, Any, Any], Any]) -> Any:
-    """Build the runtime, the run's deps and the durable checkpointer; call ``body(deps, saver, reports)``."""
+def _run(
+    run_id: str, environment: str, body: Callable[[Any, Any, Any], Any], *, dry_run: bool = False
+) -> Any:
+    """Build the runtime and the run's deps; call ``body(deps, saver, reports)``.
+
+    A real run gets the durable checkpointer and the report store. A dry run writes nothing but its
+    audit records: ``saver`` and ``reports`` are None (an in-memory checkpoint, no stored report).
+    """
     from agents.deps import AgentDeps
-    from agents.promotion.checkpoint import checkpointer
-    from agents.reports import ReportStore
     from guardrails.gateway import CallContext
     from guardrails.identity import cli_requester
 
-    rt = runtime()
+    rt = runtime(sources=SOURCES)
     try:
         ctx = CallContext(PRINCIPAL, run_id, environment=environment, requested_by=cli_requester(rt.policy))
         deps = AgentDeps(gateway=rt.gateway, ctx=ctx)
+        if dry_run:
+            return body(deps, None, None)
+        from agents.promotion.checkpoint import checkpointer
+        from agents.reports import ReportStore
+
         with checkpointer(rt.settings) as saver:
             return body(deps, saver, ReportStore(rt.db, rt.gateway.redactor))
     finally:
@@ -109,7 +122,8 @@ def promote(
             checkpointer=saver,
             reports=reports,
         ),
-    )  # type: ignore[arg-type]
+        dry_run=dry_run,
+    )
     _emit(report, json_out, slack)
 
 
@@ -144,6 +158,7 @@ def rollback(
         lambda deps, saver, reports: run_rollback(
             deps, model, alias=alias, dry_run=dry_run, checkpointer=saver, reports=reports
         ),
+        dry_run=dry_run,
     )
     _emit(report, json_out, slack)
 

@@ -11,6 +11,8 @@ import typer
 
 from api.commands.common import fail, runtime
 
+SOURCES = ("prometheus",)  # the runbook agent's only remote source (plus promtool and the library)
+
 
 def runbook(
     rule: Annotated[Path | None, typer.Option("--rule", help="a Prometheus rule file")] = None,
@@ -40,7 +42,7 @@ def runbook(
         rules = pick(load_rules(rule), alert)
     except RuleFileError as exc:
         fail(str(exc))
-    rt = runtime()
+    rt = runtime(sources=SOURCES)
     try:
         deps = AgentDeps(
             gateway=rt.gateway, ctx=CallContext("agent:runbook", f"runbook-{uuid.uuid4().hex[:10]}")
@@ -69,7 +71,7 @@ def _from_incident(report_id: str, json_out: bool) -> None:
     from agents.triage.models import TriageReport
     from guardrails.gateway import CallContext
 
-    rt = runtime()
+    rt = runtime(sources=SOURCES)
     try:
         stored = ReportStore(rt.db).get(report_id)
         if stored is None or stored.kind != "triage":
