@@ -21,9 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "approvals", sa.Column("requested_by", sa.String(200), nullable=False, server_default="")
-    )
+    op.add_column("approvals", sa.Column("requested_by", sa.String(200), nullable=False, server_default=""))
     op.add_column("approvals", sa.Column("mac", sa.String(64), nullable=True))
 
 
