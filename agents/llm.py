@@ -109,6 +109,9 @@ def make_chat_model(settings: LLMSettings) -> BaseChatModel | None:
         kwargs["api_base"] = settings.api_base
     if settings.api_key:
         kwargs["api_key"] = settings.api_key.get_secret_value()
+    import litellm
+
+    litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout
     return ChatLiteLLM(**kwargs)
 
 
@@ -230,16 +233,18 @@ class GuardedChat:
             if d.get("content") is None:
                 d["content"] = ""
         estimate = sum(len(str(m.get("content") or "")) for m in dicts) // 4
+        limit = self._time_left()
         failure: list[str] = []
 
         def _invoke(safe: list[dict[str, Any]]) -> LLMReply:
             bound: Any = self.chat.bind_tools(tools, tool_choice="auto") if tools else self.chat
+            extra: dict[str, Any] = {"timeout": limit}
             if json_mode:
-                bound = bound.bind(response_format={"type": "json_object"})
+                extra["response_format"] = {"type": "json_object"}
             try:
-                ai = bound.invoke(convert_to_messages(safe))
+                ai = bound.bind(**extra).invoke(convert_to_messages(safe))
             except Exception as exc:
-                failure.append(_why(exc, self.timeout_s))
+                failure.append(_why(exc, limit))
                 raise
             usage = ai.usage_metadata or {}
             return LLMReply(
@@ -257,6 +262,16 @@ class GuardedChat:
         assert isinstance(content, AIMessage)
         return content
 
+    def _time_left(self) -> float:
+        """The call's timeout: the model's, capped at what the run's deadline leaves."""
+        deadline = getattr(self.ctx, "deadline", None)
+        if deadline is None:
+            return self.timeout_s
+        left = deadline - time.monotonic()
+        if left <= 1:
+            raise ModelFailed("the run's deadline passed before the model was asked")
+        return min(self.timeout_s, left)
+
 
 @dataclass
 class LoopStats:
@@ -267,6 +282,7 @@ class LoopStats:
     stop_reason: str = ""
     failure: str = ""
     dropped_claims: int = 0
+    dropped: list[str] = field(default_factory=list)  # what validation dropped, one line each
     first_prompt_tokens: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -360,9 +376,16 @@ class _Loop(Generic[T]):
         items = list(getattr(answer, claims))
         kept, dropped = keep_cited(items, self.known)
         self.stats.dropped_claims += dropped
+        self.stats.dropped += [_dropped_line(c, self.known) for c in items if c not in kept]
         if items and not kept:
             return f"all {len(items)} claims cite evidence the run does not hold"
         return answer.model_copy(update={claims: kept})
+
+
+def _dropped_line(claim: Any, known: set[str]) -> str:
+    label = str(getattr(claim, "title", None) or getattr(claim, "text", ""))[:80]
+    unknown = [i for i in claim.evidence_ids if i not in known]
+    return f"{label!r}: " + (f"cites unknown {', '.join(unknown[:5])}" if unknown else "cites no evidence")
 
 
 def _json_of(text: str) -> Any:

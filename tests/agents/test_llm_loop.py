@@ -218,3 +218,23 @@ def test_compact_schema_and_data_stay_small() -> None:
     assert "$ref" not in text and "title" not in text and "claims_field" not in text
     assert schema["properties"]["claims"]["items"]["properties"]["evidence_ids"]["type"] == "array"
     assert len(compact({"values": list(range(10_000)), "f": 1 / 3}, 200)) <= 200
+
+
+def test_run_deadline_caps_the_model_call(rt: Any) -> None:
+    import time
+
+    model = ScriptedChatModel(script=[submit("ok")])
+    soon = AgentDeps(
+        gateway=rt.gateway,
+        ctx=CallContext("agent:triage", "run-loop", deadline=time.monotonic() + 30),
+        chat=model,
+        llm=LLMSettings(timeout_s=60),
+    )
+    assert ask(soon).answer is not None
+    assert 20 < model.call_kwargs[0]["timeout"] <= 30  # capped at what the run has left
+    late = AgentDeps(
+        gateway=rt.gateway, ctx=CallContext("agent:triage", "run-late", deadline=time.monotonic()), chat=model
+    )
+    assert (
+        ask(late).mode == "deterministic (model failed: the run's deadline passed before the model was asked)"
+    )
