@@ -1,0 +1,200 @@
+"""Restart durability: ``referent serve`` killed with SIGKILL mid-triage triages the alert exactly once
+after it starts again (DBOS recovers the workflow; the step reruns; one report)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+AM_TOKEN = "am-token-0123456789abcdef"
+VIEWER = "viewer-token-0123456789"
+REFERENT = str(Path(sys.executable).with_name("referent"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class HangingServer:
+    """A TCP server that accepts and never answers: a Prometheus that hangs (counts connections)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+
+    def close(self) -> None:
+        for conn in self.connections:
+            conn.close()
+        self.sock.close()
+
+
+def service_env(state: Path, **extra: str) -> dict[str, str]:
+    """Environment of a ``referent serve`` on ``state`` (tokens of the tests; no Slack)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFERENT_")}
+    env.update(
+        REFERENT_STATE_DIR=str(state),
+        REFERENT_ALERTMANAGER_TOKEN=AM_TOKEN,
+        REFERENT_API_TOKENS=f'{{"{VIEWER}": {{"name": "viewer", "role": "viewer"}}}}',
+        REFERENT_PSEUDONYM_KEY="restart-test-pseudonym-key-0123456789",
+        REFERENT_REDACTION_NLP="false",
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        FEAST_USAGE="False",
+        MLFLOW_DISABLE_TELEMETRY="true",
+        DO_NOT_TRACK="true",
+    )
+    env.update(extra)
+    return env
+
+
+class Served:
+    """One ``referent serve`` process group (stopped with SIGTERM, or killed with SIGKILL)."""
+
+    def __init__(self, env: dict[str, str], *args: str, port: int | None = None, log: Path) -> None:
+        self.port = port
+        cmd = [REFERENT, "serve", *args] + ([] if port is None else ["--port", str(port)])
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=self.log, start_new_session=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"referent serve exited with {self.proc.returncode}"
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError("referent serve did not become ready")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[list[Served]]:
+    started: list[Served] = []
+    try:
+        yield started
+    finally:
+        for s in started:
+            s.kill(signal.SIGTERM)
+
+
+def wait_for(check: Any, timeout: float = 120, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def triage_reports(state: Path) -> int:
+    """Triage reports stored in the service's SQLite state."""
+    from agents.reports import ReportStore
+    from guardrails.store.db import Database
+
+    db = Database(f"sqlite:///{state / 'referent.db'}")
+    try:
+        return len(ReportStore(db).list(kind="triage", limit=1000))
+    finally:
+        db.dispose()
+
+
+ALERT = {
+    "version": "4",
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {
+                "alertname": "FraudScorerHighLatency",
+                "service": "fraud-scorer",
+                "severity": "critical",
+            },
+            "annotations": {"summary": "p99 latency above 300ms"},
+            "startsAt": "2026-12-06T01:00:00Z",
+            "fingerprint": "0123456789abcdef",
+        }
+    ],
+}
+
+
+def test_kill_mid_triage_then_restart_triages_exactly_once(tmp_path: Path, served: list[Served]):
+    hanging = HangingServer()
+    state, port = tmp_path / "state", free_port()
+    env = service_env(
+        state, REFERENT_PROMETHEUS_URL=f"http://127.0.0.1:{hanging.port}", REFERENT_TOOL_TIMEOUT_S="300"
+    )
+    first = Served(env, port=port, log=tmp_path / "serve.log")
+    served.append(first)
+    first.wait_ready()
+    r = httpx.post(
+        f"{first.url}/v1/alerts/alertmanager", json=ALERT, headers={"Authorization": f"Bearer {AM_TOKEN}"}
+    )
+    assert r.status_code == 202
+    iid = r.json()["incidents"][0]
+    wait_for(lambda: hanging.connections, what="triage to reach Prometheus")  # mid-triage now
+    first.kill(signal.SIGKILL)
+    hanging.close()
+    assert triage_reports(state) == 0  # killed before any report was stored
+
+    viewer = {"Authorization": f"Bearer {VIEWER}"}
+    dead = free_port()  # Prometheus now refuses at once, so the rerun finishes quickly
+    second = Served(
+        {**env, "REFERENT_PROMETHEUS_URL": f"http://127.0.0.1:{dead}"}, port=port, log=tmp_path / "serve.log"
+    )
+    served.append(second)
+    second.wait_ready()
+    incident = wait_for(
+        lambda: (
+            (got := httpx.get(f"{second.url}/v1/incidents/{iid}", headers=viewer).json())["reports"] and got
+        ),
+        what="the recovered triage",
+    )
+    assert incident["status"] == "open" and len(incident["reports"]) == 1
+    # the same delivery again (Alertmanager repeats it) attaches to the finished workflow
+    again = httpx.post(
+        f"{second.url}/v1/alerts/alertmanager", json=ALERT, headers={"Authorization": f"Bearer {AM_TOKEN}"}
+    )
+    assert again.json()["incidents"] == [iid]
+    time.sleep(2)
+    second.kill(signal.SIGTERM)
+    assert triage_reports(state) == 1
