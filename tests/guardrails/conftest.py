@@ -165,7 +165,7 @@ def rt(tmp_path: Path, world: World, state_db_url: str) -> Iterator[Runtime]:
         state_dir=tmp_path,
         database_url=state_db_url,
         policy_file=policy,
-        pseudonym_key=KEY,
+        pseudonym_key=SecretStr(KEY),
         redaction_nlp=False,
     )
     runtime = build_runtime(
