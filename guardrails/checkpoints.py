@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from guardrails.audit import GENESIS, AuditLog, VerifyResult
 from guardrails.canonical import canonical_json
 from guardrails.keyfiles import read_or_create
+from guardrails.settings import GuardrailSettings
 
 PUBLIC_KEY_FILE = "signing-key.pub"
 _PRIVATE_PEM = serialization.PrivateFormat.PKCS8
@@ -71,6 +72,14 @@ class CheckpointVerdict:
     records: int  # records in the chain that verified
     after: int  # records after the last checkpoint (verified links, not yet anchored)
     chain: VerifyResult | None = None
+
+
+def checkpoint_location(settings: GuardrailSettings) -> tuple[Path, Path]:
+    """``(directory, signing key file)``: ``REFERENT_AUDIT_CHECKPOINT_DIR`` and
+    ``REFERENT_AUDIT_SIGNING_KEY_FILE``, by default ``audit-checkpoints/`` and ``audit-signing.key`` in
+    the state directory (keep the directory on other storage in production)."""
+    directory = settings.audit_checkpoint_dir or settings.state_dir / "audit-checkpoints"
+    return directory, settings.audit_signing_key_file or settings.state_dir / "audit-signing.key"
 
 
 def _new_key_pem() -> bytes:

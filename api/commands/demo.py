@@ -162,12 +162,15 @@ def _approve(rt: Any, approval_id: str) -> None:
 
 def _anchor(rt: Any) -> None:
     """Verify the chain, then anchor it with a signed checkpoint outside the database."""
-    from guardrails.checkpoints import signing_key, verify_with_checkpoints, write_checkpoint
+    from guardrails.checkpoints import (
+        checkpoint_location,
+        signing_key,
+        verify_with_checkpoints,
+        write_checkpoint,
+    )
 
-    settings = rt.settings
-    directory = settings.audit_checkpoint_dir or settings.state_dir / "audit-checkpoints"
-    key = signing_key(settings.audit_signing_key_file or settings.state_dir / "audit-signing.key")
-    cp = write_checkpoint(rt.audit, directory, key)
+    directory, key_file = checkpoint_location(rt.settings)
+    cp = write_checkpoint(rt.audit, directory, signing_key(key_file))
     verdict = verify_with_checkpoints(rt.audit, directory)
     typer.echo(
         f"audit chain intact: {verdict.ok} ({verdict.records} records); signed checkpoint {cp.number} "

@@ -73,10 +73,11 @@ def _existing_database(url: str | None):  # type: ignore[no-untyped-def]
 
 
 def _checkpoint_paths(directory: Path | None) -> tuple[Path, Path]:
-    """The checkpoint directory and the signing key file (settings, else under the state directory)."""
-    settings = _settings()
-    key_file = settings.audit_signing_key_file or settings.state_dir / "audit-signing.key"
-    return directory or settings.audit_checkpoint_dir or settings.state_dir / "audit-checkpoints", key_file
+    """The checkpoint directory (``directory``, else the configured one) and the signing key file."""
+    from guardrails.checkpoints import checkpoint_location
+
+    configured, key_file = checkpoint_location(_settings())
+    return directory or configured, key_file
 
 
 CheckpointDirOption = Annotated[
