@@ -15,15 +15,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, Literal
+from typing import Any
 
 import typer
-from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from api.commands import demo, gateway_cmds, promote, rightsize, runbook, sandbox_cmds, serve, triage
-from api.commands.common import describe_error, describe_validation
+from api.commands.common import CLISettings, describe_error, describe_validation
 
 
 class BoundaryGroup(TyperGroup):
@@ -38,19 +37,6 @@ class BoundaryGroup(TyperGroup):
                 raise
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code=2) from None
-
-
-class CLISettings(BaseSettings):
-    """Settings of the command line itself (``REFERENT_LOG_LEVEL``)."""
-
-    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore", case_sensitive=False)
-
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
 
 
 app = typer.Typer(

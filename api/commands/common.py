@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import typer
-from pydantic import ValidationError
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Optional modules → how to install them (top-level import name → extra or pip command).
 INSTALL_HINTS = {
@@ -35,6 +36,19 @@ INSTALL_HINTS = {
 }
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^\s:/@]*:)[^\s@/]+@")
 _SECRET_PAIR = re.compile(r"(?i)\b(?P<key>password|passwd|pwd|secret|token|api_key)=[^\s&;'\"]+")
+
+
+class CLISettings(BaseSettings):
+    """Settings of the command line itself (``REFERENT_LOG_LEVEL``)."""
+
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore")
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
