@@ -1,5 +1,10 @@
-"""Restart durability: ``referent serve`` killed with SIGKILL mid-triage triages the alert exactly once
-after it starts again (DBOS recovers the workflow; the step reruns; one report)."""
+"""``referent serve`` as real processes.
+
+* Restart durability: killed with SIGKILL mid-triage, it triages the alert exactly once after it starts
+  again (DBOS recovers the workflow; the step reruns; one report).
+* Scale-out: two ``--api-only`` and two ``--workers-only`` processes on one PostgreSQL process a storm
+  delivered to both API replicas without double-processing.
+"""
 
 from __future__ import annotations
 
@@ -198,3 +203,65 @@ def test_kill_mid_triage_then_restart_triages_exactly_once(tmp_path: Path, serve
     time.sleep(2)
     second.kill(signal.SIGTERM)
     assert triage_reports(state) == 1
+
+
+def _alert(i: int) -> dict[str, Any]:
+    return {
+        "status": "firing",
+        "labels": {"alertname": f"StormAlert{i % 5}", "pod": f"scorer-{i}", "severity": "warning"},
+        "annotations": {"summary": f"storm alert {i}"},
+        "startsAt": "2026-12-06T01:00:00Z",
+        "fingerprint": f"{i:016x}",
+    }
+
+
+def test_two_apis_two_workers_on_postgres_process_a_storm_once(
+    tmp_path: Path, served: list[Served], postgres_server
+):
+    import psycopg
+
+    url = postgres_server.new_database()
+    base = service_env(tmp_path / "state", REFERENT_DATABASE_URL=url)
+    # the first process migrates both schemas (ours and DBOS's); the others start on a migrated database
+    apis = [Served(base, "--api-only", port=free_port(), log=tmp_path / "api0.log")]
+    served.extend(apis)
+    apis[0].wait_ready()
+    apis.append(Served(base, "--api-only", port=free_port(), log=tmp_path / "api1.log"))
+    workers = [
+        Served(
+            {**base, "REFERENT_EXECUTOR_ID": f"worker-{i}"}, "--workers-only", log=tmp_path / f"worker{i}.log"
+        )
+        for i in range(2)
+    ]
+    served.extend(apis[1:] + workers)
+    apis[1].wait_ready()
+    auth = {"Authorization": f"Bearer {AM_TOKEN}"}
+    storm = [{"version": "4", "alerts": [_alert(i), _alert(i + 1)]} for i in range(0, 50, 2)]
+    ids: set[str] = set()
+    with httpx.Client(timeout=60) as client:
+        for payload in storm:  # every delivery reaches both replicas
+            answers = [
+                client.post(f"{api.url}/v1/alerts/alertmanager", json=payload, headers=auth) for api in apis
+            ]
+            assert [a.status_code for a in answers] == [202, 202]
+            assert answers[0].json() == answers[1].json()
+            ids.update(answers[0].json()["incidents"])
+    assert len(ids) == 50
+    viewer = {"Authorization": f"Bearer {VIEWER}"}
+
+    def all_open() -> bool:
+        listed = httpx.get(f"{apis[0].url}/v1/incidents?limit=500", headers=viewer).json()["incidents"]
+        return len(listed) == 50 and all(i["status"] == "open" for i in listed)
+
+    wait_for(all_open, timeout=300, what="50 incidents triaged")
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        reports = conn.execute(
+            "SELECT subject, COUNT(*) FROM reports WHERE kind = 'triage' GROUP BY subject"
+        ).fetchall()
+        runs = conn.execute(
+            "SELECT executor_id, COUNT(*) FROM dbos.workflow_status WHERE name = 'referent.triage' GROUP BY executor_id"
+        ).fetchall()
+    assert len(reports) == 50 and all(n == 1 for _, n in reports)
+    by_executor = dict(runs)
+    assert sum(by_executor.values()) == 50
+    assert set(by_executor) <= {"worker-0", "worker-1"}, by_executor  # the API processes ran nothing
