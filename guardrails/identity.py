@@ -31,9 +31,10 @@ import hmac
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -80,22 +81,22 @@ def is_principal(principal: str) -> bool:
     return True
 
 
-_SEAL = object()
+_MINTING = threading.local()
 
 
 @dataclass(frozen=True)
 class Identity:
     """An authenticated principal and how it was authenticated (``via``, e.g. ``cli:ana``).
 
-    Create one only through :func:`cli_identity`, :func:`token_identity` or :func:`slack_identity`.
+    Create one only through :func:`cli_identity`, :func:`token_identity` or :func:`slack_identity`;
+    calling the constructor (or ``dataclasses.replace``) anywhere else raises ``TypeError``.
     """
 
     principal: str
     via: str
-    _seal: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self._seal is not _SEAL:
+        if not getattr(_MINTING, "active", False):
             raise TypeError("an Identity comes only from guardrails.identity's authentication functions")
         check_principal(self.principal)
         if self.principal.startswith("agent:"):
@@ -103,7 +104,11 @@ class Identity:
 
 
 def _mint(principal: str, via: str) -> Identity:
-    return Identity(principal, via, _SEAL)
+    _MINTING.active = True
+    try:
+        return Identity(principal, via)
+    finally:
+        _MINTING.active = False
 
 
 def os_user() -> str:

@@ -7,6 +7,7 @@ be audited, approval rows edited in SQL, and aliases the policy does not know. R
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import subprocess
@@ -70,6 +71,8 @@ def test_identity_cannot_be_made_from_a_string(rt, auth):
     approval_id = _pending(rt)
     with pytest.raises(TypeError):
         Identity("user:lead", "cli")  # only the authentication functions mint one
+    with pytest.raises(TypeError):
+        dataclasses.replace(auth.token("intern"), principal="user:lead")
     with pytest.raises(TypeError):
         rt.gateway.decide_approval(approval_id, "user:lead", approve=True)  # type: ignore[arg-type]
     assert rt.approvals.get(approval_id).status.value == "pending"
