@@ -58,16 +58,34 @@ def _runbook(services: Any, job: dict[str, Any]) -> Answer:
 
 
 def _rightsize(services: Any, job: dict[str, Any]) -> Answer:
+    """Rightsizing of a namespace, else of a team's workloads (``label_team``), else of everything."""
     from agents.rightsizing.graph import run_rightsizing
     from agents.rightsizing.render import headline, to_slack_blocks
 
     scope = job["args"].get("scope")
     deps = _deps(services, "agent:rightsizing", job["run_id"], job["user"])
     report = run_rightsizing(deps, namespace=scope, store=services.reports)
-    if not report.recommendations and scope:
-        text = f"No workload found in namespace `{scope}`."
-        return {"text": text, "blocks": None, "principal": "agent:rightsizing"}
+    if scope and not report.recommendations:  # not a namespace: the team's workloads of a full run
+        return _team_answer(scope, run_rightsizing(deps, store=services.reports))
     return {"text": headline(report), "blocks": to_slack_blocks(report), "principal": "agent:rightsizing"}
+
+
+def _team_answer(team: str, report: Any) -> Answer:
+    """The workloads of ``team`` in a full rightsizing report, largest savings first."""
+    from agents.rightsizing.render import money
+
+    cur = report.pricing.currency
+    mine = sorted((r for r in report.recommendations if r.team == team), key=lambda r: -r.monthly_savings)
+    if not mine:
+        text = f"No workload found in namespace or team `{team}`."
+        return {"text": text, "blocks": None, "principal": "agent:rightsizing"}
+    total = sum(r.monthly_savings for r in mine)
+    lines = [
+        f"• *{r.namespace}/{r.workload}* {r.action} — {money(r.monthly_savings, cur)}/mo (risk {r.risk})"
+        for r in mine[:15]
+    ]
+    text = f"*Team `{team}`*: {len(mine)} workload(s), {money(total, cur)}/month to save\n" + "\n".join(lines)
+    return {"text": text[:3900], "blocks": None, "principal": "agent:rightsizing"}
 
 
 def _finops(services: Any, job: dict[str, Any]) -> Answer:

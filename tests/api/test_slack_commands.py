@@ -100,7 +100,8 @@ def test_duplicate_delivery_runs_the_job_once(slack: tuple[Any, Any], recorder: 
     time.sleep(0.5)
     assert len(posts(recorder, "C0DUP")) == 1
     assert len(records(services, "referent.rightsize")) == 2  # both deliveries audited, one job
-    assert len(services.reports.list(kind="rightsizing")) == 1
+    assert len(services.reports.list(kind="rightsizing")) == 2  # namespace run, then the team fallback
+    assert "No workload found in namespace or team `ml-serving`" in posts(recorder, "C0DUP")[0]["text"]
 
 
 def test_runbook_command_answers_with_the_library_url(
