@@ -1,4 +1,10 @@
-"""The runbook library as a tool: find, read and store Markdown runbooks with YAML front matter."""
+"""The runbook library as a tool: find, read and store Markdown runbooks with YAML front matter.
+
+Generated runbooks never land in the source tree unless asked: a directory holding a ``.curated``
+marker (the packaged ``runbooks/library``) is read, not written; writes then go to
+``REFERENT_RUNBOOKS_DIR`` when set, else ``REFERENT_STATE_DIR/runbooks`` (:class:`RunbookLocations`).
+Setting ``REFERENT_RUNBOOKS_DIR`` to the curated directory itself is the explicit ask.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tools.base import ActionClass, ToolSpec
 from tools.errors import BadInput, NotFound
@@ -16,6 +23,31 @@ from tools.errors import BadInput, NotFound
 SOURCE = "runbooks"
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+CURATED_MARKER = ".curated"
+
+
+class RunbookLocations(BaseSettings):
+    """Where generated runbooks go: ``REFERENT_RUNBOOKS_DIR``, else ``REFERENT_STATE_DIR/runbooks``.
+
+    ``state_dir`` reads the same variable (and default) as the guardrails' state directory.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="REFERENT_", extra="ignore")
+
+    state_dir: Path = Field(default=Path(".referent"))
+    runbooks_dir: Path | None = None
+
+    def generated_dir(self) -> Path:
+        return self.runbooks_dir or self.state_dir / "runbooks"
+
+    def asked_for(self, directory: Path) -> bool:
+        """Whether the operator named ``directory`` as the runbooks directory."""
+        return self.runbooks_dir is not None and self.runbooks_dir.resolve() == directory.resolve()
+
+
+def is_curated(directory: Path) -> bool:
+    """A directory of curated runbooks (checked into the source tree): it holds the marker file."""
+    return (directory / CURATED_MARKER).exists()
 
 
 class RunbookDoc(BaseModel):
@@ -45,11 +77,29 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 class RunbookLibrary:
-    """Runbooks in ``write_dir`` (generated, writable) and ``read_dirs`` (curated/reference)."""
+    """Runbooks in ``write_dir`` (generated, writable) and ``read_dirs`` (curated/reference).
 
-    def __init__(self, write_dir: Path, read_dirs: list[Path] | None = None, base_url: str = "") -> None:
+    A curated ``write_dir`` (see :func:`is_curated`) is only read, unless the operator asked for it;
+    generated runbooks then go to :meth:`RunbookLocations.generated_dir`. Reads look in the generated
+    directory first, then the curated and reference ones.
+    """
+
+    def __init__(
+        self,
+        write_dir: Path,
+        read_dirs: list[Path] | None = None,
+        base_url: str = "",
+        *,
+        locations: RunbookLocations | None = None,
+    ) -> None:
+        read = list(read_dirs or [])
+        if is_curated(write_dir):
+            where = locations or RunbookLocations()
+            if not where.asked_for(write_dir):
+                read.insert(0, write_dir)
+                write_dir = where.generated_dir()
         self.write_dir = write_dir
-        self.read_dirs = [write_dir, *(read_dirs or [])]
+        self.read_dirs = [write_dir, *read]
         self.base_url = base_url.rstrip("/")
 
     def _check(self, alert: str) -> str:

@@ -11,7 +11,9 @@ from agents.runbook.models import AlertRule, DiagnosisQuery
 from agents.runbook.promql import IDENTITY_LABELS, ExprShape, selector
 
 ML_LABELS = {"model", "feature_view", "feature", "model_version"}
-ML_PREFIXES = ("model_", "feast_", "DCGM_", "mlflow_")
+# what makes a rule a model-quality rule: it watches model serving or feature metrics, or the rule
+# itself names a model or feature view. GPU (DCGM) and MLflow-server metrics are infrastructure.
+ML_PREFIXES = ("model_", "feast_")
 
 # (metric the check needs, title, PromQL with the model's selectors {match} / {errors}, why) — in report order
 _MODEL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
@@ -45,8 +47,13 @@ _MODEL_CHECKS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def is_ml_component(rule: AlertRule, shape: ExprShape) -> bool:
-    labels = set(rule.labels) | {lbl for m in shape.matchers.values() for lbl in m} | set(shape.grouping)
-    return bool(labels & ML_LABELS) or any(m.startswith(ML_PREFIXES) for m in shape.metrics)
+    """Whether the rule watches a model (serving, drift, features) rather than infrastructure.
+
+    Decided by what it watches: a metric of model serving or of the feature store, or a ``model`` /
+    ``feature_view`` label the rule itself sets. A ``model`` matcher on another system's metric (an LLM
+    proxy's spend) does not make it a model-quality rule.
+    """
+    return bool(set(rule.labels) & ML_LABELS) or any(m.startswith(ML_PREFIXES) for m in shape.metrics)
 
 
 def _by(labels: list[str]) -> str:

@@ -127,21 +127,22 @@ def _write(deps: AgentDeps, state: RunbookState) -> RunbookState:
     runbooks = []
     for rule in state["rules"]:
         shape = state["shapes"][rule.alert]
-        component = sections.component_of(rule, shape)
         ml = derive.is_ml_component(rule, shape)
+        component = "ml-model" if ml else sections.component_of(rule, shape)
         runbooks.append(
             Runbook(
                 alert=rule.alert,
                 severity=rule.severity,
                 owner=rule.labels.get("team") or rule.labels.get("owner"),
-                component="ml-model" if ml else component,
+                component=component,
+                category=sections.category_of(component),
                 ml_component=ml,
                 source=rule.source,
                 meaning=sections.meaning(rule, shape),
-                impact=sections.impact(rule, "ml-model" if ml else component),
+                impact=sections.impact(rule, component),
                 diagnosis=state["candidates"][rule.alert],
                 diagnosis_steps=derive.ml_steps(rule) if ml else [],
-                mitigation=sections.mitigation(rule, shape, "ml-model" if ml else component),
+                mitigation=sections.mitigation(rule, shape, component),
                 front_matter={
                     "source_rule": rule.source,
                     "group": rule.group,

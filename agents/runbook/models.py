@@ -39,6 +39,7 @@ class Runbook(BaseModel):
     severity: str
     owner: str | None = None
     component: str
+    category: str = Field(default="service", description="model-quality, infrastructure/cost, ...")
     ml_component: bool = False
     source: str = ""
     meaning: str

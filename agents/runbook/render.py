@@ -16,6 +16,7 @@ def to_markdown(rb: Runbook) -> str:
         "severity": rb.severity,
         **({"owner": rb.owner} if rb.owner else {}),
         "component": rb.component,
+        "category": rb.category,
         **rb.front_matter,
     }
     out = [
@@ -61,7 +62,8 @@ def to_slack_blocks(rb: Runbook) -> list[dict[str, Any]]:
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f"*Severity:* {rb.severity}  *Component:* {rb.component}\n{rb.meaning}"[:3000],
+                "text": f"*Severity:* {rb.severity}  *Component:* {rb.component}  *Category:* {rb.category}"
+                f"\n{rb.meaning}"[:3000],
             },
         },
         {

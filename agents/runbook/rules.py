@@ -13,8 +13,23 @@ class RuleFileError(ValueError):
     """The file is not a Prometheus rule file, or the named alert is not in it."""
 
 
+def source_label(path: Path) -> str:
+    """How a rule file is recorded in a runbook: never a machine path.
+
+    Relative to its repository (the nearest parent holding ``.git``) when it lives in one; else as the
+    user gave it when that is relative; else its file name.
+    """
+    if not path.is_absolute():
+        return path.as_posix()
+    resolved = path.resolve()
+    for parent in resolved.parents:
+        if (parent / ".git").exists():
+            return resolved.relative_to(parent).as_posix()
+    return path.name
+
+
 def load_rules(path: Path, *, allow_empty: bool = False) -> list[AlertRule]:
-    """Every alerting rule of a rule file (recording rules are skipped)."""
+    """Every alerting rule of a rule file (recording rules are skipped); ``source`` per :func:`source_label`."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -33,7 +48,7 @@ def load_rules(path: Path, *, allow_empty: bool = False) -> list[AlertRule]:
                             **raw,
                             "expr": str(raw["expr"]),
                             "group": str(group.get("name", "")),
-                            "source": str(path),
+                            "source": source_label(path),
                             "labels": {str(k): str(v) for k, v in (raw.get("labels") or {}).items()},
                             "annotations": {
                                 str(k): str(v) for k, v in (raw.get("annotations") or {}).items()

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from agents.runbook.models import AlertRule
 from agents.runbook.promql import ExprShape
 
-# component -> (words in the rule's group/source/metrics that identify it, impact lines, mitigation lines)
+# component -> (words in the rule's name/group/file/metrics that identify it, impact lines, mitigation
+# lines). Order matters: the first component whose word appears wins. GPUs come first: a DCGM alert is
+# about infrastructure and money, never about the scores of a model.
 COMPONENTS: dict[str, tuple[tuple[str, ...], list[str], list[str]]] = {
+    "gpu": (
+        ("dcgm", "gpu", "nvidia"),
+        [
+            "Allocated GPUs are billed whether or not they work: an idle or under-used GPU is spend "
+            "without output, and it blocks other teams from the capacity.",
+            "Jobs on a failing GPU (XID errors, thermal or power throttling) slow down or fail.",
+        ],
+        [
+            "Find the pod holding the GPU and its owner: `kubectl -n <namespace> get pod <pod> -o "
+            "jsonpath='{.spec.containers[*].resources}'` and the workload's team label.",
+            "If it is idle, release it: scale the workload to zero, move it to CPU, or stop the notebook or "
+            "job; `referent rightsize --namespace <namespace>` shows the monthly saving.",
+            "If it is failing (XID errors, temperature), cordon and drain the node and move the workload "
+            "to healthy GPUs.",
+        ],
+    ),
     "ml-model": (
-        ("model_", "feast", "dcgm", "mlflow", "drift", "psi"),
+        ("model_", "feast", "drift", "psi"),
         [
             "Scores served to payment decisions may be wrong: missed fraud or wrongly declined customers.",
             "Downstream decisions (authorizations, payouts, disputes) inherit the model's errors.",
@@ -128,6 +147,19 @@ DEFAULT = (
     ["The component may be degraded or unavailable to its users."],
     ["Check the component's logs and recent changes (deploys, config, traffic); roll back a bad change."],
 )
+# what each component's alerts are about: the runbook's category
+CATEGORIES: dict[str, str] = {
+    "ml-model": "model-quality",
+    "gpu": "infrastructure/cost",
+    "kubernetes": "infrastructure",
+    "host": "infrastructure",
+    "storage": "infrastructure",
+    "database": "service",
+    "messaging": "service",
+    "proxy": "service",
+    "monitoring": "observability",
+    "service": "service",
+}
 SEVERITY_IMPACT = {
     "critical": "Severity critical: customer-facing impact is likely now; page the on-call.",
     "warning": "Severity warning: degradation or a risk that becomes an outage if it continues.",
@@ -137,11 +169,18 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 
 
 def component_of(rule: AlertRule, shape: ExprShape) -> str:
-    haystack = " ".join([rule.group, rule.source, rule.alert, *shape.metrics]).lower()
+    """The component a rule watches, from its name, group, file (name and folder) and metrics."""
+    source = Path(rule.source)
+    haystack = " ".join([rule.group, source.parent.name, source.name, rule.alert, *shape.metrics]).lower()
     for name, (words, _, _) in COMPONENTS.items():
         if any(w in haystack for w in words):
             return name
     return DEFAULT[0]
+
+
+def category_of(component: str) -> str:
+    """The runbook category of a component: model-quality, infrastructure/cost, infrastructure, ..."""
+    return CATEGORIES.get(component, "service")
 
 
 def _clean(text: str) -> str:
