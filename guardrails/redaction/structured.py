@@ -193,14 +193,18 @@ def plain_leaves(obj: Any) -> list[str] | None:
     """Every key and scalar of plain JSON data as text, for one scan of them all.
 
     None when ``obj`` needs the full walk anyway: a key marks its value sensitive (also a key inside
-    a string holding JSON), or a container is not plain JSON (a model, a tuple, a set).
+    a string holding JSON), a soft name key holds a capitalised string, a string is a URL with a
+    query (its values are encoded), or a container is not plain JSON (a model, a tuple, a set).
     """
     leaves: list[str] = []
 
     def walk(value: Any, keys_only: bool) -> bool:
         if isinstance(value, dict):
             for key, item in value.items():
-                if not isinstance(key, str) or sensitive_entity(key) is not None:
+                entity = sensitive_entity(key) if isinstance(key, str) else ""
+                if entity == SOFT_PERSON and not (isinstance(item, str) and item[:1].isupper()):
+                    entity = None  # ``"owner": "ml-platform"``: nothing a name could be
+                if not isinstance(key, str) or entity is not None:
                     return False
                 if not keys_only:
                     leaves.append(key)
@@ -210,6 +214,8 @@ def plain_leaves(obj: Any) -> list[str] | None:
         if isinstance(value, list):
             return all(walk(item, keys_only) for item in value)
         if isinstance(value, str):
+            if _url_query(value) is not None:
+                return False
             if not keys_only:
                 leaves.append(value)
             inner = _json_inside(value)

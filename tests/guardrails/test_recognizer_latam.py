@@ -131,3 +131,15 @@ def test_redacting_twice_changes_nothing(redactor: Redactor) -> None:
     data = {"cardholder": "Maria Silva", "note": "cpf 529.982.247-25, escalated by Ana Gómez"}
     once = redactor.redact_obj(data, "twice")
     assert redactor.redact_obj(once, "twice") == once
+
+
+def test_fast_path_does_not_skip_soft_keys_or_encoded_urls(redactor: Redactor) -> None:
+    records = [
+        {"owner": "Valentina", "model": "fraud-xgb"},
+        {"url": "https://x.example/cb?mail=ana%40example.com"},
+    ]
+    out = redactor.redact_obj(records, "fast")
+    assert out[0]["owner"].startswith("<PERSON_") and out[0]["model"] == "fraud-xgb"
+    assert "ana%40" not in out[1]["url"] and "EMAIL_ADDRESS" in out[1]["url"]
+    clean = [{"owner": "ml-platform", "name": "fraud-xgb", "url": "https://x.example/models"}]
+    assert redactor.redact_obj(clean, "fast") is clean  # a clean structure is returned as it is
