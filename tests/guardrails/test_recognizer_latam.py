@@ -53,6 +53,7 @@ def test_names_in_json_tracebacks_cues_and_free_text(redactor: Redactor, text: s
         'Traceback (most recent call last): File "/srv/app/Handler.py", line 42',
         "Deployment Rollout Succeeded for Fraud Scorer",
         "São Paulo region sa-east-1 degraded; Buenos Aires fine",
+        "Banco Santander Timeout on Mercado Pago webhook",
     ],
 )
 def test_operational_capitalised_words_are_not_names(redactor: Redactor, text: str) -> None:
