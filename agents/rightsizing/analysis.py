@@ -6,8 +6,8 @@ from datetime import datetime
 
 from agents.rightsizing.decommission import VersionTraffic, apply_decommission, apply_schedule, stale_versions
 from agents.rightsizing.models import Pricing, Recommendation, RightsizingReport, RightsizingTotals
-from agents.rightsizing.recommend import DAILY_PEAK_SHARE, build_recommendation
-from agents.rightsizing.settings import BusinessCalendar
+from agents.rightsizing.recommend import build_recommendation
+from agents.rightsizing.settings import BusinessCalendar, RightsizingSettings
 from agents.rightsizing.usage import WorkloadUsage
 
 
@@ -37,14 +37,16 @@ def analyse(
     namespace: str | None = None,
     workload: str | None = None,
     calendar: BusinessCalendar | None = None,
-    peak_share: float = DAILY_PEAK_SHARE,
+    settings: RightsizingSettings | None = None,
 ) -> RightsizingReport:
     """Recommend for every workload, then fold in decommissions and off-hours schedules.
 
     ``calendar`` (default: the ``REFERENT_TIMEZONE`` / ``REFERENT_BUSINESS_HOURS`` settings) is the
-    time zone of the collected hour profiles and the working hours a schedule never scales down in.
+    time zone of the collected hour profiles and the working hours a schedule never scales down in;
+    ``settings`` (default: ``REFERENT_RIGHTSIZING_*``) gives the share of days a daily peak recurs on.
     """
     calendar = calendar or BusinessCalendar()
+    peak_share = (settings or RightsizingSettings()).daily_peak_share
     report = RightsizingReport(
         run_id=run_id,
         generated_at=now,
