@@ -130,3 +130,48 @@ def test_unconfigured_and_unreachable(tmp_path: Path) -> None:
         assert err.value.failure == "bad_input"
     finally:
         runtime.close()
+
+
+def test_recorder_runs_as_its_own_process(tmp_path: Path) -> None:
+    """``python -m evals.sandbox.slack_recorder`` (how ``make demo`` starts it): URLs on stdout,
+    Slack-shaped answers, every request in ``GET /_recorded`` and in the record file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+    from slack_sdk import WebClient
+
+    record = tmp_path / "slack.jsonl"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "evals.sandbox.slack_recorder",
+            "--token",
+            TOKEN,
+            "--record-file",
+            str(record),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        urls = json.loads(proc.stdout.readline())
+        client = WebClient(token=TOKEN, base_url=urls["api_url"])
+        assert client.auth_test()["user_id"] == "U0REFERENT"
+        sent = client.chat_postMessage(channel="C0DEMO", text="hello")
+        assert sent["channel"] == "C0DEMO" and sent["ts"]
+        recorded = httpx.get(urls["base_url"] + "_recorded", timeout=5).json()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert [r["method"] for r in recorded] == ["auth.test", "chat.postMessage"]
+    assert [json.loads(line)["method"] for line in record.read_text().splitlines()] == [
+        "auth.test",
+        "chat.postMessage",
+    ]
