@@ -151,7 +151,8 @@ def _enqueue(command: str, args: dict[str, Any], principal: str, body: dict[str,
         "message_ts": None,
     }
     slack_jobs.enqueue(job, f"slack-{key}")
-    return f"On it: `/referent {command} {' '.join(str(v) for v in args.values() if v)}`. I will post here."
+    asked = " ".join([command, *(str(v) for v in args.values() if v)])
+    return f"On it: `/referent {asked}`. I will post the answer here."
 
 
 def handle_decision(services: Any, body: dict[str, Any], request: BoltRequest, approve: bool) -> str:
