@@ -48,6 +48,20 @@ class CostAnomaly(BaseModel):
     z_score: float
 
 
+class ComputeCost(BaseModel):
+    """Cost of one compute resource (CPU, memory, GPU of a model, plain instances) in one currency.
+
+    Classified by billing from FOCUS columns and the SKU map (``billing.compute_costs``).
+    """
+
+    resource: str
+    gpu_model: str | None = None
+    currency: str
+    quantity: float = Field(description="vCPU-hours, GiB-hours, GPU-hours or instance-hours")
+    effective_cost: float
+    unit_cost: float | None = Field(default=None, description="effective cost per resource unit")
+
+
 class WaterfallStep(BaseModel):
     label: str
     value: float
@@ -65,6 +79,7 @@ class FinOpsReport(BaseModel):
     movers: list[Mover] = Field(default_factory=list)
     mover_period_days: int = 7
     anomalies: list[CostAnomaly] = Field(default_factory=list)
+    compute: list[ComputeCost] = Field(default_factory=list)
     rightsizing_totals: RightsizingTotals = Field(default_factory=RightsizingTotals)
     rightsizing_report_id: str | None = None
     price_source: str = ""

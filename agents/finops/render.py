@@ -22,7 +22,8 @@ def savings_line(report: FinOpsReport) -> str:
 def to_markdown(report: FinOpsReport) -> str:
     """The report as Markdown (the HTML version carries the charts)."""
     lines = [f"# FinOps report — {report.generated_at:%Y-%m-%d}", "", savings_line(report)]
-    for section in (_providers_md, _trend_md, _movers_md, _anomalies_md, _savings_md, _schedules_md):
+    sections = (_providers_md, _compute_md, _trend_md, _movers_md, _anomalies_md, _savings_md, _schedules_md)
+    for section in sections:
         lines += section(report)
     lines += ["", f"_Prices: {report.price_source}. Evidence: {', '.join(report.evidence_ids)}._"]
     if report.missing_sources:
@@ -49,6 +50,29 @@ def _providers_md(report: FinOpsReport) -> list[str]:
         "Billing totals by provider",
         "| Provider | Currency | Billed | Effective | List | Period |",
         "|---|---|---:|---:|---:|---|",
+        rows,
+    )
+
+
+def _compute_md(report: FinOpsReport) -> list[str]:
+    if not report.compute:
+        return []
+    units = {"cpu": "vCPU-h", "memory": "GiB-h", "gpu": "GPU-h", "instance": "instance-h"}
+    rows = [
+        f"| {c.resource}{f' {c.gpu_model}' if c.gpu_model else ''} | {c.quantity:,.1f} {units.get(c.resource, '')} | "
+        f"{money(c.effective_cost, c.currency)} | "
+        + (
+            f"{c.unit_cost:,.4f} {c.currency}/{units.get(c.resource, 'unit')}"
+            if c.unit_cost is not None
+            else "–"
+        )
+        + " |"
+        for c in report.compute
+    ]
+    return _md_table(
+        "Compute cost by resource",
+        "| Resource | Quantity | Effective cost | Per unit |",
+        "|---|---:|---:|---:|",
         rows,
     )
 

@@ -2,7 +2,8 @@
 
 Billing gives the totals per provider (the platform's own export and any other FOCUS data loaded, such as
 the real FOCUS sample), the daily effective-cost trend of the last ``trend_days``, the top movers by
-service (last ``mover_days`` versus the ``mover_days`` before) and the daily anomalies. The rightsizing
+service (last ``mover_days`` versus the ``mover_days`` before), the daily anomalies, and the compute cost
+per resource — CPU, memory, GPU per model — as billing classifies it from FOCUS columns and the SKU map. The rightsizing
 agent gives the savings (rightsizing, schedules, decommissions) that make the waterfall.
 """
 
@@ -13,7 +14,15 @@ from typing import Any
 
 from agents.deps import AgentDeps, collect
 from agents.evidence import EvidenceLedger
-from agents.finops.models import CostAnomaly, DailyCost, FinOpsReport, Mover, ProviderCost, WaterfallStep
+from agents.finops.models import (
+    ComputeCost,
+    CostAnomaly,
+    DailyCost,
+    FinOpsReport,
+    Mover,
+    ProviderCost,
+    WaterfallStep,
+)
 from agents.finops.render import to_markdown
 from agents.reports import ReportStore
 from agents.rightsizing.graph import run_rightsizing
@@ -100,6 +109,34 @@ def _anomalies(rows: list[dict[str, Any]]) -> list[CostAnomaly]:
     ]
 
 
+def _compute(deps: AgentDeps, ledger: EvidenceLedger, start: datetime, ids: list[str]) -> list[ComputeCost]:
+    """Compute cost per resource (and GPU model) since ``start``, largest first."""
+    ev = collect(
+        deps,
+        ledger,
+        "billing.compute_costs",
+        {"start": start.isoformat()},
+        summary="compute cost per resource: CPU, memory, GPU (classified from FOCUS columns)",
+    )
+    if ev is None or not isinstance(ev.data, dict):
+        return []
+    ids.append(ev.id)
+    return [
+        ComputeCost(
+            resource=str(t.get("resource")),
+            gpu_model=t.get("gpu_model"),
+            currency=str(t.get("currency") or ""),
+            quantity=round(_f(t.get("quantity")), 2),
+            effective_cost=round(_f(t.get("effective_cost")), 2),
+            unit_cost=None
+            if t.get("effective_cost_per_unit") is None
+            else _f(t.get("effective_cost_per_unit")),
+        )
+        for t in ev.data.get("totals", [])
+        if isinstance(t, dict)
+    ]
+
+
 def _service_costs(
     deps: AgentDeps, ledger: EvidenceLedger, today: datetime, mover_days: int, ids: list[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -150,6 +187,7 @@ def gather(deps: AgentDeps, ledger: EvidenceLedger, *, trend_days: int, mover_da
         )
     )
     report.movers = _movers(*_service_costs(deps, ledger, today, mover_days, ids))
+    report.compute = _compute(deps, ledger, start, ids)
     report.anomalies = _anomalies(
         _rows(
             deps, ledger, "billing.anomalies", {"dimension": "service"}, "daily cost spikes per service", ids

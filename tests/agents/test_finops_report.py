@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from slack_sdk import WebClient
 
 from agents.finops import charts
-from agents.finops.models import DailyCost, FinOpsReport, Mover, ProviderCost, WaterfallStep
+from agents.finops.models import ComputeCost, DailyCost, FinOpsReport, Mover, ProviderCost, WaterfallStep
 from agents.finops.render import to_html, to_markdown
 from agents.finops.slack import deliver_to_slack
 from agents.rightsizing.models import RightsizingTotals
@@ -140,6 +140,25 @@ def slack_recorder() -> Iterator[tuple[str, list[tuple[str, dict[str, Any], byte
         server.server_close()
 
 
+def test_markdown_has_the_compute_cost_by_resource() -> None:
+    report = _report()
+    report.compute = [
+        ComputeCost(
+            resource="gpu",
+            gpu_model="A10G",
+            currency="USD",
+            quantity=720,
+            effective_cost=628.3,
+            unit_cost=0.8726,
+        ),
+        ComputeCost(resource="cpu", currency="USD", quantity=5000, effective_cost=167.4, unit_cost=0.03348),
+    ]
+    md = to_markdown(report)
+    assert "## Compute cost by resource" in md
+    assert "| gpu A10G | 720.0 GPU-h | 628.30 USD | 0.8726 USD/GPU-h |" in md
+    assert "| cpu | 5,000.0 vCPU-h |" in md
+
+
 def test_deliver_to_slack_posts_summary_and_uploads_html(slack_recorder):
     base_url, calls = slack_recorder
     client = WebClient(token="xoxb-test-token", base_url=base_url)
@@ -209,3 +228,8 @@ def test_finops_report_on_the_demo_world(demo_sandbox: dict[str, Any], tmp_path:
     assert report.top_recommendations and report.top_recommendations[0].monthly_savings > 0
     assert stored is not None and stored.kind == "finops"
     assert to_html(report).count("<svg") == 3
+    # compute cost per resource, classified by billing from FOCUS columns (GPU-hours per model)
+    gpu = {c.gpu_model: c for c in report.compute if c.resource == "gpu"}
+    assert {"A10G", "T4"} <= set(gpu) and all(c.unit_cost and c.unit_cost > 0 for c in gpu.values())
+    assert {"cpu", "memory"} <= {c.resource for c in report.compute}
+    assert "## Compute cost by resource" in to_markdown(report)
