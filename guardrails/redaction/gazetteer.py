@@ -37,12 +37,13 @@ class Gazetteer:
     surnames: frozenset[str]
 
     def is_given(self, word: str) -> bool:
-        """True for a known given name (``Ana``, ``João``, ``Joao``)."""
+        """True for a known given name (``Ana``, ``João``, ``Joao``, ``JOÃO``)."""
+        word = word.title() if word.isupper() else word
         return word in self.given or fold(word) in self.given
 
     def is_name(self, word: str) -> bool:
-        """True for a known given name or surname."""
-        return self.is_given(word) or word in self.surnames or fold(word) in self.surnames
+        """True for a known given name or surname (any of the spellings :meth:`is_given` accepts)."""
+        return self.is_given(word) or self._is_surname(word)
 
     def name_run(self, words: list[str]) -> tuple[int, int] | None:
         """The first run ``[i, j)`` of capitalised words that reads as a full name, or None.
@@ -72,6 +73,7 @@ class Gazetteer:
         return None
 
     def _is_surname(self, word: str) -> bool:
+        word = word.title() if word.isupper() else word
         return word in self.surnames or fold(word) in self.surnames
 
 

@@ -38,6 +38,7 @@ def found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
         ("Gonzalo Fuentes confirmó que el pago salió dos veces", "Gonzalo Fuentes"),
         ("Oi, aqui é a Fernanda Lima do financeiro", "Fernanda Lima"),
         ("payer=Luis Fernando de la Cruz status=settled", "Luis Fernando de la Cruz"),
+        ("auth ok titular MARIA E NOGUEIRA bandeira VISA", "MARIA E NOGUEIRA"),
     ],
 )
 def test_names_in_json_tracebacks_cues_and_free_text(redactor: Redactor, text: str, name: str) -> None:
