@@ -265,3 +265,75 @@ def test_two_apis_two_workers_on_postgres_process_a_storm_once(
     by_executor = dict(runs)
     assert sum(by_executor.values()) == 50
     assert set(by_executor) <= {"worker-0", "worker-1"}, by_executor  # the API processes ran nothing
+
+
+def test_prometheus_rule_fires_alertmanager_posts_service_triages_and_slack_gets_the_thread(
+    tmp_path: Path, served: list[Served], demo_sandbox: dict[str, Any]
+):
+    """End to end on real servers: the world's Prometheus rule fires (``for: 0s``), the real Alertmanager
+    posts to ``referent serve`` with the bearer token, triage runs on the demo world, the report is
+    stored, and the Slack recorder gets the incident's root message and the report in its thread."""
+    from datetime import datetime
+
+    from evals.sandbox import processes
+    from evals.sandbox.prometheus_world import start_alertmanager, start_prometheus
+    from evals.sandbox.slack_recorder import SlackRecorder
+    from evals.worlds import load_world
+
+    port = free_port()
+    with SlackRecorder(token="xoxb-test-token") as slack:
+        env = service_env(
+            tmp_path / "state",
+            REFERENT_SANDBOX_DIR=demo_sandbox["dir"],
+            REFERENT_SLACK_BOT_TOKEN="xoxb-test-token",
+            REFERENT_SLACK_API_URL=slack.api_url,
+            REFERENT_SLACK_CHANNEL="C0INCIDENTS",
+            REFERENT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        )
+        started: list[Any] = []
+        try:
+            am = start_alertmanager(
+                tmp_path / "am", f"http://127.0.0.1:{port}/v1/alerts/alertmanager", AM_TOKEN
+            )
+            started.append(am)
+            anchor = datetime.fromisoformat(demo_sandbox["anchor"])
+            prom = start_prometheus(
+                load_world("demo"), anchor, tmp_path / "prom", alertmanager_port=am.port, alert_for="0s"
+            )
+            started.append(prom)
+            env["REFERENT_PROMETHEUS_URL"] = f"http://127.0.0.1:{prom.port}"
+            service = Served(env, port=port, log=tmp_path / "serve.log")
+            served.append(service)
+            service.wait_ready()
+            viewer = {"Authorization": f"Bearer {VIEWER}"}
+
+            def triaged() -> dict[str, Any] | None:
+                listed = httpx.get(f"{service.url}/v1/incidents?limit=100", headers=viewer).json()[
+                    "incidents"
+                ]
+                for item in listed:
+                    if item["alertname"] == "ModelServingErrorRateHigh" and item["slack_ts"]:
+                        return dict(
+                            httpx.get(f"{service.url}/v1/incidents/{item['id']}", headers=viewer).json()
+                        )
+                return None
+
+            incident = wait_for(triaged, timeout=300, what="the firing rule to be triaged")
+            [report] = incident["reports"]
+            assert report["alert"]["labels"]["model"] == "fraud-scorer"
+            assert incident["source"] == "alertmanager" and incident["status"] == "open"
+
+            def thread() -> list[dict[str, Any]]:
+                posts = slack.requests("chat.postMessage")
+                return [p for p in posts if p["body"].get("thread_ts") == incident["slack_ts"]]
+
+            [reply] = wait_for(thread, timeout=60, what="the threaded Slack message")
+            root = next(
+                p for p in slack.requests("chat.postMessage") if p["response"]["ts"] == incident["slack_ts"]
+            )
+            assert root["body"]["channel"] == "C0INCIDENTS" and incident["id"] in root["body"]["text"]
+            assert reply["authorized"] and reply["body"]["blocks"]
+            assert f"/incidents/{incident['id']}" in reply["body"]["text"]
+        finally:
+            for proc in reversed(started):
+                processes.stop(proc)
