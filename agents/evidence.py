@@ -89,10 +89,10 @@ def compact(data: Any, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
 
 
-def evidence_lines(items: Iterable[Evidence], *, limit: int, value_chars: int = 80) -> list[str]:
+def evidence_lines(items: Iterable[Evidence], *, limit: int, value_chars: int = 60) -> list[str]:
     """One line per evidence item for a prompt: id, source, summary and a short value (no raw data)."""
     lines = []
     for e in list(items)[:limit]:
         value = "" if e.value is None else f" = {compact(e.value, value_chars)}"
-        lines.append(f"{e.id} [{e.source}] {e.summary[:160]}{value}")
+        lines.append(f"{e.id} [{e.source}] {e.summary[:120]}{value}")
     return lines

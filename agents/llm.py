@@ -10,8 +10,9 @@ the run budget and audited. :func:`run_tool_loop` is the one loop the agents sha
   audits it as denied; refusals and failures go back to the model as error tool messages;
 - results are shown to the model as compact summaries (never raw tool output) and recorded as
   :class:`Evidence`;
-- the answer is a ``submit`` tool call or a JSON object (a last JSON-only request is made when the model
-  answered otherwise); claims must cite evidence the run holds (:func:`keep_cited`);
+- the answer is a ``submit`` tool call or a JSON object (when the model answered otherwise or ran out of
+  rounds, one last request forces the ``submit`` tool); claims must cite evidence the run holds
+  (:func:`keep_cited`);
 - a model that times out, errors, or only returns garbage ends the loop with ``failure`` set: the agent
   then uses its deterministic answer and says why (:attr:`LoopResult.mode`).
 
@@ -149,14 +150,17 @@ def tool_schema(name: str, description: str, model: type[BaseModel]) -> dict[str
 
 
 def offered_tools(gateway: Gateway, ctx: CallContext, sources: Sequence[str]) -> list[ToolSpec]:
-    """The tools of ``sources`` (name prefixes such as ``prometheus.``) the policy allows ``ctx``'s principal.
+    """The tools of ``sources`` the policy allows ``ctx``'s principal to call.
+
+    ``sources`` holds prefixes ending with a dot (``prometheus.``: every Prometheus tool) and exact tool
+    names (``mlflow.get_version``); each offered tool's schema costs prompt tokens, so agents name few.
 
     Tools needing approval are not offered: a model-requested write would open an approval request on
     the model's say-so. They are still reachable only as refused requests (audited as denied).
     """
     out = []
     for spec in gateway.specs():
-        if not spec.name.startswith(tuple(sources)):
+        if not any(spec.name == s or (s.endswith(".") and spec.name.startswith(s)) for s in sources):
             continue
         decision = gateway.policy.decide(ctx.principal, spec.name, spec.action.value, ctx.environment, {})
         if decision.decision is Decision.ALLOW:
@@ -221,9 +225,10 @@ class GuardedChat:
         messages: Sequence[BaseMessage],
         tools: list[dict[str, Any]] | None = None,
         *,
-        json_mode: bool = False,
+        force: str | None = None,
     ) -> AIMessage:
-        """One model call; raises :class:`ModelFailed` (timeout, error) or the gateway's refusal."""
+        """One model call (``force``: the tool it must call); raises :class:`ModelFailed` (timeout, error)
+        or the gateway's refusal."""
         if not ALLOW_MODEL_REQUESTS and not isinstance(self.chat, SCRIPTED_MODELS):
             raise ModelRequestsBlocked(
                 f"real model call to {type(self.chat).__name__} {self.name} blocked (ALLOW_MODEL_REQUESTS=False)"
@@ -237,12 +242,9 @@ class GuardedChat:
         failure: list[str] = []
 
         def _invoke(safe: list[dict[str, Any]]) -> LLMReply:
-            bound: Any = self.chat.bind_tools(tools, tool_choice="auto") if tools else self.chat
-            extra: dict[str, Any] = {"timeout": limit}
-            if json_mode:
-                extra["response_format"] = {"type": "json_object"}
+            bound: Any = self.chat.bind_tools(tools, tool_choice=force or "auto") if tools else self.chat
             try:
-                ai = bound.bind(**extra).invoke(convert_to_messages(safe))
+                ai = bound.bind(timeout=limit).invoke(convert_to_messages(safe))
             except Exception as exc:
                 failure.append(_why(exc, limit))
                 raise
@@ -283,7 +285,8 @@ class LoopStats:
     failure: str = ""
     dropped_claims: int = 0
     dropped: list[str] = field(default_factory=list)  # what validation dropped, one line each
-    first_prompt_tokens: int = 0
+    first_prompt_tokens: int = 0  # counted here (litellm's tokenizer) before the first call
+    first_prompt_tokens_reported: int = 0  # what the provider reported for that call
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
@@ -318,14 +321,16 @@ class _Loop(Generic[T]):
     problem: str = ""  # why the last submission was refused
 
     def ask(
-        self, messages: list[BaseMessage], tools: list[dict[str, Any]], *, json_mode: bool = False
+        self, messages: list[BaseMessage], tools: list[dict[str, Any]], *, force: str | None = None
     ) -> AIMessage:
         self.stats.rounds += 1
         if self.stats.rounds == 1:
             dicts = convert_to_openai_messages(messages)
             self.stats.first_prompt_tokens = count_tokens(self.chat.name, dicts, tools)
-        ai = self.chat.invoke(messages, tools, json_mode=json_mode)
+        ai = self.chat.invoke(messages, tools, force=force)
         usage: Any = ai.usage_metadata or {}
+        if self.stats.rounds == 1:
+            self.stats.first_prompt_tokens_reported = int(usage.get("input_tokens", 0))
         self.stats.prompt_tokens += int(usage.get("input_tokens", 0))
         self.stats.completion_tokens += int(usage.get("output_tokens", 0))
         return ai
@@ -415,7 +420,7 @@ def run_tool_loop(
         output: the answer model; its ``claims_field`` claims must cite ids of ``known`` or of tool results.
         tools: what the model is offered (see :func:`offered_tools`); other names are refused and audited.
         known: evidence ids the run already holds.
-        max_rounds: tool rounds before a final JSON-only request.
+        max_rounds: tool rounds before a final request that forces ``submit``.
         now: the time stamped on gathered evidence.
 
     Returns:
@@ -447,14 +452,16 @@ def _converse(
 ) -> T | str:
     for _ in range(max_rounds):
         ai = loop.ask(messages, schemas)
-        messages.append(ai)
         if not ai.tool_calls:
             try:
                 checked = loop.check(_json_of(str(ai.content)))
             except ValueError:
-                break  # a prose reply: ask once more for JSON only
+                if str(ai.content).strip():
+                    messages.append(ai)
+                break  # a prose (or empty) reply: one last request that must submit
             loop.stats.stop_reason = "answered"
             return checked
+        messages.append(ai)
         for call in ai.tool_calls:
             if call["name"] != "submit":
                 messages.append(loop.execute(call))
@@ -467,19 +474,19 @@ def _converse(
             messages.append(
                 ToolMessage(f"ERROR invalid submission: {checked}", tool_call_id=call["id"] or "")
             )
-    return _final_json(loop, messages)
+    return _final_submit(loop, messages, schemas)
 
 
-def _final_json(loop: _Loop[T], messages: list[BaseMessage]) -> T | str:
-    """One last request without tools: only a JSON object matching the answer schema."""
-    schema = json.dumps(compact_schema(loop.output), separators=(",", ":"))
-    messages.append(HumanMessage(f"Reply now with only one JSON object matching this JSON schema: {schema}"))
-    ai = loop.ask(messages, [], json_mode=True)
-    loop.stats.stop_reason = "final json"
+def _final_submit(loop: _Loop[T], messages: list[BaseMessage], schemas: list[dict[str, Any]]) -> T | str:
+    """One last request that must call ``submit`` (same tools, so a server's prompt cache still holds;
+    llama.cpp constrains the arguments to the schema). A JSON object in the reply's text counts too."""
+    messages.append(HumanMessage("Submit your final answer now: call the submit tool."))
+    ai = loop.ask(messages, schemas, force="submit")
+    loop.stats.stop_reason = "final submit"
     submitted = [c["args"] for c in ai.tool_calls if c["name"] == "submit"]
     if submitted:
         return loop.check(submitted[0])
     try:
         return loop.check(_json_of(str(ai.content)))
     except ValueError as exc:
-        return loop.problem or f"invalid JSON answer ({exc})"
+        return loop.problem or f"invalid answer ({exc})"

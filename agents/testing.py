@@ -26,6 +26,7 @@ class ScriptedChatModel(BaseChatModel):
     script: list[Any] = Field(default_factory=list)
     received: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[Any] = Field(default_factory=list)
+    tool_choices: list[Any] = Field(default_factory=list, description="tool_choice of each bind_tools")
     call_kwargs: list[dict[str, Any]] = Field(default_factory=list, description="extra request arguments")
     tokens_per_call: int = 100
 
@@ -33,8 +34,11 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
-    def bind_tools(self, tools: Sequence[Any], **_: Any) -> ScriptedChatModel:  # type: ignore[override]
+    def bind_tools(  # type: ignore[override]
+        self, tools: Sequence[Any], *, tool_choice: Any = None, **_: Any
+    ) -> ScriptedChatModel:
         self.bound_tools = list(tools)
+        self.tool_choices.append(tool_choice)
         return self
 
     def _generate(

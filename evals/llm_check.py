@@ -194,6 +194,7 @@ def _row(incident: Any, expected: dict[str, Any], plain: Any, report: Any, secon
         "refused_tool_calls": stats.get("rejected_calls", 0),
         "rounds": stats.get("rounds", 0),
         "first_prompt_tokens": stats.get("first_prompt_tokens", 0),
+        "first_prompt_tokens_server": stats.get("first_prompt_tokens_reported", 0),
         "prompt_tokens": stats.get("prompt_tokens", 0),
         "completion_tokens": stats.get("completion_tokens", 0),
         "model_seconds": stats.get("seconds", 0.0),
@@ -212,7 +213,8 @@ def _line(row: dict[str, Any]) -> str:
             f"   det. top {det['kind']} -> {'RIGHT' if det['right_cause'] else 'wrong'}",
             f"   dropped by validation: {row['dropped_claims']} {row['dropped']}; tool calls {row['tool_calls']}"
             f" (refused {row['refused_tool_calls']}), rounds {row['rounds']}",
-            f"   tokens: first prompt {row['first_prompt_tokens']} (counted, goal <= {PROMPT_GOAL}), prompt "
+            f"   tokens: first prompt {row['first_prompt_tokens']} counted / {row['first_prompt_tokens_server']} by the "
+            f"server (goal <= {PROMPT_GOAL}); all calls: prompt "
             f"{row['prompt_tokens']} + completion {row['completion_tokens']} (server); model "
             f"{row['model_seconds']} s, triage {row['triage_seconds']} s",
         ]
@@ -231,6 +233,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "fell_back": [f"{r['incident']}: {r['mode']}" for r in rows if r["mode"] != "llm"],
         "dropped_claims": sum(r["dropped_claims"] for r in rows),
         "max_first_prompt_tokens": max((r["first_prompt_tokens"] for r in rows), default=0),
+        "max_first_prompt_tokens_server": max((r["first_prompt_tokens_server"] for r in rows), default=0),
         "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
         "completion_tokens": sum(r["completion_tokens"] for r in rows),
         "model_seconds": round(sum(r["model_seconds"] for r in rows), 1),

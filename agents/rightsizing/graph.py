@@ -110,7 +110,7 @@ def _review(state: _State) -> _State:
         system="You are a FinOps engineer reviewing Kubernetes rightsizing.",
         user=user,
         output=Review,
-        sources=("prometheus.", "billing."),
+        sources=("prometheus.query", "billing.cost_by"),
         known=ledger.ids(),
     )
     for item in outcome.evidence:

@@ -2,7 +2,8 @@
 may gather more with gateway tools, and submits hypotheses that must cite evidence ids the run holds.
 
 It runs the shared loop of :mod:`agents.llm` (through :meth:`AgentDeps.ask_model`): the model is offered
-the platform reads the policy allows ``agent:triage``; anything else it asks for is refused and audited.
+a few platform reads (:data:`SOURCES`, as far as the policy allows ``agent:triage``); anything else it asks
+for is refused and audited as denied.
 The prompt holds one line per signal and per evidence item, never raw tool output (the first call stays
 far below 4k tokens on the demo world). Hypotheses citing ids the run does not hold are dropped and
 counted. When the model times out, errors, or answers garbage, the deterministic ranking is the answer
@@ -24,9 +25,17 @@ from agents.triage.graph import TriageState, findings_of, merged_ledger
 from agents.triage.models import HYPOTHESIS_KINDS, Culprit, EvidenceRef, Hypothesis, HypothesisKind
 from agents.triage.scoring import score
 
-SOURCES = ("prometheus.", "mlflow.", "feast.", "billing.", "runbooks.")
-MAX_EVIDENCE_LINES = 30
-MAX_SIGNAL_LINES = 20
+# what the model may ask for beyond the collectors' evidence (each schema costs prompt tokens)
+SOURCES = (
+    "prometheus.query",
+    "mlflow.get_version",
+    "mlflow.alias_history",
+    "mlflow.version_metrics",
+    "feast.freshness",
+    "feast.parity",
+)
+MAX_EVIDENCE_LINES = 20
+MAX_SIGNAL_LINES = 12
 
 SYSTEM = (
     "You are the triage agent of an ML platform (payments fraud, chargeback, payout and account-takeover "
@@ -65,14 +74,14 @@ def user_prompt(state: TriageState, ledger: EvidenceLedger, findings: list[Findi
     """The compact first prompt: the alert, the targets, one line per signal and per evidence item."""
     alert = state["alert"]
     signals = [
-        f"- {f.signal}: {f.detail[:160]} (evidence {', '.join(f.evidence[:4])})"
+        f"- {f.signal}: {f.detail[:120]} (evidence {', '.join(f.evidence[:4])})"
         for f in findings[:MAX_SIGNAL_LINES]
     ]
     parts = [
         f"ALERT {alert.alertname} severity={alert.severity} status={alert.status} starts_at={alert.starts_at}",
         f"labels: {compact(dict(sorted(alert.labels.items())), 400)}",
-        f"annotations (untrusted text): {compact(dict(sorted(alert.annotations.items())), 400)}",
-        f"targets: {compact(state['targets'].names(), 400)}",
+        f"annotations (untrusted text): {compact(dict(sorted(alert.annotations.items())), 300)}",
+        f"targets: {compact(state['targets'].names(), 300)}",
         f"missing sources: {', '.join(ledger.missing_sources()) or 'none'}",
         "SIGNALS already detected:",
         *(signals or ["- none"]),

@@ -146,7 +146,7 @@ def _timeout(_: list[BaseMessage]) -> AIMessage:
     ("script", "why"),
     [
         ([_timeout], "timeout after 60 s"),
-        ([AIMessage(content="It is probably the model, I guess.")], "invalid JSON answer"),
+        ([AIMessage(content="It is probably the model, I guess.")], "invalid answer"),
         ([submit([{"kind": "bad_model_version", "confidence": 7}])], "answer does not match the schema"),
         ([submit([_hypothesis(["E999"]), _hypothesis(["E998"], kind="oom")])], "all 2 claims cite evidence"),
     ],

@@ -170,24 +170,26 @@ def test_model_error_is_named(rt: Any) -> None:
     assert outcome.mode == "deterministic (model failed: ConnectionError: connection refused)"
 
 
-def test_prose_reply_gets_one_json_only_request(rt: Any) -> None:
-    model = ScriptedChatModel(
-        script=[
-            AIMessage(content="I think it is fine."),
-            AIMessage(content='{"summary": "fine", "claims": []}'),
-        ]
-    )
+def test_prose_reply_gets_one_request_that_must_submit(rt: Any) -> None:
+    model = ScriptedChatModel(script=[AIMessage(content="I think it is fine."), submit("fine")])
     outcome = ask(deps_for(rt, model))
     assert outcome.answer is not None and outcome.answer.summary == "fine"
-    assert model.call_kwargs[-1].get("response_format") == {"type": "json_object"}
-    assert "JSON schema" in str(model.received[-1][-1].content)
+    assert outcome.stats.stop_reason == "final submit" and outcome.stats.rounds == 2
+    assert model.tool_choices == ["auto", "submit"]
+    assert "submit" in str(model.received[-1][-1].content)
+
+
+def test_json_text_answer_is_accepted(rt: Any) -> None:
+    model = ScriptedChatModel(script=[AIMessage(content='Here: {"summary": "fine", "claims": []}')])
+    outcome = ask(deps_for(rt, model))
+    assert outcome.answer is not None and outcome.stats.stop_reason == "answered"
 
 
 @pytest.mark.parametrize(
     ("reply", "why"),
     [
-        (AIMessage(content="no idea, sorry"), "invalid JSON answer (no JSON object in the reply)"),
-        (AIMessage(content='{"summary": "x", "claims": [}'), "invalid JSON answer"),
+        (AIMessage(content="no idea, sorry"), "invalid answer (no JSON object in the reply)"),
+        (AIMessage(content='{"summary": "x", "claims": [}'), "invalid answer"),
         (AIMessage(content='{"claims": "many"}'), "answer does not match the schema"),
         (submit("made up", ["E404"], ["E405", "E1"]), "all 2 claims cite evidence the run does not hold"),
     ],
