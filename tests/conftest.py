@@ -25,7 +25,8 @@ TEST_KEY = "test-pseudonym-key-0123456789abcdef"
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_real_model_requests() -> Iterator[None]:
-    """Any attempt to reach a real LLM fails during tests (scripted models only)."""
+    """Any attempt to reach a real LLM fails during tests: only the scripted models of agents/testing.py
+    pass (the switch keys on the model class, not on anything a test passes)."""
     agents.llm.ALLOW_MODEL_REQUESTS = False
     yield
 
