@@ -93,3 +93,57 @@ def test_alert_resolved_reads_status_and_end_time() -> None:
     assert alert_resolved({"alert": {"ends_at": "2020-01-01T00:00:00Z"}}, now)
     assert not alert_resolved({"alert": {"ends_at": (now + timedelta(hours=1)).isoformat()}}, now)
     assert not alert_resolved({"alert": {"status": "firing"}}, now)
+
+
+# --- the incidents table (migration 0006) ----------------------------------------------------------
+
+
+def _incident(fingerprint: str, status: str, model: str = "fraud-x") -> Any:
+    from api.service.incidents import Incident, incident_id
+
+    starts = datetime.now(UTC) - timedelta(hours=1)
+    return Incident(
+        id=incident_id(fingerprint, starts),
+        fingerprint=fingerprint,
+        alertname="ModelServingErrorRateHigh",
+        status=status,
+        severity="critical",
+        source="alertmanager",
+        labels={"alertname": "ModelServingErrorRateHigh", "model": model},
+        annotations={},
+        starts_at=starts,
+        ends_at=None,
+    )
+
+
+def test_an_open_incident_row_blocks_and_a_resolved_one_does_not(store: ReportStore) -> None:
+    from api.service.incidents import IncidentStore
+
+    incidents = IncidentStore(store.db)
+    open_one = _incident("f-open", "open")
+    incidents.open(open_one)
+    incidents.open(_incident("f-other-model", "open", model="other"))
+    found = _open(store)
+    assert [f["id"] for f in found] == [open_one.id] and found[0]["status"] == "open"
+    incidents.resolve(open_one.id, datetime.now(UTC))
+    assert _open(store) == []
+
+
+def test_a_resolved_incident_row_closes_its_alerts_reports(store: ReportStore) -> None:
+    from api.service.incidents import IncidentStore
+
+    _save(store, _alert("f-res"))  # the report says firing...
+    incidents = IncidentStore(store.db)
+    row = _incident("f-res", "open")
+    incidents.open(row)
+    assert [f["fingerprint"] for f in _open(store)] == ["f-res"]
+    incidents.resolve(row.id, datetime.now(UTC))  # ...the service has since seen it resolve
+    assert _open(store) == []
+
+
+def test_an_incident_whose_latest_report_abstained_does_not_block(store: ReportStore) -> None:
+    from api.service.incidents import IncidentStore
+
+    IncidentStore(store.db).open(_incident("f-abs", "open"))
+    _save(store, _alert("f-abs"), abstained=True)
+    assert _open(store) == []
