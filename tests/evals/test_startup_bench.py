@@ -27,7 +27,7 @@ def test_measure_reports_each_command_next_to_the_baseline(
 
     printed = capsys.readouterr().out
     assert "no sources configured" in printed and "referent --help" in printed
-    rows = json.loads(out.read_text())
+    rows = json.loads(out.read_text())["no sources"]
     assert [r["name"] for r in rows] == ["python -c pass", "referent --help"]
     assert rows[0]["wall_ratio"] == 1.0 and rows[1]["exit_codes"] == [0]
     assert rows[1]["wall_s"] > rows[0]["wall_s"] > 0
