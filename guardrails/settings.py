@@ -77,7 +77,8 @@ class GuardrailSettings(BaseSettings):
         """The pseudonym key: the variable, else the key file, else ``state_dir/pseudonym.key`` (created once).
 
         Raises:
-            ValueError: the key file is missing, group- or world-accessible, or holds a placeholder.
+            KeyFileError: the key file is missing, unreadable, group- or world-accessible, or holds a
+                placeholder.
         """
         if self.pseudonym_key is not None:
             return self.pseudonym_key
@@ -95,6 +96,13 @@ class GuardrailSettings(BaseSettings):
         return _read_key_file(path, "the generated pseudonym key")
 
 
+class KeyFileError(OSError):
+    """A key file that cannot be used: unreadable, readable by others, or holding a placeholder.
+
+    An ``OSError`` with a message only, so the CLI's error boundary prints it as one line (exit 2).
+    """
+
+
 def make_private_dir(path: Path) -> None:
     """Create ``path`` (and parents) with the directory itself ``0700``; an existing one is left as is."""
     if not path.exists():
@@ -103,14 +111,19 @@ def make_private_dir(path: Path) -> None:
 
 
 def _read_key_file(path: Path, name: str) -> SecretStr:
-    """The key in ``path``, refused when the file is readable or writable by group or others."""
+    """The key in ``path``, refused (:class:`KeyFileError`) when readable or writable by group or others."""
     try:
         mode = path.stat().st_mode & 0o777
         raw = path.read_text().strip()
     except OSError as exc:
-        raise ValueError(f"{name} {path} cannot be read: {exc.strerror or exc}") from exc
+        raise KeyFileError(f"{name} {path} cannot be read: {exc.strerror or exc}") from exc
     if mode & 0o077:
-        raise ValueError(f"{name} {path} is accessible by group or others (mode {mode:o}): chmod 600 {path}")
-    key = refuse_placeholder(SecretStr(raw), name)
+        raise KeyFileError(
+            f"{name} {path} is accessible by group or others (mode {mode:o}): chmod 600 {path}"
+        )
+    try:
+        key = refuse_placeholder(SecretStr(raw), name)
+    except ValueError as exc:
+        raise KeyFileError(f"{name} {path}: {exc}") from None
     assert key is not None
     return key

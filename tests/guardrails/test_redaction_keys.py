@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from guardrails.settings import GuardrailSettings
+from guardrails.settings import GuardrailSettings, KeyFileError
 
 KEY = "k" * 8 + "0123456789abcdef"
 
@@ -53,17 +55,17 @@ def test_group_or_world_accessible_key_file_is_refused(tmp_path: Path, mode: int
     key_file.write_text(KEY)
     key_file.chmod(mode)
     settings = GuardrailSettings(state_dir=tmp_path / "state", pseudonym_key_file=key_file)
-    with pytest.raises(ValueError, match=r"accessible by group or others .*chmod 600"):
+    with pytest.raises(KeyFileError, match=r"accessible by group or others .*chmod 600"):
         settings.resolved_pseudonym_key()
 
 
 def test_missing_or_placeholder_key_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="cannot be read"):
+    with pytest.raises(KeyFileError, match="cannot be read"):
         GuardrailSettings(pseudonym_key_file=tmp_path / "nope.key").resolved_pseudonym_key()
     weak = tmp_path / "weak.key"
     weak.write_text("changeme")
     os.chmod(weak, 0o600)
-    with pytest.raises(ValueError, match="placeholder"):
+    with pytest.raises(KeyFileError, match="placeholder"):
         GuardrailSettings(pseudonym_key_file=weak).resolved_pseudonym_key()
 
 
@@ -71,8 +73,26 @@ def test_loosened_generated_key_is_refused(tmp_path: Path) -> None:
     settings = GuardrailSettings(state_dir=tmp_path / "state")
     settings.resolved_pseudonym_key()
     (tmp_path / "state" / "pseudonym.key").chmod(0o644)
-    with pytest.raises(ValueError, match="group or others"):
+    with pytest.raises(KeyFileError, match="group or others"):
         settings.resolved_pseudonym_key()
+
+
+def test_cli_reports_a_loose_key_file_in_one_line(tmp_path: Path) -> None:
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_text(KEY)
+    key_file.chmod(0o644)
+    env = {
+        **os.environ,
+        "REFERENT_STATE_DIR": str(tmp_path / "state"),
+        "REFERENT_PSEUDONYM_KEY_FILE": str(key_file),
+    }
+    env.pop("REFERENT_PSEUDONYM_KEY", None)
+    cli = Path(sys.executable).with_name("referent")
+    out = subprocess.run(
+        [str(cli), "redact"], input="x", capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "accessible by group or others" in out.stderr and KEY not in out.stderr
 
 
 def test_configured_secret_is_not_echoed(tmp_path: Path) -> None:
