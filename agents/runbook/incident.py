@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.deps import AgentDeps
+from agents.runbook import sections
 from agents.runbook.models import DiagnosisQuery, Runbook
 from agents.runbook.render import to_markdown
 from agents.triage.models import TriageReport
@@ -52,12 +53,16 @@ def runbook_from_incident(deps: AgentDeps, report: TriageReport, actions_taken: 
     ).strip()
     mitigation = [a.title + (f": `{a.command}`" if a.command else "") for a in report.next_actions]
     mitigation += [f"Done during the incident: {a}" for a in actions_taken]
+    ml = bool(alert.labels.get("model"))
+    words = " ".join([alert.alertname, *alert.labels])
+    component = "ml-model" if ml else sections.component_of_text(words, skip=("ml-model",))
     return Runbook(
         alert=alert.alertname,
         severity=alert.severity,
         owner=alert.labels.get("team"),
-        component="ml-model" if alert.labels.get("model") else "service",
-        ml_component=bool(alert.labels.get("model")),
+        component=component,
+        category=sections.category_of(component),
+        ml_component=ml,
         meaning=meaning,
         impact=[f"Observed: {c.detail or c.signal}" for c in top.contributions[:4]]
         or ["See the incident report."],

@@ -171,9 +171,16 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 def component_of(rule: AlertRule, shape: ExprShape) -> str:
     """The component a rule watches, from its name, group, file (name and folder) and metrics."""
     source = Path(rule.source)
-    haystack = " ".join([rule.group, source.parent.name, source.name, rule.alert, *shape.metrics]).lower()
+    return component_of_text(
+        " ".join([rule.group, source.parent.name, source.name, rule.alert, *shape.metrics])
+    )
+
+
+def component_of_text(text: str, *, skip: tuple[str, ...] = ()) -> str:
+    """The first component (in :data:`COMPONENTS` order, minus ``skip``) one of whose words is in ``text``."""
+    haystack = text.lower()
     for name, (words, _, _) in COMPONENTS.items():
-        if any(w in haystack for w in words):
+        if name not in skip and any(w in haystack for w in words):
             return name
     return DEFAULT[0]
 

@@ -133,3 +133,11 @@ def test_locations_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
     assert Path(saved["path"]).parent == tmp_path / "rb"
     assert not (LIBRARY_DIR / "EnvAlert.md").exists()
     assert yaml.safe_load("a: 1") == {"a": 1}
+
+
+def test_incident_runbooks_take_their_category_from_the_alert_too() -> None:
+    # runbook_from_incident has only the alert: its name and label names decide, a model label aside
+    words = "GpuIdleAllocated namespace pod container workload"
+    assert sections.component_of_text(words, skip=("ml-model",)) == "gpu"
+    assert sections.component_of_text("CpuThrottlingHigh namespace pod", skip=("ml-model",)) == "kubernetes"
+    assert sections.category_of("gpu") == "infrastructure/cost"
