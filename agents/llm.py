@@ -28,13 +28,11 @@ Tests set ``ALLOW_MODEL_REQUESTS = False``: any chat model other than the script
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -49,10 +47,18 @@ from langchain_core.messages import (
 from pydantic import BaseModel, ValidationError
 
 from agents.evidence import Evidence, compact
+from agents.llm_format import (
+    cost_of,
+    count_tokens,
+    failure_reason,
+    json_object_in,
+    tool_name,
+    tool_schema,
+)
 from agents.settings import LLMSettings, offline_litellm
 from agents.testing import ScriptedChatModel
 from guardrails.calls import CallContext, LLMReply
-from guardrails.errors import BudgetExceeded, GatewayError, PolicyDenied, ToolFailed
+from guardrails.errors import BudgetExceeded, GatewayError, ToolFailed
 from guardrails.gateway import Gateway
 from guardrails.policy import Decision
 from tools.base import ToolSpec
@@ -79,10 +85,6 @@ class ModelFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class Cited(Protocol):
-    evidence_ids: list[str]
 
 
 class Answer(BaseModel):
@@ -116,39 +118,6 @@ def make_chat_model(settings: LLMSettings) -> BaseChatModel | None:
     return ChatLiteLLM(**kwargs)
 
 
-def tool_name(spec_name: str) -> str:
-    """Provider-safe function name for a dotted tool name (``prometheus.query`` → ``prometheus__query``)."""
-    return spec_name.replace(".", "__")
-
-
-def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema with ``$ref`` inlined, titles dropped and ``X | None`` written as ``X``."""
-    full = model.model_json_schema()
-    defs = full.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            return [walk(n) for n in node]
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
-        options = [o for o in node.get("anyOf", []) if o != {"type": "null"}]
-        if len(options) == 1:
-            rest = {k: v for k, v in node.items() if k != "anyOf"}
-            return walk({**options[0], **rest})
-        return {k: walk(v) for k, v in node.items() if k != "title" and not (k == "default" and v is None)}
-
-    out: dict[str, Any] = walk(full)
-    return out
-
-
-def tool_schema(name: str, description: str, model: type[BaseModel]) -> dict[str, Any]:
-    params = compact_schema(model)
-    params.pop("description", None)
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": params}}
-
-
 def offered_tools(gateway: Gateway, ctx: CallContext, sources: Sequence[str]) -> list[ToolSpec]:
     """The tools of ``sources`` the policy allows ``ctx``'s principal to call.
 
@@ -172,42 +141,6 @@ def keep_cited(items: Sequence[Any], known: set[str]) -> tuple[list[Any], int]:
     """The claims that cite at least one evidence id and only ids in ``known``; and how many were dropped."""
     kept = [c for c in items if c.evidence_ids and set(c.evidence_ids) <= known]
     return kept, len(items) - len(kept)
-
-
-def count_tokens(model: str | None, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
-    """Prompt tokens as litellm counts them (its bundled tokenizers), else characters / 4."""
-    try:
-        offline_litellm()
-        import litellm
-
-        return int(litellm.token_counter(model=model or "gpt-4o", messages=messages, tools=tools or None))  # type: ignore[arg-type]
-    except Exception:  # an unknown model or message shape: a rough figure is still a figure
-        return len(json.dumps([messages, tools], default=str)) // 4
-
-
-def _cost_of(chat: BaseChatModel, message: AIMessage) -> float:
-    model = getattr(chat, "model", None)
-    usage: Any = message.usage_metadata or {}
-    if not isinstance(model, str) or not usage:
-        return 0.0
-    try:
-        offline_litellm()
-        import litellm
-
-        prompt, completion = litellm.cost_per_token(
-            model=model,
-            prompt_tokens=usage.get("input_tokens", 0),
-            completion_tokens=usage.get("output_tokens", 0),
-        )
-        return float(prompt + completion)
-    except Exception:  # unknown model in the local cost map: tokens are still counted
-        return 0.0
-
-
-def _why(exc: BaseException, timeout_s: float) -> str:
-    if isinstance(exc, TimeoutError) or "timeout" in type(exc).__name__.lower():
-        return f"timeout after {timeout_s:.0f} s"
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'no message'}"
 
 
 @dataclass
@@ -246,14 +179,14 @@ class GuardedChat:
             try:
                 ai = bound.bind(timeout=limit).invoke(convert_to_messages(safe))
             except Exception as exc:
-                failure.append(_why(exc, limit))
+                failure.append(failure_reason(exc, limit))
                 raise
             usage = ai.usage_metadata or {}
             return LLMReply(
                 content=ai,
                 prompt_tokens=int(usage.get("input_tokens", 0)),
                 completion_tokens=int(usage.get("output_tokens", 0)),
-                cost_usd=_cost_of(self.chat, ai),
+                cost_usd=cost_of(self.chat, ai),
             )
 
         try:
@@ -393,13 +326,6 @@ def _dropped_line(claim: Any, known: set[str]) -> str:
     return f"{label!r}: " + (f"cites unknown {', '.join(unknown[:5])}" if unknown else "cites no evidence")
 
 
-def _json_of(text: str) -> Any:
-    match = re.search(r"\{.*\}", text, re.DOTALL)
-    if not match:
-        raise ValueError("no JSON object in the reply")
-    return json.loads(match.group(0))
-
-
 def run_tool_loop(
     chat: GuardedChat,
     *,
@@ -438,8 +364,8 @@ def run_tool_loop(
         answer = exc.reason
     except BudgetExceeded as exc:
         loop.stats.partial, answer = True, f"budget: {exc.message}"
-    except PolicyDenied as exc:
-        answer = f"model call denied: {exc.message}"
+    except GatewayError as exc:  # the policy refused the model, or the run's deadline passed
+        answer = f"model call {exc.kind}: {exc.message}"
     loop.stats.seconds = time.perf_counter() - started
     if isinstance(answer, str):
         loop.stats.failure, loop.stats.stop_reason = answer, loop.stats.stop_reason or "failed"
@@ -454,7 +380,7 @@ def _converse(
         ai = loop.ask(messages, schemas)
         if not ai.tool_calls:
             try:
-                checked = loop.check(_json_of(str(ai.content)))
+                checked = loop.check(json_object_in(str(ai.content)))
             except ValueError:
                 if str(ai.content).strip():
                     messages.append(ai)
@@ -487,6 +413,6 @@ def _final_submit(loop: _Loop[T], messages: list[BaseMessage], schemas: list[dic
     if submitted:
         return loop.check(submitted[0])
     try:
-        return loop.check(_json_of(str(ai.content)))
+        return loop.check(json_object_in(str(ai.content)))
     except ValueError as exc:
         return loop.problem or f"invalid answer ({exc})"

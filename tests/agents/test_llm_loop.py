@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field, SecretStr
 
 from agents.deps import AgentDeps
 from agents.evidence import compact
-from agents.llm import Answer, ModelRequestsBlocked, compact_schema, offered_tools
+from agents.llm import Answer, ModelRequestsBlocked, offered_tools
+from agents.llm_format import compact_schema
 from agents.settings import LLMSettings
 from agents.testing import ScriptedChatModel, tool_call
 from guardrails.calls import CallContext
