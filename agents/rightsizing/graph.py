@@ -22,6 +22,7 @@ from agents.rightsizing.analysis import analyse
 from agents.rightsizing.collectors import UsageCollector, collect_pricing
 from agents.rightsizing.models import RightsizingReport
 from agents.rightsizing.render import to_markdown
+from agents.rightsizing.settings import BusinessCalendar, RightsizingSettings
 
 REVIEW_CHARS = 6000
 
@@ -32,6 +33,8 @@ class _State(TypedDict, total=False):
     namespace: str | None
     workload: str | None
     window_days: int
+    settings: RightsizingSettings
+    calendar: BusinessCalendar
     ledger: EvidenceLedger
     collector: UsageCollector
     usages: list[Any]
@@ -63,6 +66,8 @@ def _collect(state: _State) -> _State:
         window_days=state["window_days"],
         namespace=state.get("namespace"),
         workload=state.get("workload"),
+        settings=state.get("settings"),
+        calendar=state.get("calendar"),
     )
     usages = collector.collect()
     versions = collector.version_traffic() if usages else []
@@ -84,6 +89,8 @@ def _analyse(state: _State) -> _State:
         versions=state["versions"],
         namespace=state.get("namespace"),
         workload=state.get("workload"),
+        calendar=state.get("calendar"),
+        settings=state.get("settings"),
     )
     report.notes = [*state["collector"].notes, *report.notes]
     report.missing_sources = state["ledger"].missing_sources()
@@ -167,8 +174,14 @@ def run_rightsizing(
     workload: str | None = None,
     window_days: int = 14,
     store: ReportStore | None = None,
+    settings: RightsizingSettings | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> RightsizingReport:
-    """Run the rightsizing agent over a scope; persist the report (kind ``rightsizing``) when ``store`` is given."""
+    """Run the rightsizing agent over a scope; persist the report (kind ``rightsizing``) when ``store`` is given.
+
+    ``settings`` and ``calendar`` default to the environment (``REFERENT_RIGHTSIZING_*``,
+    ``REFERENT_TIMEZONE``, ``REFERENT_BUSINESS_HOURS``).
+    """
     state = build_graph().invoke(
         {
             "deps": deps,
@@ -176,6 +189,8 @@ def run_rightsizing(
             "namespace": namespace,
             "workload": workload,
             "window_days": window_days,
+            "settings": settings or RightsizingSettings(),
+            "calendar": calendar or BusinessCalendar(),
         }
     )
     report: RightsizingReport = state["report"]

@@ -17,6 +17,7 @@ from agents.reports import ReportStore
 from agents.rightsizing.graph import run_rightsizing
 from agents.rightsizing.models import RightsizingReport
 from agents.rightsizing.render import to_markdown, to_slack_blocks
+from agents.rightsizing.settings import BusinessCalendar
 from agents.testing import ScriptedChatModel, tool_call
 from guardrails.gateway import CallContext
 
@@ -54,9 +55,8 @@ def report(rs_runtime: Any) -> RightsizingReport:
 
     The demo world's working hours are São Paulo's: the time zone is a setting (REFERENT_TIMEZONE).
     """
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("REFERENT_TIMEZONE", "America/Sao_Paulo")
-        return run_rightsizing(_deps(rs_runtime), store=ReportStore(rs_runtime.db))
+    calendar = BusinessCalendar(timezone="America/Sao_Paulo")
+    return run_rightsizing(_deps(rs_runtime), store=ReportStore(rs_runtime.db), calendar=calendar)
 
 
 def _rec(report: RightsizingReport, name: str) -> Any:

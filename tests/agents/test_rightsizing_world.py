@@ -195,3 +195,15 @@ def test_analysis_is_reproducible_from_the_collected_usage(
     rec = again.recommendation("nightly-batch")
     assert rec is not None and "daily peak" in rec.reason
     assert Path(env.runtime.settings.state_dir).exists()
+
+
+def test_the_recent_gpu_window_is_a_setting(env: Env) -> None:
+    from agents.rightsizing.settings import RightsizingSettings
+
+    # idle for 4 days: a 5-day window still sees the busy day, so the GPU is kept
+    report = run_rightsizing(
+        _deps(env), workload="trainer-gpu", settings=RightsizingSettings(gpu_recent_days=5)
+    )
+    rec = report.recommendation("trainer-gpu")
+    assert rec is not None and rec.gpu is not None and rec.gpu.recommended == 1
+    assert not [d for d in report.decommission if d.kind == "gpu"]
