@@ -37,7 +37,12 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
         if len(options) == 1:
             rest = {k: v for k, v in node.items() if k != "anyOf"}
             return walk({**options[0], **rest})
-        return {k: walk(v) for k, v in node.items() if k != "title" and not (k == "default" and v is None)}
+        out = {k: walk(v) for k, v in node.items() if k not in {"title", "properties"}}
+        if "properties" in node:  # field names are kept as they are (a field may be called "title")
+            out["properties"] = {name: walk(field) for name, field in node["properties"].items()}
+        if out.get("default", 0) is None:
+            del out["default"]
+        return out
 
     out: dict[str, Any] = walk(full)
     return out

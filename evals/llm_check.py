@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -129,7 +130,10 @@ def _alert(incident: Any, anchor: datetime) -> dict[str, Any]:
 
 
 def _expected(incident: Any) -> dict[str, Any]:
-    fields = ("model", "version", "workload", "feature_view", "feature")
+    """The culprit fields a right answer names (the workload only when no model is named)."""
+    fields = (
+        ("model", "version", "feature_view", "feature") if incident.model else ("workload", "feature_view")
+    )
     return {f: getattr(incident, f) for f in fields if getattr(incident, f) is not None}
 
 
@@ -205,12 +209,13 @@ def _row(incident: Any, expected: dict[str, Any], plain: Any, report: Any, secon
 def _line(row: dict[str, Any]) -> str:
     llm, det = row["llm"], row["deterministic"]
     mark = "RIGHT" if llm["right_cause"] else "wrong"
-    culprit = "right culprit" if llm["right_culprit"] else "culprit off"
+    culprit = "right culprit" if llm["right_culprit"] else "off culprit"
     return "\n".join(
         [
             f"== {row['incident']}: expected {json.dumps(row['expected'])}",
             f"   llm  top {llm['kind']} {json.dumps(llm.get('culprit', {}))} -> {mark}, {culprit}; mode {row['mode']}",
-            f"   det. top {det['kind']} -> {'RIGHT' if det['right_cause'] else 'wrong'}",
+            f"   det. top {det['kind']} {json.dumps(det.get('culprit', {}))} -> "
+            f"{'RIGHT' if det['right_cause'] else 'wrong'}, {'right' if det['right_culprit'] else 'off'} culprit",
             f"   dropped by validation: {row['dropped_claims']} {row['dropped']}; tool calls {row['tool_calls']}"
             f" (refused {row['refused_tool_calls']}), rounds {row['rounds']}",
             f"   tokens: first prompt {row['first_prompt_tokens']} counted / {row['first_prompt_tokens_server']} by the "
@@ -293,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--incidents", nargs="*", default=[], help="incident kinds (default: all)")
     args = parser.parse_args(argv)
     from evals.sandbox.processes import SandboxError
+
+    # a TERM unwinds like an exit, so the servers started here are stopped by the ``finally`` blocks
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     try:
         return run(args)

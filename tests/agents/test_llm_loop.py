@@ -220,6 +220,13 @@ def test_compact_schema_and_data_stay_small() -> None:
     text = json.dumps(schema)
     assert "$ref" not in text and "title" not in text and "claims_field" not in text
     assert schema["properties"]["claims"]["items"]["properties"]["evidence_ids"]["type"] == "array"
+    from agents.triage.llm_mode import TriageAnswer
+
+    hypothesis = compact_schema(TriageAnswer)["properties"]["hypotheses"]["items"]
+    assert "title" in hypothesis["properties"] and set(hypothesis["required"]) <= set(
+        hypothesis["properties"]
+    )
+    assert hypothesis["properties"]["culprit"]["properties"]["version"] == {"type": "string"}
     assert len(compact({"values": list(range(10_000)), "f": 1 / 3}, 200)) <= 200
 
 
