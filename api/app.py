@@ -80,8 +80,9 @@ def _observe(app: FastAPI) -> None:
             services = getattr(app.state, "services", None)
             if services is not None:
                 services.metrics.requests.labels(request.method, route, str(status)).inc()
-            ms = round((time.perf_counter() - started) * 1000, 2)
-            log.info(json.dumps({"method": request.method, "route": route, "status": status, "ms": ms}))
+            if log.isEnabledFor(logging.INFO):
+                ms = round((time.perf_counter() - started) * 1000, 2)
+                log.info(json.dumps({"method": request.method, "route": route, "status": status, "ms": ms}))
 
 
 def _mount_optional(app: FastAPI, services: Services | None) -> None:

@@ -100,6 +100,9 @@ class ServiceSettings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:8080", description="Referent's public URL")
     triage_concurrency: int = Field(default=4, ge=1, description="triage runs at once per worker")
     executor_id: str = Field(default="local", description="DBOS executor id (recovery key) of this process")
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL", description="DBOS on SQLite: NORMAL survives process crashes, FULL also power loss"
+    )
 
     @field_validator("pagerduty_secrets", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import DateTime, String, Text, select
+from sqlalchemy import DateTime, String, Text, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -128,12 +128,14 @@ class IncidentStore:
             created_at=now,
             updated_at=now,
         )
-        if self.get(incident.id) is not None:
-            return False
         try:
-            with self.db.session() as session:
-                session.add(row)
-        except IntegrityError:  # another replica opened it between the read and the insert
+            with self.db.engine.begin() as conn:
+                conn.execute(
+                    insert(IncidentRow).values(
+                        **{c.key: getattr(row, c.key) for c in IncidentRow.__table__.c}
+                    )
+                )
+        except IntegrityError:  # opened before (a repeat, another replica): the first row stays
             return False
         return True
 

@@ -6,6 +6,7 @@ build their own with a temporary state directory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,11 @@ from guardrails.factory import Runtime, build_runtime
 
 @dataclass
 class Services:
-    """The service's dependencies (one per process; the DBOS workers reach it through ``dbos_app``)."""
+    """The service's dependencies (one per process; the DBOS workers reach it through ``dbos_app``).
+
+    ``run_triage`` replaces the triage agent in the workers (``(services, alert, scope=…)`` → a report
+    with ``report_id``); None runs the real agent. Only the intake benchmark's storm sets it, labelled.
+    """
 
     runtime: Runtime
     settings: ServiceSettings
@@ -28,6 +33,7 @@ class Services:
     llm: LLMSettings = field(default_factory=LLMSettings)
     metrics: Metrics = field(default_factory=Metrics)
     chat: Any = None
+    run_triage: Callable[..., Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:

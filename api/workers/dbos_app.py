@@ -24,7 +24,7 @@ import logging
 import pkgutil
 import threading
 import uuid
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dbos import DBOS, DBOSConfig, Queue
 
@@ -52,6 +52,30 @@ def system_database_url(services: Services) -> str:
     state = guard.state_dir.resolve()
     state.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{state / 'dbos.sqlite'}"
+
+
+def sqlite_engine(url: str, synchronous: str = "NORMAL") -> Any:
+    """DBOS's SQLite engine with write-ahead logging (DBOS's own engine uses the rollback journal).
+
+    ``synchronous=NORMAL`` (the default, as the state store uses): a commit survives a crash or
+    ``kill -9`` of the process; an OS crash or power loss may drop the last commits. ``FULL``
+    (``REFERENT_SQLITE_SYNCHRONOUS=FULL``) also survives power loss at one WAL fsync per commit.
+    PostgreSQL (production) commits durably either way. Writers take the lock at ``BEGIN``
+    (``IMMEDIATE``), as DBOS's engine does.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, pool_size=20, max_overflow=20, pool_timeout=30)
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = "IMMEDIATE"
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    return engine
 
 
 def import_worker_modules() -> list[str]:
@@ -88,13 +112,16 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
         if _services is not None:  # a second app in this process shares the launched DBOS
             return
         import_worker_modules()
+        url = system_database_url(services)
         config: DBOSConfig = {
             "name": "referent",
-            "system_database_url": system_database_url(services),
+            "system_database_url": url,
             "executor_id": executor_id or _executor_id(services, role),
             "log_level": "WARNING",
             "notification_listener_polling_interval_sec": 0.2,
         }
+        if url.startswith("sqlite"):
+            config["system_database_engine"] = sqlite_engine(url, services.settings.sqlite_synchronous)
         DBOS(config=config)
         if role == "api":
             DBOS.listen_queues([])

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dbos import DBOS, SetWorkflowID
@@ -45,32 +46,26 @@ log = logging.getLogger("referent.triage")
 PRINCIPAL = "agent:triage"
 
 
-def _incident_of(services: Services, alert: NormalizedAlert, iid: str, source: str) -> Incident:
+def _redacted(services: Services, alert: NormalizedAlert, iid: str) -> tuple[Incident, dict[str, Any]]:
+    """The incident row (labels and annotations redacted) and the workflow input (labels as sent)."""
     redactor = services.runtime.gateway.redactor
-    return Incident(
+    annotations = redactor.redact_obj(alert.annotations, iid)
+    incident = Incident(
         id=iid,
         fingerprint=alert.fingerprint,
         alertname=alert.alertname,
         status="triaging" if alert.status == "firing" else "resolved",
         severity=alert.severity,
-        source=source,
+        source="",
         labels=redactor.redact_obj(alert.labels, iid),
-        annotations=redactor.redact_obj(alert.annotations, iid),
+        annotations=annotations,
         starts_at=alert.starts_at,
         ends_at=alert.ends_at,
     )
-
-
-def workflow_input(services: Services, alert: NormalizedAlert, iid: str) -> dict[str, Any]:
-    """The alert as a workflow stores it: annotations and ``generatorURL`` redacted, labels as sent."""
-    redactor = services.runtime.gateway.redactor
-    safe = alert.model_copy(
-        update={
-            "annotations": redactor.redact_obj(alert.annotations, iid),
-            "generator_url": redactor.redact_text(alert.generator_url, iid) if alert.generator_url else "",
-        }
+    url = redactor.redact_text(alert.generator_url, iid) if alert.generator_url else ""
+    return incident, alert.model_copy(update={"annotations": annotations, "generator_url": url}).model_dump(
+        mode="json"
     )
-    return safe.model_dump(mode="json")
 
 
 def enqueue_alerts(
@@ -93,10 +88,11 @@ def enqueue_alerts(
     ids: list[str] = []
     for alert in parse_alerts(alerts):
         iid = incident_id(alert.fingerprint, alert.starts_at)
-        services.incidents.open(_incident_of(services, alert, iid, source))
+        incident, workflow_input = _redacted(services, alert, iid)
+        services.incidents.open(replace(incident, source=source))
         if alert.status == "firing":
             with SetWorkflowID(f"triage-{iid}"):
-                queue.enqueue(triage_workflow, iid, workflow_input(services, alert, iid))
+                queue.enqueue(triage_workflow, iid, workflow_input)
         else:
             ends = alert.ends_at.isoformat() if alert.ends_at else None
             with SetWorkflowID(f"resolve-{iid}"):
@@ -138,7 +134,8 @@ def triage_step(iid: str, alert: dict[str, Any]) -> str | None:
         return None
     if incident.report_ids:
         return incident.report_ids[0]
-    report = triage_now(services, NormalizedAlert.model_validate(alert), scope=iid)
+    run = services.run_triage or triage_now
+    report = run(services, NormalizedAlert.model_validate(alert), scope=iid)
     if report.report_id is None:
         return None
     services.incidents.add_report(iid, report.report_id)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from evals.bench import billing_bench, gateway_bench, prometheus_bench, redaction_bench, startup, triage_bench
+from evals.bench import (
+    billing_bench,
+    gateway_bench,
+    intake_bench,
+    prometheus_bench,
+    redaction_bench,
+    startup,
+    triage_bench,
+)
 
 
 def main() -> int:
@@ -14,6 +22,10 @@ def main() -> int:
         ("gateway", gateway_bench.main),
         ("billing (FOCUS aggregation)", lambda: billing_bench.main([])),
         ("prometheus (rightsizing query at 1k/10k workloads)", prometheus_bench.main),
+        (
+            "service intake: alerts/s committed vs a bare FastAPI echo; 10,000-alert storm",
+            lambda: intake_bench.main([]),
+        ),
         # starts the demo sandbox (or reuses it); the triage benchmark after it stops it
         (
             "start-up: referent commands cold, next to python -c pass",
