@@ -12,6 +12,8 @@ chain, denied policy check), 2 bad input or configuration.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import sys
@@ -31,12 +33,22 @@ class BoundaryGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # the reader of stdout went away (`referent redact < big | head`): stop quietly, as cat does
+            _silence_stdout()
+            raise typer.Exit(code=1) from None
         except Exception as exc:
             message = describe_error(exc)
             if message is None:
                 raise
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code=2) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):  # not a real fd (tests)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 app = typer.Typer(

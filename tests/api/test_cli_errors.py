@@ -202,12 +202,18 @@ def test_the_boundary_maps_errors_raised_anywhere_in_a_command() -> None:
     def leave() -> None:
         raise typer.Exit(code=1)
 
+    @sub.command("pipe")
+    def pipe() -> None:
+        raise BrokenPipeError(32, "Broken pipe")  # the reader of stdout went away (`| head`)
+
     cli.add_typer(sub, name="sub")
 
     assert "nested too deeply" in _one_line_error(CliRunner().invoke(cli, ["sub", "deep"]))
     bugged = CliRunner().invoke(cli, ["sub", "bug"])
     assert isinstance(bugged.exception, KeyError), "a bug is not disguised as a user error"
     assert CliRunner().invoke(cli, ["sub", "exit"]).exit_code == 1
+    piped = CliRunner().invoke(cli, ["sub", "pipe"])
+    assert piped.exit_code == 1 and piped.output == "", "a closed pipe ends quietly"
 
 
 def test_scrub_masks_url_passwords_and_secret_pairs() -> None:
