@@ -94,5 +94,5 @@ def evidence_lines(items: Iterable[Evidence], *, limit: int, value_chars: int = 
     lines = []
     for e in list(items)[:limit]:
         value = "" if e.value is None else f" = {compact(e.value, value_chars)}"
-        lines.append(f"{e.id} [{e.source}] {e.summary[:120]}{value}")
+        lines.append(f"{e.id}: ({e.source}) {e.summary[:120]}{value}")
     return lines

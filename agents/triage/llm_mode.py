@@ -42,7 +42,9 @@ SYSTEM = (
     "models). Find the root cause of the alert. Possible causes: " + ", ".join(HYPOTHESIS_KINDS) + ". "
     "Use the evidence below; call a tool only if it is missing something. Submit hypotheses ranked by "
     "confidence (0-1), each with its culprit (model, version, workload, feature_view, feature) and the "
-    "evidence ids that support it. If nothing supports a cause, submit no hypotheses."
+    "evidence ids that support it. If nothing supports a cause, submit no hypotheses. At most 3 "
+    "hypotheses; titles and explanations under 20 words. evidence_ids are ids such as E3 from the EVIDENCE "
+    "lines, never source names."
 )
 
 
