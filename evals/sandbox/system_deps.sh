@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the sandbox needs, only when their binaries are missing:
-# Prometheus + promtool + Alertmanager, and PostgreSQL (the multi-replica store tests).
+# Prometheus + promtool + Alertmanager, PostgreSQL (the multi-replica store tests) and Chromium
+# (the report pages' real-browser tests, driven by Playwright).
 #
 # Never stops processes by name. Debian's packages would start their services on install; a
 # policy-rc.d that answers 101 ("action forbidden") keeps them from starting at all, so there is
@@ -27,6 +28,7 @@ have prometheus-alertmanager || missing+=(prometheus-alertmanager)
 if ! have initdb && ! compgen -G "$PG_BIN_GLOB/initdb" >/dev/null; then
   missing+=(postgresql)
 fi
+have chromium || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages present"

@@ -18,7 +18,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "evals" / "sandbox" / "system_deps.sh"
 TOOLS = ("bash", "env", "tee", "chmod", "rm", "id", "cat")
-SYSTEM_BINARIES = ("prometheus", "promtool", "prometheus-alertmanager", "initdb")
+SYSTEM_BINARIES = ("prometheus", "promtool", "prometheus-alertmanager", "initdb", "chromium")
 
 
 def _which(name: str) -> str:
@@ -94,15 +94,15 @@ def test_installs_every_missing_package_after_update_with_the_guard_in_place(box
     assert [c["argv"].split()[0] for c in calls] == ["update", "install"]
     install = calls[1]["argv"].split()
     assert "--no-install-recommends" in install and "-y" in install
-    assert install[-3:] == ["prometheus", "prometheus-alertmanager", "postgresql"]
+    assert install[-4:] == ["prometheus", "prometheus-alertmanager", "postgresql", "chromium"]
     assert all(c["guard"] == "present" and c["answer"] == "101" for c in calls)
     assert calls[1]["frontend"] == "noninteractive"
     assert not box.guard.exists(), "the guard must be removed after the install"
-    assert "installed prometheus prometheus-alertmanager postgresql" in done.stdout
+    assert "installed prometheus prometheus-alertmanager postgresql chromium" in done.stdout
 
 
 def test_only_missing_packages_are_installed(box: Sandbox) -> None:
-    box.provide("prometheus", "promtool", "prometheus-alertmanager")
+    box.provide("prometheus", "promtool", "prometheus-alertmanager", "chromium")
     (box.root / "postgresql" / "16" / "bin").mkdir(parents=True)
 
     assert box.run().returncode == 0
