@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from guardrails.approvals import ApprovalStore
@@ -165,13 +166,17 @@ def tool_specs(platform: PlatformSettings, only: Collection[str] | None = None) 
     return specs
 
 
-def local_specs(platform: PlatformSettings) -> list[ToolSpec]:
-    """Tools that need no remote source: promtool and the runbook library."""
+def local_specs(platform: PlatformSettings, state_dir: Path) -> list[ToolSpec]:
+    """Tools that need no remote source: promtool and the runbook library (generated runbooks go to
+    ``REFERENT_RUNBOOKS_DIR``, else this runtime's ``state_dir/runbooks``)."""
     from runbooks import LIBRARY_DIR, REFERENCE_DIR
     from tools import promtool, runbook_library
 
     library = runbook_library.RunbookLibrary(
-        platform.runbooks_dir or LIBRARY_DIR, [REFERENCE_DIR], base_url=platform.public_url
+        platform.runbooks_dir or LIBRARY_DIR,
+        [REFERENCE_DIR],
+        base_url=platform.public_url,
+        locations=runbook_library.RunbookLocations(state_dir=state_dir, runbooks_dir=platform.runbooks_dir),
     )
     return [*promtool.specs(promtool.Promtool()), *runbook_library.specs(library)]
 
@@ -203,7 +208,7 @@ def build_runtime(
         policy=policy, audit=audit, approvals=approvals, redactor=redactor or build_redactor(settings, db)
     )
     if register_platform_tools:
-        platform_specs = [*tool_specs(platform, sources), *local_specs(platform)]
+        platform_specs = [*tool_specs(platform, sources), *local_specs(platform, settings.state_dir)]
         # one deadline setting for every tool (REFERENT_TOOL_TIMEOUT_S), times each tool's declared scale
         gateway.register_all(spec.with_timeout(platform.tool_timeout_s) for spec in platform_specs)
     gateway.register_all(extra_specs or [])
