@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import SecretStr
 
 from agents.deps import AgentDeps
@@ -123,7 +122,7 @@ def test_locations_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
     assert RunbookLocations().generated_dir() == tmp_path / "rb"
     rt = build_runtime(
         GuardrailSettings(state_dir=tmp_path / "st", pseudonym_key=SecretStr("k" * 24), redaction_nlp=False),
-        PlatformSettings(runbooks_dir=None),
+        PlatformSettings(),  # reads REFERENT_RUNBOOKS_DIR like a real start
     )
     try:
         deps = AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:runbook", "rb-env"))
@@ -132,7 +131,6 @@ def test_locations_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
         rt.close()
     assert Path(saved["path"]).parent == tmp_path / "rb"
     assert not (LIBRARY_DIR / "EnvAlert.md").exists()
-    assert yaml.safe_load("a: 1") == {"a": 1}
 
 
 def test_incident_runbooks_take_their_category_from_the_alert_too() -> None:
@@ -141,3 +139,21 @@ def test_incident_runbooks_take_their_category_from_the_alert_too() -> None:
     assert sections.component_of_text(words, skip=("ml-model",)) == "gpu"
     assert sections.component_of_text("CpuThrottlingHigh namespace pod", skip=("ml-model",)) == "kubernetes"
     assert sections.category_of("gpu") == "infrastructure/cost"
+
+
+def test_a_runtime_writes_generated_runbooks_under_its_own_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFERENT_STATE_DIR", raising=False)
+    monkeypatch.delenv("REFERENT_RUNBOOKS_DIR", raising=False)
+    state = tmp_path / "given-in-code"
+    rt = build_runtime(
+        GuardrailSettings(state_dir=state, pseudonym_key=SecretStr("k" * 24), redaction_nlp=False),
+        PlatformSettings(),
+    )
+    try:
+        deps = AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:runbook", "rb-state"))
+        saved = deps.call("runbooks.save", alert="StateAlert", markdown="---\nalert: StateAlert\n---\n").data
+    finally:
+        rt.close()
+    assert Path(saved["path"]).parent == state / "runbooks"
