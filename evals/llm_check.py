@@ -190,7 +190,7 @@ def _row(incident: Any, expected: dict[str, Any], plain: Any, report: Any, secon
         "incident": incident.id,
         "expected": {"kind": incident.kind, **expected},
         "deterministic": _top(plain, expected, incident.kind),
-        "llm": _top(report, expected, incident.kind),
+        "report": _top(report, expected, incident.kind),
         "mode": report.mode,
         "dropped_claims": report.dropped_claims,
         "dropped": stats.get("dropped", []),
@@ -207,14 +207,16 @@ def _row(incident: Any, expected: dict[str, Any], plain: Any, report: Any, secon
 
 
 def _line(row: dict[str, Any]) -> str:
-    llm, det = row["llm"], row["deterministic"]
+    llm, det = row["report"], row["deterministic"]
     mark = "RIGHT" if llm["right_cause"] else "wrong"
     culprit = "right culprit" if llm["right_culprit"] else "off culprit"
+    source = "the model's answer" if row["mode"] == "llm" else "the deterministic fallback"
     return "\n".join(
         [
             f"== {row['incident']}: expected {json.dumps(row['expected'])}",
-            f"   llm  top {llm['kind']} {json.dumps(llm.get('culprit', {}))} -> {mark}, {culprit}; mode {row['mode']}",
-            f"   det. top {det['kind']} {json.dumps(det.get('culprit', {}))} -> "
+            f"   model run: mode {row['mode']}",
+            f"   model run top {llm['kind']} {json.dumps(llm.get('culprit', {}))} ({source}) -> {mark}, {culprit}",
+            f"   deterministic run top {det['kind']} {json.dumps(det.get('culprit', {}))} -> "
             f"{'RIGHT' if det['right_cause'] else 'wrong'}, {'right' if det['right_culprit'] else 'off'} culprit",
             f"   dropped by validation: {row['dropped_claims']} {row['dropped']}; tool calls {row['tool_calls']}"
             f" (refused {row['refused_tool_calls']}), rounds {row['rounds']}",
@@ -231,10 +233,13 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n = len(rows)
     return {
         "incidents": n,
-        "llm_right_cause": sum(r["llm"]["right_cause"] for r in rows),
-        "llm_right_culprit": sum(r["llm"]["right_cause"] and r["llm"]["right_culprit"] for r in rows),
-        "deterministic_right_cause": sum(r["deterministic"]["right_cause"] for r in rows),
         "model_answered": sum(r["mode"] == "llm" for r in rows),
+        "model_answers_right_cause": sum(r["mode"] == "llm" and r["report"]["right_cause"] for r in rows),
+        "model_answers_right_culprit": sum(
+            r["mode"] == "llm" and r["report"]["right_cause"] and r["report"]["right_culprit"] for r in rows
+        ),
+        "model_run_reports_right_cause": sum(r["report"]["right_cause"] for r in rows),
+        "deterministic_right_cause": sum(r["deterministic"]["right_cause"] for r in rows),
         "fell_back": [f"{r['incident']}: {r['mode']}" for r in rows if r["mode"] != "llm"],
         "dropped_claims": sum(r["dropped_claims"] for r in rows),
         "max_first_prompt_tokens": max((r["first_prompt_tokens"] for r in rows), default=0),
