@@ -207,6 +207,10 @@ def demo(
             step()
         _banner("audit (`referent audit tail` shows the records)")
         _anchor(rt)
+        _banner("the service: a real Alertmanager → referent serve → triage → Slack thread")
+        from api.service.demo import service_walkthrough
+
+        service_walkthrough(endpoints, typer.echo)
     finally:
         rt.close()
         if down:
