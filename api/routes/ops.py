@@ -1,10 +1,11 @@
-"""Operations: ``/healthz`` (the process answers), ``/readyz`` (database and configured sources),
+"""Operations: ``/healthz`` (the process answers), ``/readyz`` (database, workers, sources' health),
 ``/metrics`` (Prometheus text format, this app's registry)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -23,6 +24,31 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+PROBES = {"prometheus": "/-/ready", "mlflow": "/health"}
+
+
+def _probe(url: str, path: str) -> str:
+    """``ok`` when the source answers its health endpoint within a second, else why not."""
+    try:
+        response = httpx.get(url.rstrip("/") + path, timeout=1.0)
+    except httpx.HTTPError as exc:
+        return f"unreachable ({type(exc).__name__})"
+    return "ok" if response.status_code < 400 else f"unhealthy (HTTP {response.status_code})"
+
+
+def _sources(services: Services) -> dict[str, str]:
+    platform = services.runtime.platform
+    checks: dict[str, str] = {}
+    for source, url in (("prometheus", platform.prometheus_url), ("mlflow", platform.mlflow_tracking_uri)):
+        is_http = bool(url) and str(url).startswith(("http://", "https://"))
+        checks[source] = (
+            _probe(str(url), PROBES[source]) if is_http else ("configured" if url else "not configured")
+        )
+    for source, value in (("feast", platform.feast_repo), ("billing", platform.billing_path)):
+        checks[source] = "configured" if value else "not configured"
+    return checks
+
+
 def _checks(services: Services) -> dict[str, str]:
     from api.workers import dbos_app
 
@@ -34,21 +60,15 @@ def _checks(services: Services) -> dict[str, str]:
     except Exception as exc:  # readiness reports, it does not raise
         checks["database"] = f"error: {type(exc).__name__}"
     checks["workers"] = "ok" if dbos_app.launched() else "error: DBOS not launched"
-    platform = services.runtime.platform
-    configured = {
-        "prometheus": platform.prometheus_url,
-        "mlflow": platform.mlflow_tracking_uri,
-        "feast": platform.feast_repo,
-        "billing": platform.billing_path,
-    }
-    for source, value in configured.items():
-        checks[source] = "configured" if value else "not configured"
-    return checks
+    return {**checks, **_sources(services)}
 
 
 @router.get("/readyz", responses={503: {"description": "not ready"}})
 async def readyz(services: ServicesDep) -> Any:
-    """Ready when the state database answers and the DBOS workers are launched; lists the sources."""
+    """Ready when the state database answers and DBOS is launched; reports each source's health.
+
+    A down source does not make the service unready: triage then reports the source as missing.
+    """
     checks = await run_in_threadpool(_checks, services)
     ready = checks["database"] == "ok" and checks["workers"] == "ok"
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

@@ -139,6 +139,20 @@ def test_health_ready_and_metrics(service, kit):
     assert 'referent_pseudonyms{entity_type="EMAIL_ADDRESS"}' in text
 
 
+def test_readyz_probes_configured_sources(service_factory, kit, tmp_path):
+    import socket
+
+    from api.routes.ops import _sources
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    _, services = service_factory()
+    services.runtime.platform.prometheus_url = f"http://127.0.0.1:{dead}"
+    checks = _sources(services)
+    assert checks["prometheus"].startswith("unreachable") and checks["feast"] == "not configured"
+
+
 def test_request_logs_carry_no_content(service, kit, caplog):
     client, _ = service
     caplog.set_level("INFO", logger="referent.http")
