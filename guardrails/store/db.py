@@ -104,7 +104,9 @@ class Database:
     Opening it migrates the schema to head (once per URL and process) unless ``migrate=False``.
     """
 
-    def __init__(self, url: str, *, echo: bool = False, migrate: bool = True, read_only: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, migrate: bool = True, read_only: bool = False
+    ) -> None:
         url = sqlalchemy_url(url)
         self.url = url
         path = sqlite_path(url)
