@@ -22,7 +22,8 @@ def tool_name(spec_name: str) -> str:
 
 
 def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema with ``$ref`` inlined, titles dropped and ``X | None`` written as ``X``."""
+    """The model's JSON schema with ``$ref`` inlined, titles and class docstrings dropped, ``X | None``
+    written as ``X`` (field descriptions stay: they tell the model what a field holds)."""
     full = model.model_json_schema()
     defs = full.pop("$defs", {})
 
@@ -40,6 +41,7 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
         out = {k: walk(v) for k, v in node.items() if k not in {"title", "properties"}}
         if "properties" in node:  # field names are kept as they are (a field may be called "title")
             out["properties"] = {name: walk(field) for name, field in node["properties"].items()}
+            out.pop("description", None)  # a class docstring is for developers, not worth prompt tokens
         if out.get("default", 0) is None:
             del out["default"]
         return out

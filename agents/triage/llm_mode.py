@@ -13,9 +13,9 @@ and the report's ``mode`` says ``deterministic (model failed: why)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from agents.deps import AgentDeps
 from agents.evidence import EvidenceLedger, compact, evidence_lines
@@ -48,13 +48,20 @@ SYSTEM = (
 )
 
 
+Check = Annotated[str, StringConstraints(max_length=200)]
+
+
 class LLMHypothesis(BaseModel):
+    """Bounded lengths: a grammar-constrained local model then cannot ramble past its token limit."""
+
     kind: HypothesisKind
-    title: str
+    title: str = Field(max_length=120)
     culprit: Culprit = Field(default_factory=Culprit)
     confidence: float = Field(ge=0, le=1)
-    evidence_ids: list[str] = Field(default_factory=list, description="ids such as E3 from the evidence")
-    explanation: str = ""
+    evidence_ids: list[str] = Field(
+        default_factory=list, max_length=8, description="ids such as E3 from the evidence"
+    )
+    explanation: str = Field(default="", max_length=400)
 
 
 class TriageAnswer(Answer):
@@ -62,8 +69,8 @@ class TriageAnswer(Answer):
 
     claims_field: ClassVar[str | None] = "hypotheses"
 
-    hypotheses: list[LLMHypothesis] = Field(default_factory=list)
-    next_checks: list[str] = Field(default_factory=list)
+    hypotheses: list[LLMHypothesis] = Field(default_factory=list, max_length=3)
+    next_checks: list[Check] = Field(default_factory=list, max_length=3)
 
 
 def _ordered_evidence(ledger: EvidenceLedger, findings: list[Finding]) -> list[Any]:
