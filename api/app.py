@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tools.errors import BadInput, NotFound
 from tools.runbook_library import RunbookLibrary
@@ -66,23 +67,34 @@ def _lifespan(
     return lifespan
 
 
-def _observe(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        status = 500
+class _Observe:
+    """Pure ASGI middleware: count each request by route template and log one content-free JSON line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, observed)
         finally:
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            services = getattr(app.state, "services", None)
+            route = getattr(scope.get("route"), "path", "unmatched")
+            services = getattr(scope["app"].state, "services", None) if "app" in scope else None
             if services is not None:
-                services.metrics.requests.labels(request.method, route, str(status)).inc()
+                services.metrics.requests.labels(scope["method"], route, str(status)).inc()
             if log.isEnabledFor(logging.INFO):
                 ms = round((time.perf_counter() - started) * 1000, 2)
-                log.info(json.dumps({"method": request.method, "route": route, "status": status, "ms": ms}))
+                log.info(json.dumps({"method": scope["method"], "route": route, "status": status, "ms": ms}))
 
 
 def _mount_optional(app: FastAPI, services: Services | None) -> None:
@@ -117,7 +129,7 @@ def create_app(
     app = FastAPI(title="Referent", version="0.1.0", lifespan=_lifespan(services, role, launch_workers))
     app.state.services = services
     errors.install(app)
-    _observe(app)
+    app.add_middleware(_Observe)
     for router in (ops.router, alerts.router, incidents.router, v1.router):
         app.include_router(router)
     _mount_optional(app, services)

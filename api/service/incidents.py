@@ -98,6 +98,9 @@ def _incident(row: IncidentRow) -> Incident:
     )
 
 
+_INSERT = insert(IncidentRow)
+
+
 def incident_id(fingerprint: str, starts_at: datetime | None) -> str:
     """The incident id of a firing: a digest of the fingerprint and ``startsAt`` (to the second)."""
     start = starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if starts_at else "-"
@@ -113,28 +116,26 @@ class IncidentStore:
     def open(self, incident: Incident) -> bool:
         """Insert ``incident`` unless its id exists; True when this call created it."""
         now = datetime.now(UTC)
-        row = IncidentRow(
-            id=incident.id,
-            fingerprint=incident.fingerprint,
-            alertname=incident.alertname,
-            status=incident.status,
-            severity=incident.severity,
-            source=incident.source,
-            labels_json=json.dumps(incident.labels, sort_keys=True),
-            annotations_json=json.dumps(incident.annotations, sort_keys=True),
-            starts_at=incident.starts_at,
-            ends_at=incident.ends_at,
-            report_ids="[]",
-            created_at=now,
-            updated_at=now,
-        )
+        row = {
+            "id": incident.id,
+            "fingerprint": incident.fingerprint,
+            "alertname": incident.alertname,
+            "status": incident.status,
+            "severity": incident.severity,
+            "source": incident.source,
+            "labels_json": json.dumps(incident.labels, sort_keys=True),
+            "annotations_json": json.dumps(incident.annotations, sort_keys=True),
+            "starts_at": incident.starts_at,
+            "ends_at": incident.ends_at,
+            "report_ids": "[]",
+            "slack_channel": None,
+            "slack_ts": None,
+            "created_at": now,
+            "updated_at": now,
+        }
         try:
             with self.db.engine.begin() as conn:
-                conn.execute(
-                    insert(IncidentRow).values(
-                        **{c.key: getattr(row, c.key) for c in IncidentRow.__table__.c}
-                    )
-                )
+                conn.execute(_INSERT, row)  # one statement, compiled once per dialect
         except IntegrityError:  # opened before (a repeat, another replica): the first row stays
             return False
         return True
