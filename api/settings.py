@@ -91,6 +91,9 @@ class ServiceSettings(BaseSettings):
     )
     slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret")
     finops_cron: str = Field(default="0 8 * * 1", description="FinOps report schedule (cron, UTC)")
+    audit_checkpoint_cron: str = Field(
+        default="*/15 * * * *", description="signed audit checkpoint schedule (cron, UTC)"
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest accepted webhook body")
     api_tokens: dict[str, ApiToken] = Field(
         default_factory=dict, description='JSON {"<sha256 hex of token, or token>": {"name", "role"}}'

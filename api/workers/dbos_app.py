@@ -7,7 +7,7 @@ Roles of a process (``referent serve``):
 
 * ``both`` (default): serves the API and runs the queued workflows;
 * ``api``: enqueues only (listens to no queue), so it never runs a triage;
-* ``workers``: runs the queued workflows and the schedules.
+* ``workers``: runs the queued workflows and the schedules (the FinOps report, audit checkpoints).
 
 Every process of one deployment runs the same code, hence the same DBOS application version, so any
 worker may run what any API process enqueued. ``REFERENT_EXECUTOR_ID`` names the process for DBOS's
@@ -130,6 +130,11 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
         _queue = DBOS.register_queue(
             TRIAGE_QUEUE, worker_concurrency=services.settings.triage_concurrency, polling_interval_sec=0.2
         )
+        if role != "api":  # schedules: create-or-replace, the same on every replica; a bad cron refuses start
+            from api.workers import audit_checkpoints, finops
+
+            finops.install_schedule(services)
+            audit_checkpoints.install_schedule(services)
 
 
 def shutdown() -> None:
