@@ -17,7 +17,7 @@ def test_launch_installs_the_schedule_and_ticks_write_signed_checkpoints(
 ) -> None:
     from api.workers import audit_checkpoints, finops
 
-    client, services = service_factory(audit_checkpoint_cron="*/2 * * * * *")
+    _client, services = service_factory(audit_checkpoint_cron="*/2 * * * * *")
     names = {s["schedule_name"]: s["schedule"] for s in DBOS.list_schedules()}
     assert names[audit_checkpoints.SCHEDULE_NAME] == "*/2 * * * * *"
     assert finops.SCHEDULE_NAME in names  # both schedules come from the launch itself
