@@ -177,6 +177,8 @@ class Database:
             cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
             try:
                 with self.engine.begin() as conn:
+                    if self.engine.dialect.name == "postgresql":  # replicas starting together: one migrates
+                        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('referent-migrate'))"))
                     cfg.attributes["connection"] = conn
                     command.upgrade(cfg, "head")
             except OperationalError as exc:
