@@ -148,3 +148,19 @@ def install(app: FastAPI) -> None:
 
     for kind, _status in table:
         app.add_exception_handler(kind, layer)
+
+    async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+        """405 with an ``Allow`` header naming every route's methods on this path (Starlette names only
+        the first route that matched the path, so a GET and a POST route on one path disagree)."""
+        from starlette.routing import Match
+
+        allowed: set[str] = set()
+        for route in app.router.routes:  # PARTIAL: the path matches, the method does not
+            if route.matches(request.scope)[0] is not Match.NONE:
+                allowed |= set(getattr(route, "methods", None) or ())
+        detail = getattr(exc, "detail", "Method Not Allowed")
+        return JSONResponse(
+            {"detail": detail}, status_code=405, headers={"Allow": ", ".join(sorted(allowed))}
+        )
+
+    app.add_exception_handler(405, method_not_allowed)

@@ -136,6 +136,28 @@ def list_promotions(services: ServicesDep, _: Viewer, limit: int = Limit) -> Rep
     return _list(services, "promotion", limit)
 
 
+class PromotionRequest(BaseModel):
+    model: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/-]+$")
+    version: int = Field(ge=1)
+    environment: str = Field(pattern="^(dev|staging|production)$")
+
+
+class PromotionAccepted(BaseModel):
+    run_id: str
+    workflow_id: str
+
+
+@router.post("/promotions", tags=["promotions"], status_code=202, response_model=PromotionAccepted)
+def start_promotion(body: PromotionRequest, services: ServicesDep, who: Operator) -> PromotionAccepted:
+    """Run the promotion checks on a worker (as ``agent:promotion``, requested by the caller); a
+    production alias move then waits for an approver (``/v1/approvals``)."""
+    from api.workers import promotions
+
+    run_id = f"promote-{uuid.uuid4().hex[:12]}"
+    request = {**body.model_dump(), "run_id": run_id, "requested_by": who.principal}
+    return PromotionAccepted(run_id=run_id, workflow_id=promotions.enqueue_promotion(request))
+
+
 @router.get("/promotions/{report_id}", tags=["promotions"], response_model=StoredReportOut)
 def get_promotion(report_id: str, services: ServicesDep, _: Viewer) -> StoredReportOut:
     return _get(services, "promotion", report_id)
@@ -154,6 +176,9 @@ class ApprovalOut(BaseModel):
     created_at: str
     expires_at: str
     decided_by: str | None
+    resume_workflow_id: str | None = Field(
+        default=None, description="the workflow resuming the paused run this approval let through"
+    )
 
 
 class ApprovalList(BaseModel):
@@ -188,9 +213,14 @@ def list_approvals(services: ServicesDep, _: Viewer) -> ApprovalList:
 
 
 def _decide(services: Services, who: Any, approval_id: str, approve: bool, note: str) -> ApprovalOut:
+    from api.workers import dbos_app, promotions
+
     identity = who.identity(services)
     decided = services.runtime.gateway.decide_approval(approval_id, identity, approve=approve, note=note)
-    return _approval_out(decided)
+    out = _approval_out(decided)
+    if dbos_app.launched():  # a denied run resumes too: it ends, reporting the denial
+        out.resume_workflow_id = promotions.enqueue_resume(decided)
+    return out
 
 
 @router.post("/approvals/{approval_id}/approve", tags=["approvals"], response_model=ApprovalOut)

@@ -202,13 +202,9 @@ def enqueue(job: dict[str, Any], workflow_id: str) -> str:
 
 def enqueue_resume(approval: Any, channel: str, message_ts: str | None) -> str | None:
     """Continue the promotion run that waited for ``approval`` (None when no promotion run waits for it)."""
-    from agents.promotion.checkpoint import checkpointer
-    from agents.promotion.run import saved_state
+    from api.workers.promotions import waiting_run
 
-    services = dbos_app.services()
-    with checkpointer(services.runtime.settings) as saver:
-        state = saved_state(saver, approval.run_id)
-    if not state or state.get("approval_id") != approval.id:
+    if not waiting_run(approval):
         return None
     job = {
         "command": "resume",
