@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 
 from guardrails.approvals import ApprovalError, ApprovalStore
 from guardrails.errors import ApprovalInvalid, ApprovalRequired
@@ -44,8 +44,13 @@ def _pending(rt: Any, ctx: CallContext = PROMOTION, args: dict[str, Any] = ARGS)
 
 
 def _sql(rt: Any, statement: str, **params: Any) -> None:
+    """Run raw SQL as an attacker would; datetimes bound as the column type stores them (Feast registers
+    a process-wide sqlite3 adapter turning bare datetimes into epoch integers)."""
+    typed = [
+        bindparam(k, type_=DateTime(timezone=True)) for k, v in params.items() if isinstance(v, datetime)
+    ]
     with rt.db.engine.begin() as conn:
-        conn.execute(text(statement), params)
+        conn.execute(text(statement).bindparams(*typed), params)
 
 
 # --- forged principals ---------------------------------------------------------------------------
