@@ -150,7 +150,8 @@ class Gateway:
         raw = dict(args or {})
         safe_args = self.redactor.redact_obj(raw, ctx.pseudonym_scope)
         try:
-            parsed = spec.input_model.model_validate(raw)
+            # egress tools (Slack) send their arguments to people: they get the redacted ones
+            parsed = spec.input_model.model_validate(safe_args if "egress" in spec.tags else raw)
         except ValidationError as exc:
             msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             self._audit(_Call(ctx, spec, "n/a", safe_args), "invalid", "bad_input", reason=msg)
@@ -347,7 +348,6 @@ class Gateway:
             return self.redactor.redact_text(content, scope)
         return self.redactor.redact_obj(content, scope)
 
-    # --- approvals and the vault ----------------------------------------------------------
     # --- requests that are refused without running (a model's unknown or unoffered tools) ---
     def refuse(self, ctx: CallContext, tool: str, reason: str, args: Any = None) -> NoReturn:
         """Audit a requested call as denied without running it, then raise :class:`PolicyDenied`.
@@ -368,6 +368,7 @@ class Gateway:
         self._audit(_Call(ctx, spec, ctx.environment, safe_args), "deny", "denied", reason=reason)
         raise PolicyDenied(name, reason)
 
+    # --- approvals and the vault ----------------------------------------------------------
     def decide_approval(
         self, approval_id: str, identity: Identity, *, approve: bool, note: str = ""
     ) -> Approval:
