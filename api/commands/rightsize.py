@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.commands.common import fail, runtime
 
@@ -16,16 +14,6 @@ PRINCIPAL = "agent:rightsizing"
 finops_app = typer.Typer(
     help="FinOps reports (billing totals, cost trend, top movers, savings).", no_args_is_help=True
 )
-
-
-class SlackDeliverySettings(BaseSettings):
-    """Where ``finops report --slack`` posts (``REFERENT_SLACK_*``)."""
-
-    model_config = SettingsConfigDict(env_prefix="REFERENT_SLACK_", extra="ignore")
-
-    bot_token: SecretStr | None = None
-    finops_channel: str | None = Field(default=None, description="channel id of the FinOps report")
-    api_base_url: str = "https://slack.com/api/"
 
 
 def _deps(rt: Any) -> Any:
@@ -74,23 +62,28 @@ def finops_report(
     out: Annotated[
         Path | None, typer.Option(help="write finops-report.md/.html/.json into this directory")
     ] = None,
-    slack: Annotated[bool, typer.Option("--slack", help="post to REFERENT_SLACK_FINOPS_CHANNEL")] = False,
+    slack: Annotated[
+        bool, typer.Option("--slack", help="post it through the gateway to REFERENT_SLACK_CHANNEL")
+    ] = False,
     trend_days: Annotated[int, typer.Option(min=2, max=400, help="days in the cost trend")] = 30,
 ) -> None:
     """Build the FinOps report (Markdown + HTML with charts), optionally write it and post it to Slack."""
     from agents.finops.render import to_html, to_markdown
     from agents.finops.report import run_finops_report
     from agents.reports import ReportStore
+    from tools.settings import PlatformSettings
 
-    settings = SlackDeliverySettings()
-    if slack and (settings.bot_token is None or not settings.finops_channel):
-        fail("--slack needs REFERENT_SLACK_BOT_TOKEN and REFERENT_SLACK_FINOPS_CHANNEL")
+    platform = PlatformSettings()
+    if slack and (platform.slack_bot_token is None or not platform.slack_channel):
+        fail("--slack needs REFERENT_SLACK_BOT_TOKEN and REFERENT_SLACK_CHANNEL")
     if out is not None and out.exists() and not out.is_dir():
         fail(f"--out {out} is not a directory")
     rt = runtime()
     try:
-        store = ReportStore(rt.db, rt.gateway.redactor)
-        report = run_finops_report(_deps(rt), store=store, trend_days=trend_days)
+        deps = _deps(rt)
+        report = run_finops_report(deps, store=ReportStore(rt.db, rt.gateway.redactor), trend_days=trend_days)
+        if slack:
+            _post(deps, report, platform)
     finally:
         rt.close()
     if out is not None:
@@ -98,26 +91,19 @@ def finops_report(
         (out / "finops-report.md").write_text(to_markdown(report))
         (out / "finops-report.html").write_text(to_html(report))
         (out / "finops-report.json").write_text(report.model_dump_json(indent=2))
-    if slack:
-        _post(report, settings)
     typer.echo(to_markdown(report))
 
 
-def _post(report: Any, settings: SlackDeliverySettings) -> None:
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
+def _post(deps: Any, report: Any, platform: Any) -> None:
+    """Post the stored report (summary + link to its page) through the gateway; exit 1 when refused."""
+    from agents.finops.slack import post_report
+    from guardrails.errors import GatewayError
 
-    from agents.finops.slack import deliver_to_slack
-
-    assert settings.bot_token is not None and settings.finops_channel
-    client = WebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_base_url)
     try:
-        sent = deliver_to_slack(report, client, settings.finops_channel)
-    except SlackApiError as exc:
-        fail(f"Slack refused the report: {exc.response.get('error')}", code=1)
-    typer.echo(
-        f"posted to Slack channel {sent['channel']} (ts {sent['ts']}, file {sent['file_id']})", err=True
-    )
+        sent = post_report(deps, report, platform.slack_channel, platform.public_url)
+    except GatewayError as exc:
+        fail(f"the report was not posted to Slack: {exc.message}", code=1)
+    typer.echo(f"posted to Slack channel {sent.get('channel')} (ts {sent.get('ts')})", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -40,20 +40,6 @@ def build_report(services: Any, run_id: str, *, requested_by: str | None = None)
     return run_finops_report(deps, store=services.reports)
 
 
-def report_url(services: Any, report_id: str) -> str:
-    """Where the pages router serves the report's HTML (with its charts)."""
-    return f"{services.settings.public_url.rstrip('/')}/finops/reports/{report_id}"
-
-
-def report_message(services: Any, report: Any) -> tuple[str, list[dict[str, Any]]]:
-    """The Slack text and Block Kit blocks of a stored report, with the link to its page."""
-    from agents.finops.render import savings_line, to_slack_blocks
-
-    url = report_url(services, report.report_id)
-    link = {"type": "section", "text": {"type": "mrkdwn", "text": f"<{url}|Full report with charts>"}}
-    return f"{savings_line(report)} Full report: {url}", [*to_slack_blocks(report), link]
-
-
 @DBOS.step(name="referent.finops.build")
 def _build(run_id: str) -> str:
     """Build and store the report; its id."""
@@ -63,7 +49,9 @@ def _build(run_id: str) -> str:
 @DBOS.step(name="referent.finops.post", retries_allowed=True, max_attempts=3)
 def _post(run_id: str, report_id: str) -> dict[str, Any]:
     """Post the stored report to the configured channel through the gateway."""
+    from agents.deps import AgentDeps
     from agents.finops.models import FinOpsReport
+    from agents.finops.slack import post_report
     from guardrails.gateway import CallContext
 
     services = dbos_app.services()
@@ -72,10 +60,8 @@ def _post(run_id: str, report_id: str) -> dict[str, Any]:
         raise LookupError(f"FinOps report {report_id} is not in the report store")
     report = FinOpsReport.model_validate_json(stored.body_json)
     report.report_id = report_id
-    text, blocks = report_message(services, report)
-    args = {"channel": services.settings.slack_channel, "text": text, "blocks": blocks}
-    result = services.runtime.gateway.call(CallContext(PRINCIPAL, run_id), "slack.post_message", args)
-    return dict(result.data)
+    deps = AgentDeps(gateway=services.runtime.gateway, ctx=CallContext(PRINCIPAL, run_id))
+    return post_report(deps, report, services.settings.slack_channel, services.settings.public_url)
 
 
 @DBOS.workflow(name="referent.finops.scheduled")

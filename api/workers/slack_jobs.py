@@ -89,10 +89,11 @@ def _team_answer(team: str, report: Any) -> Answer:
 
 
 def _finops(services: Any, job: dict[str, Any]) -> Answer:
-    from api.workers.finops import build_report, report_message
+    from agents.finops.slack import report_message
+    from api.workers.finops import build_report
 
     report = build_report(services, job["run_id"], requested_by=job["user"])
-    text, blocks = report_message(services, report)
+    text, blocks = report_message(report, services.settings.public_url)
     return {"text": text, "blocks": blocks, "principal": "agent:rightsizing"}
 
 

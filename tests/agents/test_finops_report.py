@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from slack_sdk import WebClient
 
 from agents.finops import charts
 from agents.finops.models import ComputeCost, DailyCost, FinOpsReport, Mover, ProviderCost, WaterfallStep
 from agents.finops.render import to_html, to_markdown
-from agents.finops.slack import deliver_to_slack
+from agents.finops.slack import post_report
 from agents.rightsizing.models import RightsizingTotals
+from evals.sandbox.slack_recorder import SlackRecorder
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -84,62 +80,6 @@ def test_html_has_the_three_charts_and_markdown_the_totals():
     assert "+30.00" in md and "450.00 USD" in md
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    """A tiny Slack Web API stand-in: records every request and answers like Slack does."""
-
-    calls: ClassVar[list[tuple[str, dict[str, Any], bytes]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        ctype = self.headers.get("Content-Type", "")
-        if "json" in ctype:
-            params = json.loads(body or b"{}")
-        elif "form" in ctype:
-            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        else:
-            params = {}
-        method = self.path.rsplit("/", 1)[-1]
-        type(self).calls.append((self.path, params, body))
-        port = self.server.server_address[1]
-        answers: dict[str, dict[str, Any]] = {
-            "chat.postMessage": {"ok": True, "channel": params.get("channel"), "ts": "1700000000.000100"},
-            "files.getUploadURLExternal": {
-                "ok": True,
-                "upload_url": f"http://127.0.0.1:{port}/upload/F123",
-                "file_id": "F123",
-            },
-            "files.completeUploadExternal": {"ok": True, "files": [{"id": "F123", "title": "FinOps report"}]},
-        }
-        if self.path.startswith("/upload/"):
-            payload, ctype = b"OK - 1", "text/plain"
-        else:
-            payload, ctype = (
-                json.dumps(answers.get(method, {"ok": False, "error": "unknown_method"})).encode(),
-                "application/json",
-            )
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def slack_recorder() -> Iterator[tuple[str, list[tuple[str, dict[str, Any], bytes]]]]:
-    _Recorder.calls = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/", _Recorder.calls
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_markdown_has_the_compute_cost_by_resource() -> None:
     report = _report()
     report.compute = [
@@ -159,23 +99,35 @@ def test_markdown_has_the_compute_cost_by_resource() -> None:
     assert "| cpu | 5,000.0 vCPU-h |" in md
 
 
-def test_deliver_to_slack_posts_summary_and_uploads_html(slack_recorder):
-    base_url, calls = slack_recorder
-    client = WebClient(token="xoxb-test-token", base_url=base_url)
-    sent = deliver_to_slack(_report(), client, "C0FINOPS")
-    assert sent == {"channel": "C0FINOPS", "ts": "1700000000.000100", "file_id": "F123"}
-    paths = [c[0] for c in calls]
-    assert paths[0] == "/api/chat.postMessage"
-    assert "/api/files.getUploadURLExternal" in paths and "/upload/F123" in paths
-    assert paths[-1] == "/api/files.completeUploadExternal"
-    post = calls[0][1]
-    assert post["channel"] == "C0FINOPS" and "450.00 USD" in post["text"]
-    blocks = json.loads(post["blocks"]) if isinstance(post["blocks"], str) else post["blocks"]
-    assert blocks[0]["type"] == "header"
-    uploaded = next(body for path, _, body in calls if path == "/upload/F123")
-    assert uploaded.count(b"<svg") == 3
-    complete = calls[-1][1]
-    assert complete.get("channel_id") == "C0FINOPS" and complete.get("thread_ts") == "1700000000.000100"
+def test_finops_report_is_posted_through_the_gateway(tmp_path: Path) -> None:
+    from agents.deps import AgentDeps
+    from guardrails.factory import build_runtime
+    from guardrails.gateway import CallContext
+    from guardrails.settings import GuardrailSettings
+    from tools.settings import PlatformSettings
+
+    report = _report()
+    report.report_id = "finops-abc123"
+    with SlackRecorder(token="xoxb-test-token") as recorder:
+        rt = build_runtime(
+            GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("k" * 24), redaction_nlp=False),
+            PlatformSettings(slack_bot_token=SecretStr("xoxb-test-token"), slack_api_url=recorder.api_url),
+            sources=("slack",),
+        )
+        try:
+            deps = AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:rightsizing", "finops-post"))
+            sent = post_report(deps, report, "C0FINOPS", "http://referent.test/")
+            audited = [r for r in rt.audit.tail(50) if r.tool == "slack.post_message"]
+        finally:
+            rt.close()
+        [post] = recorder.requests("chat.postMessage")
+    assert sent["channel"] == "C0FINOPS" and sent["ts"]
+    body = post["body"]
+    assert body["channel"] == "C0FINOPS" and "450.00 USD" in body["text"]
+    assert "http://referent.test/finops/reports/finops-abc123" in body["text"]
+    blocks = json.loads(body["blocks"]) if isinstance(body["blocks"], str) else body["blocks"]
+    assert blocks[0]["type"] == "header" and "finops/reports/finops-abc123" in json.dumps(blocks[-1])
+    assert [(r.principal, r.outcome) for r in audited] == [("agent:rightsizing", "ok")]
 
 
 @pytest.mark.integration

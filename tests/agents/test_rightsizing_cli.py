@@ -29,7 +29,7 @@ def test_bad_workload_name_exits_2_before_any_query():
 
 def test_slack_delivery_without_settings_exits_2(monkeypatch):
     monkeypatch.delenv("REFERENT_SLACK_BOT_TOKEN", raising=False)
-    monkeypatch.delenv("REFERENT_SLACK_FINOPS_CHANNEL", raising=False)
+    monkeypatch.delenv("REFERENT_SLACK_CHANNEL", raising=False)
     result = CliRunner().invoke(_app(), ["finops", "report", "--slack"])
     assert result.exit_code == 2
     assert "REFERENT_SLACK_BOT_TOKEN" in result.output
