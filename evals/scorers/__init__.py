@@ -1,0 +1,1 @@
+"""Scorers: each a small pure function of a scenario's outcome (no server access)."""
