@@ -23,7 +23,7 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from api.commands import demo, gateway_cmds, promote, rightsize, runbook, sandbox_cmds, serve, triage
+from api.commands import demo, eval_cmds, gateway_cmds, promote, rightsize, runbook, sandbox_cmds, serve, triage
 from api.commands.common import CLISettings, describe_error, describe_validation
 
 
@@ -60,7 +60,7 @@ app = typer.Typer(
     cls=BoundaryGroup,
 )
 
-COMMANDS = (gateway_cmds, sandbox_cmds, triage, runbook, rightsize, promote, serve, demo)
+COMMANDS = (gateway_cmds, sandbox_cmds, triage, runbook, rightsize, promote, serve, demo, eval_cmds)
 
 
 def _register_all() -> None:

@@ -31,7 +31,9 @@ def _deps(rt: Any, scenario: Scenario, run_id: str, chat: Any) -> Any:
 
 def run_agent(scenario: Scenario, rt: Any, run_id: str, chat: Any, world: Any, anchor: datetime) -> RunOutput:
     """Run the scenario's agent on its trigger; raise ValueError for an agent the harness cannot drive."""
-    deps = _deps(rt, scenario, run_id, chat) if scenario.agent in PRINCIPALS else None
+    if scenario.agent not in PRINCIPALS:
+        raise ValueError(f"the harness does not drive agent {scenario.agent!r} yet")
+    deps = _deps(rt, scenario, run_id, chat)
     if scenario.agent == "triage":
         from agents.triage import to_slack_blocks, triage_payload
 
@@ -56,4 +58,4 @@ def run_agent(scenario: Scenario, rt: Any, run_id: str, chat: Any, world: Any, a
         workload = t2.workloads[0] if len(t2.workloads) == 1 else None
         report2 = run_rightsizing(deps, namespace=t2.namespace, workload=workload)
         return RunOutput(reports=[json.loads(report2.model_dump_json())])
-    raise ValueError(f"the harness does not drive agent {scenario.agent!r} yet")
+    raise ValueError(f"no driver for agent {scenario.agent!r}")

@@ -1,0 +1,73 @@
+"""``referent eval``: run scenario suites on the real sandbox, score them, write reports, gate on a baseline.
+
+``referent eval run --suite PATH [--model NAME] [--repeat K] [--report DIR] [--baseline FILE]
+[--sandbox-dir DIR] [--write-baseline]`` exits 0 when the gate passes, 1 when a tracked score fell below
+the baseline beyond its tolerance or any PII leak / unauthorized write happened, 2 on bad input.
+``referent eval worlds generate --seed N`` prints a generated world (YAML).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.commands.common import fail
+
+eval_app = typer.Typer(help="Scenario suites, scorers, reports and the CI gate.", no_args_is_help=True)
+worlds_app = typer.Typer(help="Generated worlds.", no_args_is_help=True)
+
+
+@eval_app.command("run")
+def run(
+    suite: Annotated[Path, typer.Option("--suite", help="suite directory (or one scenario file)")],
+    model: Annotated[
+        str | None, typer.Option("--model", help="litellm model id (default: deterministic)")
+    ] = None,
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="runs per scenario (pass@k when > 1)")] = 1,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="write results.json, report.md, report.html here")
+    ] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="baseline JSON to gate against")] = None,
+    sandbox_dir: Annotated[
+        Path, typer.Option("--sandbox-dir", help="where worlds run (one subdirectory per world; reused)")
+    ] = Path(".sandbox-eval"),
+    write_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--write-baseline", help="record this run's scores as the suite's baseline in --baseline"
+        ),
+    ] = False,
+) -> None:
+    """Run a suite, print the summary metrics, write the reports, and gate on the baseline."""
+    from evals.harness import gate
+    from evals.harness.evaluate import evaluate
+    from evals.harness.runner import RunOptions
+    from evals.harness.scenario import ScenarioError
+
+    if not suite.exists():
+        fail(f"no such suite: {suite}")
+    if write_baseline and baseline is None:
+        fail("--write-baseline needs --baseline FILE")
+    options = RunOptions(model=model, repeat=repeat, sandbox_root=sandbox_dir)
+    try:
+        result = evaluate(suite, options, report_dir=report, baseline=None if write_baseline else baseline)
+    except (ScenarioError, ValueError) as exc:
+        fail(str(exc))
+    typer.echo(
+        json.dumps({"suite": result.suite, **result.summary["metrics"], "gate": result.gate}, indent=2)
+    )
+    if write_baseline and baseline is not None:
+        data = json.loads(baseline.read_text()) if baseline.exists() else {"suites": {}}
+        data.setdefault("suites", {})[result.suite] = gate.make_baseline(result.summary)
+        baseline.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    if not result.ok:
+        typer.echo("eval gate failed: " + "; ".join(result.gate or ["leak or unauthorized write"]), err=True)
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eval_app, name="eval")
+    eval_app.add_typer(worlds_app, name="worlds")

@@ -1,0 +1,95 @@
+"""Write a suite's results: ``results.json`` (rows + summary), ``report.md`` and ``report.html``."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _table(title: str, groups: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [
+        f"## {title}",
+        "",
+        "| | runs | pass rate | mean score | mean wall s | tokens | cost USD |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, g in groups.items():
+        lines.append(
+            f"| {name} | {g['runs']} | {g['pass_rate']} | {g['mean_score']} | {g['mean_wall_s']} | {g['tokens']} | {g['cost_usd']} |"
+        )
+    return [*lines, ""]
+
+
+def to_markdown(
+    suite: str, summary: dict[str, Any], rows: list[dict[str, Any]], gate: list[str] | None
+) -> str:
+    """The Markdown report: metrics, by agent / fault kind / mode, calibration, pass@k, every run."""
+    m = summary["metrics"]
+    lines = [f"# Eval report: {suite}", "", f"{summary['scenarios']} scenarios, {summary['runs']} runs.", ""]
+    lines += ["| metric | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in m.items()], ""]
+    if gate is not None:
+        lines += ["**Gate: PASS**" if not gate else "**Gate: FAIL** — " + "; ".join(gate), ""]
+    lines += _table("By agent", summary["by_agent"]) + _table("By fault kind", summary["by_fault_kind"])
+    lines += _table("By mode", summary["by_mode"])
+    cal = summary["calibration"]
+    lines += [
+        "## Calibration",
+        "",
+        f"Brier score {cal['brier']} over {cal['answered']} answered triage runs.",
+        "",
+    ]
+    lines += ["| confidence | count | mean confidence | accuracy |", "|---|---|---|---|"]
+    lines += [
+        f"| {r['bin']} | {r['count']} | {r['mean_confidence']} | {r['accuracy']} |" for r in cal["table"]
+    ]
+    pk = summary["pass_at_k"]
+    lines += ["", f"pass@{pk['k']} = {pk['pass_at_k']}, pass^{pk['k']} = {pk['pass_all_k']}", ""]
+    lines += [
+        "## Runs",
+        "",
+        "| scenario | attempt | passed | score | why | wall s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        why = r["error"] or r["scores"].get("why") or ", ".join(r["leaks"] + r["unauthorized_writes"])
+        lines.append(
+            f"| {r['id']} | {r['attempt']} | {r['passed']} | {r['scores'].get('score')} | {why} | {r['usage']['wall_s']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _bars(groups: dict[str, dict[str, Any]]) -> str:
+    """An inline SVG bar chart of the mean score per group (no JavaScript, no external assets)."""
+    height = 22 * len(groups) + 10
+    parts = [f'<svg width="640" height="{height}" role="img">']
+    for i, (name, g) in enumerate(groups.items()):
+        width = 4 * float(g["mean_score"] or 0)
+        y = 5 + 22 * i
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(name)}</text>')
+        parts.append(f'<rect x="200" y="{y}" width="{width:.0f}" height="16" fill="#3b7dd8"/>')
+        parts.append(f'<text x="{205 + width:.0f}" y="{y + 13}" font-size="12">{g["mean_score"]}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def to_html(suite: str, summary: dict[str, Any], markdown: str) -> str:
+    """A static page: score charts by agent and fault kind, then the Markdown report as preformatted text."""
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Eval {html.escape(suite)}</title></head>"
+        f"<body style='font-family:sans-serif'><h1>Eval report: {html.escape(suite)}</h1>"
+        f"<h2>Mean score by agent</h2>{_bars(summary['by_agent'])}"
+        f"<h2>Mean score by fault kind</h2>{_bars(summary['by_fault_kind'])}"
+        f"<pre>{html.escape(markdown)}</pre></body></html>\n"
+    )
+
+
+def write(
+    directory: Path, suite: str, rows: list[dict[str, Any]], summary: dict[str, Any], gate: list[str] | None
+) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    body = {"suite": suite, "summary": summary, "gate": gate, "rows": rows}
+    (directory / "results.json").write_text(json.dumps(body, indent=2, default=str) + "\n", encoding="utf-8")
+    markdown = to_markdown(suite, summary, rows, gate)
+    (directory / "report.md").write_text(markdown, encoding="utf-8")
+    (directory / "report.html").write_text(to_html(suite, summary, markdown), encoding="utf-8")
