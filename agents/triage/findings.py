@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 
 
@@ -44,11 +45,11 @@ class Targets(BaseModel):
 class Finding(BaseModel):
     """One observation a collector made, strong enough to matter, with the evidence behind it.
 
-    ``signal`` is a name from :data:`agents.triage.scoring.RULES`; ``strength`` in [0, 1] scales its
+    ``signal`` is a :class:`agents.triage.kinds.base.Signal` (an unknown name fails validation); ``strength`` in [0, 1] scales its
     weight (how far past the threshold, how close in time).
     """
 
-    signal: str
+    signal: Signal
     subject: Culprit
     strength: float = Field(default=1.0, ge=0, le=1)
     evidence: list[str] = Field(default_factory=list)

@@ -2,19 +2,19 @@
 
 Used by both modes: the deterministic reasoner ranks with :func:`agents.triage.scoring.score`; LLM mode
 passes the model's hypotheses through :func:`cite` (claims citing unknown evidence are dropped) and
-then the same :func:`conclude`.
+then the same :func:`conclude`. Triage abstains when no hypothesis reaches the bar, or when a hypothesis
+of another kind is within :data:`MARGIN` of the leader (evidence competes, nothing clearly leads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from agents.evidence import EvidenceLedger
 from agents.triage.findings import Finding, Targets
+from agents.triage.kinds import KINDS, PRIMARY_SIGNALS, QUIET_SIGNALS
 from agents.triage.models import EvidenceRef, Hypothesis, NextAction
-from agents.triage.scoring import BAR, RULES, unknown_hypothesis
+from agents.triage.scoring import BAR, unknown_hypothesis
 
-PRIMARY_SIGNALS = {r.signal for r in RULES if r.primary}
+MARGIN = 0.1
 
 
 def evidence_ref(ledger: EvidenceLedger, evidence_id: str) -> EvidenceRef | None:
@@ -52,90 +52,15 @@ def cite(hypotheses: list[Hypothesis], ledger: EvidenceLedger) -> tuple[list[Hyp
 def unexplained(findings: list[Finding], hypotheses: list[Hypothesis]) -> list[Finding]:
     """Anomalies (non-primary findings except context) that no hypothesis cites."""
     cited = {e.id for h in hypotheses for e in h.evidence}
-    quiet = {"parity_clean", "gpu_cost"}
-    return [f for f in findings if f.signal not in PRIMARY_SIGNALS | quiet and not set(f.evidence) & cited]
+    return [
+        f for f in findings if f.signal not in PRIMARY_SIGNALS | QUIET_SIGNALS and not set(f.evidence) & cited
+    ]
 
 
 def actions_for(h: Hypothesis) -> list[NextAction]:
     """Suggested mitigations for a concluded hypothesis (writes are suggestions needing approval)."""
-    suggest = _ACTIONS.get(h.kind)
-    return suggest(h) if suggest is not None else []
-
-
-def _rollback(h: Hypothesis) -> list[NextAction]:
-    c = h.culprit
-    if not (c.model and c.previous_version):
-        return []
-    alias = c.alias or "champion"
-    return [
-        NextAction(
-            title=f"Roll {c.model} {alias} back to v{c.previous_version}",
-            command=f"referent rollback {c.model}",
-            tool="mlflow.set_alias",
-            arguments={"model": c.model, "alias": alias, "version": int(c.previous_version)},
-            requires_approval=True,
-        ),
-        NextAction(title=f"Block v{c.version} from production until its signature/inputs are fixed"),
-    ]
-
-
-def _rematerialize(h: Hypothesis) -> list[NextAction]:
-    view = h.culprit.feature_view
-    if not view:
-        return []
-    first = (
-        "Fix and restart the materialization job of"
-        if h.kind == "stale_feature_view"
-        else "Fix the online pipeline writing"
-    )
-    return [
-        NextAction(title=f"{first} {view}"),
-        NextAction(
-            title=f"Re-materialize {view} from the offline store",
-            tool="feast.materialize",
-            arguments={"name": view},
-            requires_approval=True,
-        ),
-    ]
-
-
-def _check_population(h: Hypothesis) -> list[NextAction]:
-    c = h.culprit
-    return [
-        NextAction(
-            title=f"Confirm the population change of {c.feature} with the {c.model} owners; "
-            "evaluate the champion on recent labelled data and retrain if it degraded"
-        )
-    ]
-
-
-def _resize(title: str) -> Callable[[Hypothesis], list[NextAction]]:
-    """A resize suggestion for the culprit workload; ``title`` has a ``{workload}`` field."""
-
-    def suggest(h: Hypothesis) -> list[NextAction]:
-        workload = h.culprit.workload
-        if not workload:
-            return []
-        return [
-            NextAction(
-                title=title.format(workload=workload),
-                command=f"referent rightsize --workload {workload}",
-                requires_approval=True,
-            )
-        ]
-
-    return suggest
-
-
-_ACTIONS: dict[str, Callable[[Hypothesis], list[NextAction]]] = {
-    "bad_model_version": _rollback,
-    "stale_feature_view": _rematerialize,
-    "online_offline_skew": _rematerialize,
-    "input_drift": _check_population,
-    "oom": _resize("Raise the memory limit of {workload} above its peak (or cut its batch size)"),
-    "cpu_saturation": _resize("Raise the CPU limit or replicas of {workload}"),
-    "idle_gpu": _resize("Release the idle GPU of {workload} (scale to zero or drop the GPU request)"),
-}
+    kind = KINDS.get(h.kind)
+    return kind.mitigation(h) if kind is not None else []
 
 
 def next_checks(targets: Targets, missing: list[str], top: Hypothesis | None) -> list[str]:
@@ -152,12 +77,33 @@ def next_checks(targets: Targets, missing: list[str], top: Hypothesis | None) ->
     return checks
 
 
+def competing(ranked: list[Hypothesis]) -> Hypothesis | None:
+    """The runner-up of another kind within :data:`MARGIN` of a leader above the bar, if any."""
+    if len(ranked) < 2 or ranked[0].confidence < BAR:
+        return None
+    top = ranked[0]
+    for h in ranked[1:]:
+        if h.kind != top.kind and top.confidence - h.confidence < MARGIN:
+            return h
+    return None
+
+
 def conclude(
     hypotheses: list[Hypothesis], findings: list[Finding], targets: Targets, missing: list[str]
 ) -> tuple[list[Hypothesis], bool, str, list[str], list[NextAction]]:
     """Ranked hypotheses (with ``unknown`` when anomalies stay unexplained), abstention, checks, actions."""
     ranked = sorted(hypotheses, key=lambda h: -h.confidence)
     leftover = unexplained(findings, ranked)
+    rival = competing(ranked)
+    if rival is not None:
+        first = ranked[0]
+        reason = (
+            f"Competing evidence: {first.title} ({first.confidence:.0%}) and {rival.title} "
+            f"({rival.confidence:.0%}) are within {MARGIN:.0%} of each other; nothing is concluded."
+        )
+        checks = next_checks(targets, missing, None)
+        checks.append(f"tell apart: {first.title} vs {rival.title}")
+        return ranked, True, reason, checks, []
     if not ranked or ranked[0].confidence < BAR:
         extra = unknown_hypothesis(leftover)
         top = ranked[0] if ranked else None

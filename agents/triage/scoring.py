@@ -1,7 +1,8 @@
 """Rank root-cause hypotheses with an evidence-weighting (naive-Bayes style log-odds) model.
 
 Every hypothesis starts at the prior log-odds :data:`PRIOR` (p ≈ 0.08: most alerts have one cause among
-many candidates). Each finding adds ``weight × strength`` to the hypotheses its rule names:
+many candidates). Each finding adds ``weight × strength`` to the hypotheses its rules name (the rules,
+keys, titles and symptom words are declared per cause kind in :mod:`agents.triage.kinds`):
 
 * a *primary* rule creates the hypothesis keyed by the finding's subject (e.g. ``feast_stale`` creates
   ``stale_feature_view`` for that view);
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 from agents.triage.alert import NormalizedAlert
 from agents.triage.findings import Finding, Targets
+from agents.triage.kinds import KINDS, Rule, rules
 from agents.triage.models import Contribution, Culprit, EvidenceRef, Hypothesis
 
 PRIOR = -2.5
@@ -32,85 +34,14 @@ DIRECT_WEIGHT = 0.5
 UNKNOWN_CAP = 0.45
 MAX_CONFIDENCE = 0.99
 
-KEYS: dict[str, tuple[str, ...]] = {
-    "bad_model_version": ("model", "version"),
-    "stale_feature_view": ("feature_view",),
-    "online_offline_skew": ("feature_view", "feature"),
-    "input_drift": ("model", "feature"),
-    "oom": ("workload",),
-    "cpu_saturation": ("workload",),
-    "idle_gpu": ("workload",),
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """``signal`` moves ``kind`` by ``weight`` log-odds; ``primary`` rules may create the hypothesis."""
-
-    signal: str
-    kind: str
-    weight: float
-    primary: bool = False
-    match: tuple[str, ...] = ()
-
-
-RULES: tuple[Rule, ...] = (
-    # a bad model version: a production alias moved shortly before the symptoms
-    Rule("alias_moved", "bad_model_version", 2.5, primary=True),
-    Rule("serving_errors_up", "bad_model_version", 1.5, match=("model",)),
-    Rule("serving_latency_up", "bad_model_version", 0.7, match=("model",)),
-    Rule("version_errors_higher", "bad_model_version", 1.0, match=("model", "version")),
-    Rule("signature_changed", "bad_model_version", 0.8, match=("model", "version")),
-    Rule("approval_missing", "bad_model_version", 0.4, match=("model", "version")),
-    Rule("prediction_psi_up", "bad_model_version", 0.3, match=("model",)),
-    # a stale feature view: Feast's registry and the freshness metric agree
-    Rule("feast_stale", "stale_feature_view", 3.0, primary=True),
-    Rule("feast_late", "stale_feature_view", 1.5, primary=True),
-    Rule("materialization_lag", "stale_feature_view", 2.0, primary=True),
-    Rule("feature_psi_moderate", "stale_feature_view", 0.3, match=("feature_view",)),
-    # online/offline skew: online values disagree with the point-in-time offline join
-    Rule("parity_mismatch", "online_offline_skew", 3.0, primary=True),
-    Rule("prediction_psi_up", "online_offline_skew", 0.5, match=("model",)),
-    Rule("feature_psi_moderate", "online_offline_skew", 0.3, match=("feature_view", "feature")),
-    # input drift: the feature's population moved, while the serving path is consistent
-    Rule("feature_psi_high", "input_drift", 2.5, primary=True),
-    Rule("feature_psi_moderate", "input_drift", 1.0, primary=True),
-    Rule("psi_shift", "input_drift", 0.5, match=("model", "feature")),
-    Rule("parity_clean", "input_drift", 0.3, match=("feature_view",)),
-    Rule("parity_mismatch", "input_drift", -2.0, match=("feature_view", "feature")),
-    Rule("feast_stale", "input_drift", -1.5, match=("feature_view",)),
-    Rule("feast_late", "input_drift", -0.8, match=("feature_view",)),
-    Rule("materialization_lag", "input_drift", -1.0, match=("feature_view",)),
-    # memory: OOMKilled terminations, restarts, working set at the limit
-    Rule("oom_killed", "oom", 2.5, primary=True),
-    Rule("memory_near_limit", "oom", 1.0, primary=True),
-    Rule("restarts", "oom", 1.0, match=("workload",)),
-    # CPU: throttled CFS periods, usage pinned at the limit, slower answers
-    Rule("cpu_throttled", "cpu_saturation", 2.0, primary=True),
-    Rule("cpu_at_limit", "cpu_saturation", 1.0, primary=True),
-    Rule("serving_latency_up", "cpu_saturation", 0.5, match=("workload",)),
-    # GPU: allocated and idle
-    Rule("gpu_idle", "idle_gpu", 3.0, primary=True),
-    Rule("gpu_cost", "idle_gpu", 0.3, match=("workload",)),
-)
-
-SYMPTOMS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("oom", "memory", "terminated_reason", "restarts"), ("oom",)),
-    (("throttl", "cfs_", "cpu"), ("cpu_saturation",)),
-    (("gpu", "dcgm"), ("idle_gpu",)),
-    (("feast", "materializ", "stale", "fresh"), ("stale_feature_view",)),
-    (
-        ("psi", "drift", "distribution", "shift", "skew"),
-        ("input_drift", "online_offline_skew", "stale_feature_view", "bad_model_version"),
-    ),
-    (("error", "5xx", "5..", "latency", "duration", "slo"), ("bad_model_version", "cpu_saturation")),
-)
+KEYS: dict[str, tuple[str, ...]] = {k.name: k.key for k in KINDS.values()}
+TITLES: dict[str, str] = {k.name: k.title for k in KINDS.values()}
 
 
 def symptom_kinds(alert: NormalizedAlert, expression: str = "") -> set[str]:
     """The cause kinds whose symptoms the alert's name, expression and annotations describe."""
     text = " ".join([alert.alertname, expression, *alert.annotations.values()]).lower()
-    return {kind for words, kinds in SYMPTOMS if any(w in text for w in words) for kind in kinds}
+    return {k.name for k in KINDS.values() if any(w in text for w in k.symptoms)}
 
 
 def sigmoid(x: float) -> float:
@@ -153,20 +84,21 @@ def score(
 ) -> list[Hypothesis]:
     """Hypotheses ranked by confidence (highest first), from the findings of every collector."""
     drafts: dict[tuple[str, ...], _Draft] = {}
+    table = rules()
     for finding in findings:
-        for rule in RULES:
-            key = _key(rule.kind, finding.subject)
+        for kind, rule in table:
+            key = _key(kind, finding.subject)
             if rule.signal == finding.signal and rule.primary and key:
-                draft = drafts.setdefault(key, _Draft(rule.kind, finding.subject, PRIOR, [], []))
+                draft = drafts.setdefault(key, _Draft(kind, finding.subject, PRIOR, [], []))
                 draft.culprit = _merge_culprit(draft.culprit, finding.subject)
-                draft.add(rule.signal, rule.weight * finding.strength, finding)
+                draft.add(rule.signal.value, rule.weight * finding.strength, finding)
     for finding in findings:
-        for rule in RULES:
+        for kind, rule in table:
             if rule.signal != finding.signal or rule.primary:
                 continue
             for draft in drafts.values():
-                if draft.kind == rule.kind and _agrees(rule, finding.subject, draft.culprit):
-                    draft.add(rule.signal, rule.weight * finding.strength, finding)
+                if draft.kind == kind and _agrees(rule, finding.subject, draft.culprit):
+                    draft.add(rule.signal.value, rule.weight * finding.strength, finding)
     symptoms = symptom_kinds(alert, expression)
     named = set(targets.direct)
     for draft in drafts.values():

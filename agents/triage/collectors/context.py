@@ -10,6 +10,7 @@ from typing import Any
 
 from agents.triage.collectors.base import CollectorContext, annotate, query_range
 from agents.triage.findings import Finding
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 
 MAX_WORKLOADS = 3
@@ -89,7 +90,7 @@ def collect_cost(cx: CollectorContext) -> list[Finding]:
                 cost = sum(float(ln.get("effective_cost") or 0) for ln in gpu)
                 findings.append(
                     Finding(
-                        signal="gpu_cost",
+                        signal=Signal.GPU_COST,
                         subject=Culprit(workload=workload),
                         evidence=[ev.id],
                         value=round(cost, 2),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from agents.triage.collectors.base import CollectorContext, annotate, query_range, selector
 from agents.triage.findings import Finding
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 from agents.triage.timeseries import SeriesView, rise
 
@@ -26,7 +27,7 @@ def _feature_findings(cx: CollectorContext, view: SeriesView, evidence: str) -> 
     if level >= MAJOR:
         out.append(
             Finding(
-                signal="feature_psi_high",
+                signal=Signal.FEATURE_PSI_HIGH,
                 subject=subject,
                 strength=min(1.0, level / 0.4),
                 evidence=[evidence],
@@ -37,7 +38,7 @@ def _feature_findings(cx: CollectorContext, view: SeriesView, evidence: str) -> 
     elif level >= MODERATE:
         out.append(
             Finding(
-                signal="feature_psi_moderate",
+                signal=Signal.FEATURE_PSI_MODERATE,
                 subject=subject,
                 strength=min(1.0, level / MAJOR),
                 evidence=[evidence],
@@ -49,7 +50,7 @@ def _feature_findings(cx: CollectorContext, view: SeriesView, evidence: str) -> 
     if out and shift:
         out.append(
             Finding(
-                signal="psi_shift",
+                signal=Signal.PSI_SHIFT,
                 subject=subject,
                 evidence=[evidence],
                 at=shift.at,
@@ -79,7 +80,7 @@ def collect_drift(cx: CollectorContext) -> list[Finding]:
     if ev is not None and level >= MODERATE:
         findings.append(
             Finding(
-                signal="prediction_psi_up",
+                signal=Signal.PREDICTION_PSI_UP,
                 subject=Culprit(model=model),
                 evidence=[ev.id],
                 value=round(level, 4),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from agents.triage.collectors.base import CollectorContext, annotate, query_instant, selector
 from agents.triage.findings import Finding
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 
 SKEW_RATE = 0.2
@@ -39,7 +40,7 @@ def _freshness(cx: CollectorContext, view: str) -> list[Finding]:
     if status in {"stale", "never"}:
         return [
             Finding(
-                signal="feast_stale",
+                signal=Signal.FEAST_STALE,
                 subject=_culprit(cx, view),
                 evidence=[ev.id],
                 value=age,
@@ -49,7 +50,7 @@ def _freshness(cx: CollectorContext, view: str) -> list[Finding]:
     if status == "late":
         return [
             Finding(
-                signal="feast_late",
+                signal=Signal.FEAST_LATE,
                 subject=_culprit(cx, view),
                 evidence=[ev.id],
                 value=age,
@@ -75,7 +76,7 @@ def _parity(cx: CollectorContext, view: str) -> list[Finding]:
     if not skewed:
         return [
             Finding(
-                signal="parity_clean",
+                signal=Signal.PARITY_CLEAN,
                 subject=_culprit(cx, view),
                 evidence=[ev.id],
                 detail=f"{view}: online matches offline for {len(rates)} features",
@@ -83,7 +84,7 @@ def _parity(cx: CollectorContext, view: str) -> list[Finding]:
         ]
     return [
         Finding(
-            signal="parity_mismatch",
+            signal=Signal.PARITY_MISMATCH,
             subject=_culprit(cx, view, ref.partition(":")[2] or ref),
             strength=min(1.0, rate / 0.5),
             evidence=[ev.id],
@@ -112,7 +113,7 @@ def _lag_metric(cx: CollectorContext, view: str) -> list[Finding]:
     ids = [ev.id] + ([interval_ev.id] if interval_ev else [])
     return [
         Finding(
-            signal="materialization_lag",
+            signal=Signal.MATERIALIZATION_LAG,
             subject=_culprit(cx, view),
             strength=min(1.0, lag / (4 * schedule)),
             evidence=ids,

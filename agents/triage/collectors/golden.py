@@ -4,13 +4,17 @@ A service with ``model_requests_total`` is a model server (its series carry ``mo
 others use ``http_requests_total``. A change point in the error ratio (up by at least
 :data:`ERROR_JUMP` relative, ending above :data:`ERROR_FLOOR`) is ``serving_errors_up``; in latency p99
 (up by at least :data:`LATENCY_JUMP`) ``serving_latency_up``. For model servers, the version whose error
-ratio is at least twice every other version's over the window is ``version_errors_higher``.
+ratio is at least twice every other version's over the window is ``version_errors_higher``; when no
+version stands out, each version erring at most :data:`SAME_FACTOR` × the best other one is
+``version_errors_same``, and a model server whose errors and latency did not rise is ``serving_steady``
+(both evidence against a bad deploy).
 """
 
 from __future__ import annotations
 
 from agents.triage.collectors.base import CollectorContext, annotate, query_range, selector
 from agents.triage.findings import Finding
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 from agents.triage.timeseries import rise
 
@@ -18,6 +22,7 @@ ERROR_JUMP = 1.0
 ERROR_FLOOR = 0.005
 LATENCY_JUMP = 0.5
 MAX_SERVICES = 3
+SAME_FACTOR = 1.5
 
 
 def _families(cx: CollectorContext, service: str) -> tuple[str, str]:
@@ -32,8 +37,10 @@ def _subject(cx: CollectorContext, service: str) -> Culprit:
 
 
 def _signal(
-    cx: CollectorContext, service: str, name: str, promql: str, jump: float, floor: float, signal: str
-) -> list[Finding]:
+    cx: CollectorContext, service: str, name: str, promql: str, jump: float, floor: float, signal: Signal
+) -> tuple[list[Finding], str | None]:
+    """The ``signal`` finding when the series rose past ``jump`` (and ``floor``), and the evidence id
+    when the series had data (``None`` when it had none)."""
     ev, views = query_range(cx, promql, f"{name} of {service}")
     view = views[0] if views else None
     shift = rise(view, min_relative=jump, near=cx.window.incident_start) if view else None
@@ -48,8 +55,9 @@ def _signal(
         else "no data",
         at=shift.at if shift else None,
     )
+    seen = ev.id if ev is not None and view is not None else None
     if ev is None or shift is None or shift.after < floor:
-        return []
+        return [], seen
     return [
         Finding(
             signal=signal,
@@ -60,12 +68,30 @@ def _signal(
             value=round(shift.after, 5),
             detail=f"{service} {name} {shift.before:.4g} -> {shift.after:.4g} at {shift.at:%H:%M}",
         )
-    ]
+    ], seen
 
 
 def _traffic(cx: CollectorContext, service: str, family: str, sel: str) -> None:
     ev, views = query_range(cx, f"sum(rate({family}{sel}[15m]))", f"traffic (req/s) of {service}")
     annotate(ev, {"last": views[0].last, "mean": views[0].mean} if views else "no traffic")
+
+
+def _same_versions(cx: CollectorContext, service: str, ratios: dict[str, float], ev: str) -> list[Finding]:
+    """``version_errors_same`` for each version erring no more than :data:`SAME_FACTOR` × the best other."""
+    out = []
+    for version, ratio in ratios.items():
+        best = min(m for v, m in ratios.items() if v != version)
+        if ratio <= max(SAME_FACTOR * best, ERROR_FLOOR / 5):
+            out.append(
+                Finding(
+                    signal=Signal.VERSION_ERRORS_SAME,
+                    subject=Culprit(model=cx.targets.model, version=version, workload=service),
+                    evidence=[ev],
+                    value=round(ratio, 5),
+                    detail=f"v{version} error ratio {ratio:.2%}, like the other versions (best {best:.2%})",
+                )
+            )
+    return out
 
 
 def _versions(cx: CollectorContext, service: str, sel: str, err_sel: str) -> list[Finding]:
@@ -81,15 +107,29 @@ def _versions(cx: CollectorContext, service: str, sel: str, err_sel: str) -> lis
     worst = max(ratios, key=lambda v: ratios[v])
     others = max(m for v, m in ratios.items() if v != worst)
     if ratios[worst] < ERROR_FLOOR or ratios[worst] < 2 * others:
-        return []
+        return _same_versions(cx, service, ratios, ev.id)
     subject = Culprit(model=cx.targets.model, version=worst, workload=service)
     return [
         Finding(
-            signal="version_errors_higher",
+            signal=Signal.VERSION_ERRORS_HIGHER,
             subject=subject,
             evidence=[ev.id],
             value=round(ratios[worst], 5),
             detail=f"v{worst} error ratio {ratios[worst]:.2%} vs at most {others:.2%} for other versions",
+        )
+    ]
+
+
+def _steady(cx: CollectorContext, service: str, seen: list[str]) -> list[Finding]:
+    """``serving_steady``: a model server whose errors and latency did not rise (evidence against a deploy)."""
+    if not (seen and cx.targets.model and service in cx.targets.model_services):
+        return []
+    return [
+        Finding(
+            signal=Signal.SERVING_STEADY,
+            subject=_subject(cx, service),
+            evidence=seen,
+            detail=f"{service} error ratio and latency p99 did not rise",
         )
     ]
 
@@ -104,9 +144,16 @@ def collect_golden(cx: CollectorContext) -> list[Finding]:
         err_sel = selector(namespace=ns, service=service, code_re="5..")
         _traffic(cx, service, family, sel)
         errors = f"sum(rate({family}{err_sel}[15m])) / sum(rate({family}{sel}[15m]))"
-        findings += _signal(cx, service, "error ratio", errors, ERROR_JUMP, ERROR_FLOOR, "serving_errors_up")
+        up, seen_errors = _signal(
+            cx, service, "error ratio", errors, ERROR_JUMP, ERROR_FLOOR, Signal.SERVING_ERRORS_UP
+        )
         latency = f"histogram_quantile(0.99, sum by (le) (rate({buckets}{sel}[15m])))"
-        findings += _signal(cx, service, "latency p99 (s)", latency, LATENCY_JUMP, 0.0, "serving_latency_up")
+        slower, seen_latency = _signal(
+            cx, service, "latency p99 (s)", latency, LATENCY_JUMP, 0.0, Signal.SERVING_LATENCY_UP
+        )
+        findings += up + slower
+        if not (up or slower) and seen_latency:
+            findings += _steady(cx, service, [e for e in (seen_errors, seen_latency) if e])
         if family == "model_requests_total" and cx.targets.model:
             findings += _versions(cx, service, sel, err_sel)
     return findings

@@ -3,8 +3,8 @@
 A move of a production alias (``champion``, ``production``, ``prod``) within :data:`BEFORE` before the
 incident start (or :data:`AFTER` after it) is the ``alias_moved`` signal; its strength falls from 1 (at
 most one hour apart) to 0.5 (six hours apart). For the moved-to version the collector compares the
-logged signature with the previous version's (``signature_changed``) and checks the ``approval`` tag
-(``approval_missing``).
+logged signature with the previous version's (``signature_changed``, or ``signature_same``: evidence
+against) and checks the ``approval`` tag (``approval_missing``, or ``approval_present``: evidence against).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from agents.evidence import Evidence
 from agents.triage.collectors.base import CollectorContext, annotate
 from agents.triage.findings import Finding
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 
 PRODUCTION_ALIASES = frozenset({"champion", "production", "prod"})
@@ -80,10 +81,17 @@ def _signature_check(
     annotate(new, {"inputs": [f"{n}:{t}" for n, t in cols[new.id]]})
     annotate(old, {"inputs": [f"{n}:{t}" for n, t in cols[old.id]]})
     if not changed:
-        return []
+        return [
+            Finding(
+                signal=Signal.SIGNATURE_SAME,
+                subject=culprit,
+                evidence=[new.id, old.id],
+                detail=f"inputs unchanged from v{previous}",
+            )
+        ]
     return [
         Finding(
-            signal="signature_changed",
+            signal=Signal.SIGNATURE_CHANGED,
             subject=culprit,
             evidence=[new.id, old.id],
             value=changed,
@@ -105,10 +113,17 @@ def _approval_check(cx: CollectorContext, model: str, version: int, culprit: Cul
     tags = (info.data or {}).get("tags", {})
     annotate(info, {"approval": tags.get("approval"), "description": (info.data or {}).get("description")})
     if tags.get("approval"):
-        return []
+        return [
+            Finding(
+                signal=Signal.APPROVAL_PRESENT,
+                subject=culprit,
+                evidence=[info.id],
+                detail=f"v{version} approved ({tags['approval']})",
+            )
+        ]
     return [
         Finding(
-            signal="approval_missing",
+            signal=Signal.APPROVAL_MISSING,
             subject=culprit,
             evidence=[info.id],
             detail=f"v{version} has no approval tag",
@@ -144,7 +159,7 @@ def collect_mlflow(cx: CollectorContext) -> list[Finding]:
         )
         findings.append(
             Finding(
-                signal="alias_moved",
+                signal=Signal.ALIAS_MOVED,
                 subject=culprit,
                 strength=proximity(at, start),
                 evidence=[move["evidence"]],

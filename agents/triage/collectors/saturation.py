@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from agents.triage.collectors.base import CollectorContext, annotate, query_instant, query_recent, selector
 from agents.triage.findings import Finding
+from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 
 THROTTLED = 0.25
@@ -33,7 +34,7 @@ def _recent(cx: CollectorContext, promql: str, summary: str) -> tuple[str | None
 
 
 def _finding(
-    signal: str, subject: Culprit, ev: str | None, value: float, strength: float, detail: str
+    signal: Signal, subject: Culprit, ev: str | None, value: float, strength: float, detail: str
 ) -> Finding:
     return Finding(
         signal=signal,
@@ -55,7 +56,9 @@ def _cpu(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> lis
     )
     if mean >= THROTTLED:
         out.append(
-            _finding("cpu_throttled", subject, ev, mean, mean / 0.5, f"{mean:.0%} of CFS periods throttled")
+            _finding(
+                Signal.CPU_THROTTLED, subject, ev, mean, mean / 0.5, f"{mean:.0%} of CFS periods throttled"
+            )
         )
     limit_sel = sel[:-1] + ',resource="cpu"}'
     ev, mean, _ = _recent(
@@ -64,7 +67,7 @@ def _cpu(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> lis
         f"CPU usage / limit of {workload}",
     )
     if mean >= NEAR_LIMIT:
-        out.append(_finding("cpu_at_limit", subject, ev, mean, 1.0, f"CPU at {mean:.0%} of its limit"))
+        out.append(_finding(Signal.CPU_AT_LIMIT, subject, ev, mean, 1.0, f"CPU at {mean:.0%} of its limit"))
     return out
 
 
@@ -79,7 +82,9 @@ def _memory(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> 
     )
     if peak >= NEAR_LIMIT:
         out.append(
-            _finding("memory_near_limit", subject, ev, peak, 1.0, f"memory peaked at {peak:.0%} of its limit")
+            _finding(
+                Signal.MEMORY_NEAR_LIMIT, subject, ev, peak, 1.0, f"memory peaked at {peak:.0%} of its limit"
+            )
         )
     ev, _, top = _recent(
         cx,
@@ -87,7 +92,7 @@ def _memory(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> 
         f"restarts of {workload} (per hour)",
     )
     if top >= 1:
-        out.append(_finding("restarts", subject, ev, top, top / 3, f"{top:.0f} restarts in an hour"))
+        out.append(_finding(Signal.RESTARTS, subject, ev, top, top / 3, f"{top:.0f} restarts in an hour"))
     oom_sel = sel[:-1] + ',reason="OOMKilled"}'
     ev, _, oomed = _recent(
         cx,
@@ -95,7 +100,7 @@ def _memory(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> 
         f"last termination reason OOMKilled of {workload}",
     )
     if oomed >= 1:
-        out.append(_finding("oom_killed", subject, ev, 1.0, 1.0, "last termination reason OOMKilled"))
+        out.append(_finding(Signal.OOM_KILLED, subject, ev, 1.0, 1.0, "last termination reason OOMKilled"))
     return out
 
 
@@ -120,7 +125,7 @@ def _gpu(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> lis
     ids = [ev.id] + ([req_ev.id] if req_ev else [])
     return [
         Finding(
-            signal="gpu_idle",
+            signal=Signal.GPU_IDLE,
             subject=subject,
             evidence=ids,
             value=peak,
