@@ -17,7 +17,7 @@ from agents.triage.scoring import BAR, score, title_of
 DRIFT_ALERT = {"alertname": "ModelInputDrift", "labels": {"model": "loan-pd", "feature": "income"}}
 
 
-def _finding(signal: Signal, eid: str, strength: float = 1.0, **subject: str) -> Finding:
+def _finding(signal: Signal, eid: str, *, strength: float = 1.0, **subject: str) -> Finding:
     return Finding(
         signal=signal, subject=Culprit(**subject), strength=strength, evidence=[eid], detail=signal
     )
@@ -53,19 +53,25 @@ def _drift_findings() -> list[Finding]:
 
 
 def _deploy(strength: float = 0.9) -> list[Finding]:
-    moved = dict(model="loan-pd", version="7", previous_version="6", alias="champion")
     return [
-        _finding(Signal.ALIAS_MOVED, "E4", strength, **moved),
+        _finding(
+            Signal.ALIAS_MOVED,
+            "E4",
+            strength=strength,
+            model="loan-pd",
+            version="7",
+            previous_version="6",
+            alias="champion",
+        ),
         _finding(Signal.PREDICTION_PSI_UP, "E5", model="loan-pd"),
     ]
 
 
 def _harmless() -> list[Finding]:
-    mv = dict(model="loan-pd", version="7")
     return [
-        _finding(Signal.SIGNATURE_SAME, "E6", **mv),
-        _finding(Signal.APPROVAL_PRESENT, "E7", **mv),
-        _finding(Signal.VERSION_ERRORS_SAME, "E8", workload="loan-pd-serving", **mv),
+        _finding(Signal.SIGNATURE_SAME, "E6", model="loan-pd", version="7"),
+        _finding(Signal.APPROVAL_PRESENT, "E7", model="loan-pd", version="7"),
+        _finding(Signal.VERSION_ERRORS_SAME, "E8", workload="loan-pd-serving", model="loan-pd", version="7"),
         _finding(Signal.SERVING_STEADY, "E9", model="loan-pd", workload="loan-pd-serving"),
     ]
 
