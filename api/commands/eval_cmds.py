@@ -1,7 +1,7 @@
 """``referent eval``: run scenario suites on the real sandbox, score them, write reports, gate on a baseline.
 
 ``referent eval run --suite PATH [--model NAME] [--repeat K] [--report DIR] [--baseline FILE]
-[--sandbox-dir DIR] [--write-baseline]`` exits 0 when the gate passes, 1 when a tracked score fell below
+[--sandbox-dir DIR] [--keep-up] [--write-baseline]`` exits 0 when the gate passes, 1 when a tracked score fell below
 the baseline beyond its tolerance or any PII leak / unauthorized write happened, 2 on bad input.
 ``referent eval worlds generate --seed N`` prints a generated world (YAML).
 """
@@ -34,6 +34,9 @@ def run(
     sandbox_dir: Annotated[
         Path, typer.Option("--sandbox-dir", help="where worlds run (one subdirectory per world; reused)")
     ] = Path(".sandbox-eval"),
+    keep_up: Annotated[
+        bool, typer.Option("--keep-up", help="leave the worlds started by this run running for the next one")
+    ] = False,
     write_baseline: Annotated[
         bool,
         typer.Option(
@@ -51,7 +54,7 @@ def run(
         fail(f"no such suite: {suite}")
     if write_baseline and baseline is None:
         fail("--write-baseline needs --baseline FILE")
-    options = RunOptions(model=model, repeat=repeat, sandbox_root=sandbox_dir)
+    options = RunOptions(model=model, repeat=repeat, sandbox_root=sandbox_dir, keep_up=keep_up)
     try:
         result = evaluate(suite, options, report_dir=report, baseline=None if write_baseline else baseline)
     except (ScenarioError, ValueError) as exc:

@@ -39,6 +39,7 @@ class RunOptions:
     sandbox_root: Path = Path(".sandbox-eval")
     world_dirs: dict[str, Path] = field(default_factory=dict)  # running worlds to reuse (name → dir)
     chat_factory: ChatFactory | None = None  # tests: a scripted model instead of --model
+    keep_up: bool = False  # leave worlds started here running (the next run reuses them)
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
 
 
@@ -88,7 +89,7 @@ class _world:
         return world, directory, datetime.fromisoformat(str(endpoints["anchor"]))
 
     def __exit__(self, *exc: object) -> None:
-        if self.started:
+        if self.started and not self.options.keep_up:
             from evals.sandbox import world as sandbox
 
             sandbox.down(self.directory)
