@@ -9,7 +9,7 @@ export FEAST_USAGE := False
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
-.PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean reset-state llm-check
+.PHONY: demo test unit integration bench lint fmt typecheck system-deps venv clean reset-state llm-check eval
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -75,3 +75,15 @@ reset-state:
 llm-check: system-deps venv
 	$(PIP) install -q --find-links ../shared/wheels 'llama-cpp-python[server]==0.3.36'
 	$(PY) -m evals.llm_check $(LLM_CHECK_ARGS)
+
+# Every eval suite on the real sandbox (worlds kept up between suites, stopped at the end), gated on the
+# committed baseline; reports in eval-reports/<suite>/ (results.json, report.md, report.html).
+EVAL_SUITES ?= $(sort $(notdir $(wildcard evals/suites/*)))
+EVAL_DIR ?= .sandbox-eval
+eval: system-deps venv
+	@rc=0; for s in $(EVAL_SUITES); do \
+	  $(VENV)/bin/referent eval run --suite evals/suites/$$s --sandbox-dir $(EVAL_DIR) --keep-up \
+	    --baseline evals/baseline.json --report eval-reports/$$s || rc=1; \
+	done; \
+	for w in $(EVAL_DIR)/*/; do $(VENV)/bin/referent sandbox down --dir $$w >/dev/null 2>&1 || true; done; \
+	exit $$rc

@@ -71,6 +71,27 @@ def run(
         raise typer.Exit(code=1)
 
 
+@worlds_app.command("generate")
+def generate(
+    seed: Annotated[int, typer.Option("--seed", help="the seed; the world is named gen-<seed>")],
+    suite: Annotated[
+        Path | None,
+        typer.Option("--suite", help="also write the world's triage scenarios into this directory"),
+    ] = None,
+) -> None:
+    """Print a generated world (YAML, valid against the world schema)."""
+    import yaml
+
+    from evals.generator.suites import write_suite
+    from evals.generator.worlds import generate_raw, generate_world
+
+    generate_world(seed)  # validates
+    typer.echo(yaml.safe_dump(generate_raw(seed), sort_keys=False), nl=False)
+    if suite is not None:
+        for path in write_suite([seed], suite):
+            typer.echo(f"wrote {path}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
     eval_app.add_typer(worlds_app, name="worlds")

@@ -1,0 +1,1 @@
+"""Generated worlds and the scenario suites derived from them."""
