@@ -10,7 +10,8 @@ time-stamped from the anchor), a small pyfunc model saved with the version's rea
 logged as a LoggedModel, the model version (tags, description), and the alias history applied in time
 order. MLflow cannot back-date a version's ``creation_timestamp`` nor keeps alias history, so the
 anchor-relative times live in the ``referent.created_at`` version tag and the
-``referent.alias_history`` registered-model tag that :mod:`tools.mlflow_registry` reads.
+``referent.alias_history`` registered-model tag that :mod:`tools.mlflow_registry` reads. A world with
+``alias_history_tag: false`` is a stock registry: the final aliases are set, the history tag is not.
 """
 
 from __future__ import annotations
@@ -122,10 +123,10 @@ def load_models(world: World, anchor: datetime, tracking_uri: str) -> LoadReport
     report = LoadReport()
     for spec in world.models:
         _check_versions(spec)
-        if _already_loaded(client, spec):
+        if _already_loaded(client, spec, world.alias_history_tag):
             report.skipped.append(spec.name)
             continue
-        _load_model(client, spec, anchor)
+        _load_model(client, spec, anchor, world.alias_history_tag)
         report.loaded.append(spec.name)
     report.seconds = time.monotonic() - started
     return report
@@ -163,7 +164,7 @@ def _check_versions(spec: ModelSpec) -> None:
         )
 
 
-def _already_loaded(client: MlflowClient, spec: ModelSpec) -> bool:
+def _already_loaded(client: MlflowClient, spec: ModelSpec, history_tag: bool = True) -> bool:
     try:
         model = client.get_registered_model(spec.name)
     except MlflowException as exc:
@@ -171,7 +172,7 @@ def _already_loaded(client: MlflowClient, spec: ModelSpec) -> bool:
             return False
         raise
     versions = {int(v.version) for v in client.search_model_versions(f"name = '{spec.name}'")}
-    if versions == {v.version for v in spec.versions} and HISTORY_TAG in model.tags:
+    if versions == {v.version for v in spec.versions} and (HISTORY_TAG in model.tags) == history_tag:
         return True
     client.delete_registered_model(spec.name)
     return False
@@ -188,7 +189,8 @@ def model_tags(spec: ModelSpec) -> dict[str, str]:
     return tags
 
 
-def _load_model(client: MlflowClient, spec: ModelSpec, anchor: datetime) -> None:
+def _load_model(client: MlflowClient, spec: ModelSpec, anchor: datetime, history_tag: bool = True) -> None:
+    """Register the model, its versions and final aliases; the alias history tag only if ``history_tag``."""
     client.create_registered_model(spec.name, tags=model_tags(spec), description=spec.description)
     experiment_id = _experiment(client, spec.name)
     for version in sorted(spec.versions, key=lambda v: v.version):
@@ -196,7 +198,8 @@ def _load_model(client: MlflowClient, spec: ModelSpec, anchor: datetime) -> None
     events = alias_events(spec, anchor)
     for alias, number in final_aliases(spec).items():
         client.set_registered_model_alias(spec.name, alias, str(number))
-    client.set_registered_model_tag(spec.name, HISTORY_TAG, json.dumps(events))
+    if history_tag:  # a stock registry has aliases but no record of their moves
+        client.set_registered_model_tag(spec.name, HISTORY_TAG, json.dumps(events))
 
 
 def _experiment(client: MlflowClient, model: str) -> str:

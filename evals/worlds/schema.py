@@ -214,6 +214,10 @@ class World(_Strict):
     future: Duration = Field(default=timedelta(hours=12), description="series continue past the anchor")
     step: Duration = Field(default=timedelta(minutes=5))
     seed: int = 7
+    alias_history_tag: bool = Field(
+        default=True,
+        description="write the referent.alias_history tag to MLflow (False: a stock registry, aliases only)",
+    )
     models: list[ModelSpec] = Field(default_factory=list)
     feature_views: list[FeatureViewSpec] = Field(default_factory=list)
     workloads: list[WorkloadSpec] = Field(default_factory=list)

@@ -4,7 +4,9 @@ A move of a production alias (``champion``, ``production``, ``prod``) within :da
 incident start (or :data:`AFTER` after it) is the ``alias_moved`` signal; its strength falls from 1 (at
 most one hour apart) to 0.5 (six hours apart). For the moved-to version the collector compares the
 logged signature with the previous version's (``signature_changed``, or ``signature_same``: evidence
-against) and checks the ``approval`` tag (``approval_missing``, or ``approval_present``: evidence against).
+against) and checks the ``approval`` tag (``approval_missing``, or ``approval_present``: evidence against). On a stock registry without the alias
+history tag, the deploy events come from :mod:`agents.triage.collectors.rollout` (a new version taking
+traffic, or a new version holding a production alias) and get the same checks.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from agents.evidence import Evidence
 from agents.triage.collectors.base import CollectorContext, annotate
+from agents.triage.collectors.rollout import registry_rollouts, traffic_rollouts
 from agents.triage.findings import Finding
 from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
@@ -45,6 +48,9 @@ def _moves(cx: CollectorContext, model: str) -> list[dict[str, Any]]:
     if ev is None:
         return []
     moves = [m for m in (ev.data or {}).get("alias_moves", []) if m.get("alias") in PRODUCTION_ALIASES]
+    if not moves:  # a stock registry (no alias history): the serving metrics, then creation times
+        created = (ev.data or {}).get("new_versions", [])
+        return traffic_rollouts(cx, model, created) or registry_rollouts(created, ev.id)
     annotate(
         ev,
         [f"{m['alias']}: v{m.get('previous_version')} -> v{m.get('version')} at {m['at']}" for m in moves]
@@ -140,7 +146,7 @@ def _version_checks(
 
 
 def collect_mlflow(cx: CollectorContext) -> list[Finding]:
-    """``alias_moved`` (+ signature/approval findings) for the target model."""
+    """``alias_moved`` (or a stock-registry deploy event) + signature/approval findings for the target model."""
     model = cx.targets.model
     if not model:
         return []
@@ -154,19 +160,20 @@ def collect_mlflow(cx: CollectorContext) -> list[Finding]:
         culprit = Culprit(
             model=model,
             version=str(version),
-            alias=move["alias"],
+            alias=move.get("alias"),
             previous_version=str(previous) if previous is not None else None,
         )
+        signal = move.get("signal", Signal.ALIAS_MOVED)
+        what = f"{move['alias']} moved" if signal is Signal.ALIAS_MOVED else f"{signal.value}:"
         findings.append(
             Finding(
-                signal=Signal.ALIAS_MOVED,
+                signal=signal,
                 subject=culprit,
                 strength=proximity(at, start),
                 evidence=[move["evidence"]],
                 at=at,
                 value=f"v{previous} -> v{version}",
-                detail=f"{move['alias']} moved v{previous} -> v{version} at {at:%H:%M} "
-                f"by {move.get('by', '?')}",
+                detail=f"{what} v{previous} -> v{version} at {at:%H:%M} by {move.get('by', '?')}",
             )
         )
         findings += _version_checks(cx, model, version, int(previous) if previous else None, culprit)

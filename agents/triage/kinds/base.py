@@ -20,6 +20,7 @@ class Signal(StrEnum):
 
     # model registry (collector: mlflow)
     ALIAS_MOVED = "alias_moved"
+    NEW_PRODUCTION_VERSION = "new_production_version"
     SIGNATURE_CHANGED = "signature_changed"
     SIGNATURE_SAME = "signature_same"
     APPROVAL_MISSING = "approval_missing"
@@ -28,6 +29,7 @@ class Signal(StrEnum):
     SERVING_ERRORS_UP = "serving_errors_up"
     SERVING_LATENCY_UP = "serving_latency_up"
     SERVING_STEADY = "serving_steady"
+    VERSION_TOOK_TRAFFIC = "version_took_traffic"
     VERSION_ERRORS_HIGHER = "version_errors_higher"
     VERSION_ERRORS_SAME = "version_errors_same"
     # distributions (collector: drift)
