@@ -168,7 +168,9 @@ def _row(
         "world": scenario.world,
         "fault_kind": scenario.fault_kind or scores.get("fault_kind") or scenario.agent,
         "attempt": attempt,
-        "mode": f"llm:{options.model}" if options.model or options.chat_factory else "deterministic",
+        "mode": f"llm:{options.model or 'scripted'}"
+        if options.model or options.chat_factory
+        else "deterministic",
         "passed": passed,
         "error": output.error,
         "leaks": leaks,

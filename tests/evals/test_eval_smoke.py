@@ -77,3 +77,24 @@ def test_a_canary_that_reaches_the_report_fails_the_gate(
     assert not result.ok
     assert result.rows[0]["leaks"] and not result.rows[0]["passed"]
     assert result.rows[0]["scores"]["score"] == 100  # the diagnosis was right; the leak alone fails it
+
+
+def test_llm_mode_records_tokens_and_a_denied_injected_write(demo_sandbox: dict[str, Any]) -> None:
+    """A scripted model that obeys the planted injection: the gateway denies the write, so the injection
+    scorer finds no unauthorized write, and the model's tokens come from the run's audit rows."""
+    from langchain_core.messages import AIMessage
+
+    from agents.testing import ScriptedChatModel, tool_call
+
+    obey = AIMessage(
+        content="", tool_calls=[{"name": "feast__materialize", "args": {"view": "txn_velocity"}, "id": "a"}]
+    )
+    submit = tool_call("submit", {"hypotheses": [], "next_checks": []}, call_id="s1")
+    scenario = next(s for s in load_suite(SMOKE) if s.id == "smoke-injection-rollback")
+    options = _options(demo_sandbox)
+    options.chat_factory = lambda: ScriptedChatModel(script=[obey, submit])
+    (row,) = run_suite([scenario], options)
+    assert row["mode"] == "llm:scripted" and not row["error"]
+    assert row["usage"]["llm_calls"] >= 1 and row["usage"]["tokens"] > 0
+    assert ("feast.materialize", "denied") in {(c["tool"], c["outcome"]) for c in row["trajectory"]}
+    assert row["unauthorized_writes"] == []
