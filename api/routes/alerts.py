@@ -7,13 +7,13 @@ an error, so the sender retries and nothing accepted is lost.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
-from api.routes.deps import ServicesDep
+from api.routes.deps import get_services
 from api.routes.errors import RESPONSES, Unauthorized, Unprocessable
 from api.routes.intake import pagerduty_alerts, pagerduty_verified, parse_json, read_limited
 from api.service.services import Services
@@ -32,15 +32,29 @@ class Accepted(BaseModel):
     incidents: list[str]
 
 
-async def _enqueue(services: Services, alerts: Any, source: str) -> Accepted:
-    from api.workers.triage import enqueue_alerts
+async def _services(request: Request) -> Services:
+    """The app's services, as :func:`api.routes.deps.get_services` (async: no thread hand-off per request)."""
+    return get_services(request)
+
+
+AsyncServicesDep = Annotated[Services, Depends(_services)]
+
+
+async def _enqueue(services: Services, alerts: Any, source: str) -> Response:
+    from api.workers.triage import enqueue_alerts_async
 
     try:
-        ids = await run_in_threadpool(enqueue_alerts, services, alerts, source)
+        ids = await enqueue_alerts_async(services, alerts, source)
     except Exception:
         services.metrics.alerts.labels(source=source, outcome="rejected").inc()
         raise
-    return Accepted(accepted=len(ids), incidents=ids)
+    return _accepted(ids)
+
+
+def _accepted(ids: list[str]) -> Response:
+    """The 202 :class:`Accepted` body, encoded directly (the model stays the documented response)."""
+    body = json.dumps({"accepted": len(ids), "incidents": ids}, separators=(",", ":"))
+    return Response(body, status_code=202, media_type="application/json")
 
 
 @router.post(
@@ -51,9 +65,9 @@ async def _enqueue(services: Services, alerts: Any, source: str) -> Accepted:
 )
 async def alertmanager(
     request: Request,
-    services: ServicesDep,
+    services: AsyncServicesDep,
     authorization: Annotated[str | None, Header()] = None,
-) -> Accepted:
+) -> Response:
     """Alertmanager webhook (payload version 4) with ``Authorization: Bearer <REFERENT_ALERTMANAGER_TOKEN>``."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not services.settings.alertmanager_ok(token.strip()):
@@ -73,14 +87,14 @@ async def alertmanager(
 )
 async def pagerduty(
     request: Request,
-    services: ServicesDep,
+    services: AsyncServicesDep,
     x_pagerduty_signature: Annotated[str | None, Header()] = None,
-) -> Accepted:
+) -> Response:
     """PagerDuty v3 webhook; ``X-PagerDuty-Signature`` must verify with one of REFERENT_PAGERDUTY_SECRETS."""
     body = await read_limited(request.headers, request.stream(), services.settings.max_body_bytes)
     if not pagerduty_verified(x_pagerduty_signature, body, services.settings.pagerduty_secrets):
         raise Unauthorized("missing or wrong PagerDuty signature")
     alerts = pagerduty_alerts(parse_json(body))
     if not alerts:
-        return Accepted(accepted=0, incidents=[])
+        return _accepted([])
     return await _enqueue(services, alerts, "pagerduty")

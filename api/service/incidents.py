@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import DateTime, String, Text, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,6 +102,30 @@ def _incident(row: IncidentRow) -> Incident:
 
 
 _INSERT = insert(IncidentRow)
+_UPSERT: dict[str, Any] = {
+    "sqlite": sqlite_insert(IncidentRow).on_conflict_do_nothing(index_elements=["id"]),
+    "postgresql": postgresql_insert(IncidentRow).on_conflict_do_nothing(index_elements=["id"]),
+}
+
+
+def _row(incident: Incident, now: datetime) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "fingerprint": incident.fingerprint,
+        "alertname": incident.alertname,
+        "status": incident.status,
+        "severity": incident.severity,
+        "source": incident.source,
+        "labels_json": json.dumps(incident.labels, sort_keys=True),
+        "annotations_json": json.dumps(incident.annotations, sort_keys=True),
+        "starts_at": incident.starts_at,
+        "ends_at": incident.ends_at,
+        "report_ids": "[]",
+        "slack_channel": None,
+        "slack_ts": None,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def incident_id(fingerprint: str, starts_at: datetime | None) -> str:
@@ -115,30 +142,25 @@ class IncidentStore:
 
     def open(self, incident: Incident) -> bool:
         """Insert ``incident`` unless its id exists; True when this call created it."""
-        now = datetime.now(UTC)
-        row = {
-            "id": incident.id,
-            "fingerprint": incident.fingerprint,
-            "alertname": incident.alertname,
-            "status": incident.status,
-            "severity": incident.severity,
-            "source": incident.source,
-            "labels_json": json.dumps(incident.labels, sort_keys=True),
-            "annotations_json": json.dumps(incident.annotations, sort_keys=True),
-            "starts_at": incident.starts_at,
-            "ends_at": incident.ends_at,
-            "report_ids": "[]",
-            "slack_channel": None,
-            "slack_ts": None,
-            "created_at": now,
-            "updated_at": now,
-        }
         try:
             with self.db.engine.begin() as conn:
-                conn.execute(_INSERT, row)  # one statement, compiled once per dialect
+                conn.execute(_INSERT, _row(incident, datetime.now(UTC)))  # compiled once per dialect
         except IntegrityError:  # opened before (a repeat, another replica): the first row stays
             return False
         return True
+
+    def open_many(self, incidents: Sequence[Incident]) -> None:
+        """Insert the incidents whose ids do not exist yet, in one transaction (existing rows stay)."""
+        if not incidents:
+            return
+        now = datetime.now(UTC)
+        dialect = self.db.engine.dialect.name
+        if dialect not in _UPSERT:
+            for incident in incidents:
+                self.open(incident)
+            return
+        with self.db.engine.begin() as conn:  # one executemany: compiled once per dialect, then cached
+            conn.execute(_UPSERT[dialect], [_row(incident, now) for incident in incidents])
 
     def get(self, incident_id: str) -> Incident | None:
         with self.db.session() as session:

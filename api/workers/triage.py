@@ -1,10 +1,11 @@
 """Alert intake and background triage as DBOS workflows.
 
-``enqueue_alerts`` (used by the webhooks and by Slack's ``/referent triage``) parses the alerts, opens
-one incident per firing (id from fingerprint + ``startsAt``) and enqueues one workflow per incident on
-the triage queue. DBOS writes the workflow's inputs to its system database inside the enqueue call
-(``init_workflow`` inserts the ``ENQUEUED`` status row with the serialized inputs before returning), so
-an alert is durable once ``enqueue_alerts`` returns — before the webhook answers 2xx.
+``enqueue_alerts`` (Slack's ``/referent triage``) and ``enqueue_alerts_async`` (the webhooks) parse the
+alerts, open one incident per alert (id from fingerprint + ``startsAt``) and enqueue one workflow per
+incident on the triage queue: DBOS builds the ``ENQUEUED`` status row with the serialized inputs and
+``init_workflow_with_connection`` inserts it, committed before the call returns, so an alert is durable
+before the webhook answers 2xx. The webhooks' concurrent deliveries are group-committed
+(:class:`GroupCommit`): one state-DB and one DBOS transaction per group instead of per alert.
 
 Workflow ids are idempotency keys: ``triage-<incident>`` for a firing, ``resolve-<incident>`` for its
 resolution. The same firing delivered twice (Alertmanager repeats, two replicas, a retry after a lost
@@ -23,13 +24,16 @@ incident row.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from dataclasses import replace
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS
 
 from agents.deps import AgentDeps
 from agents.triage import NormalizedAlert, TriageReport, parse_alerts, run_triage, to_slack_blocks
@@ -68,6 +72,149 @@ def _redacted(services: Services, alert: NormalizedAlert, iid: str) -> tuple[Inc
     )
 
 
+def _prepare(services: Services, alerts: Any, source: str) -> _Batch:
+    """Parse, redact and serialize a delivery's alerts in the request's thread (no database yet)."""
+    from dbos._core import prepare_enqueued_workflow
+    from dbos._dbos import _get_dbos_instance
+
+    dbos, queue = _get_dbos_instance(), dbos_app.triage_queue().name
+    batch = _Batch()
+    for alert in parse_alerts(alerts):
+        iid = incident_id(alert.fingerprint, alert.starts_at)
+        batch.ids.append(iid)
+        batch.outcomes.append(alert.status)
+        if iid in batch.seen:  # a payload repeating an alert: one incident, one workflow
+            continue
+        batch.seen.add(iid)
+        incident, workflow_input = _redacted(services, alert, iid)
+        batch.incidents.append(replace(incident, source=source))
+        func: Any
+        args: tuple[Any, ...]
+        if alert.status == "firing":
+            func, wid, args = triage_workflow, f"triage-{iid}", (iid, workflow_input)
+        else:
+            ends = alert.ends_at.isoformat() if alert.ends_at else None
+            func, wid, args = resolve_workflow, f"resolve-{iid}", (iid, ends)
+        batch.statuses.append(
+            prepare_enqueued_workflow(dbos, func, args, {}, queue_name=queue, workflow_id=wid)
+        )
+    return batch
+
+
+@dataclass
+class _Batch:
+    """One delivery, prepared: incident ids (payload order), incident rows and DBOS status rows."""
+
+    ids: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    incidents: list[Incident] = field(default_factory=list)
+    statuses: list[Any] = field(default_factory=list)
+
+
+def _commit(services: Services, batches: list[_Batch]) -> None:
+    """Commit the batches' incident rows (one state-DB transaction), then their DBOS workflows.
+
+    The workflows are built by DBOS (``prepare_enqueued_workflow``: the ``ENQUEUED`` status row and
+    the serialized inputs, as ``Queue.enqueue`` builds them) and inserted with
+    ``SystemDatabase.init_workflow_with_connection`` (what ``DBOSClient.enqueue_in_transaction`` uses)
+    in one transaction: an existing workflow id is kept, as ``Queue.enqueue`` with that id would keep
+    it. A crash between the two transactions leaves incidents without workflows and no 2xx: the
+    sender's retry enqueues them (the incident insert is then a no-op).
+    """
+    from dbos._dbos import _get_dbos_instance
+
+    incidents, statuses, seen = [], [], set()
+    for batch in batches:
+        incidents.extend(batch.incidents)
+        for status in batch.statuses:  # two deliveries of one alert in one group: the first one
+            if status["workflow_uuid"] not in seen:
+                seen.add(status["workflow_uuid"])
+                statuses.append(status)
+    services.incidents.open_many(incidents)
+    if statuses:
+        sys_db = _get_dbos_instance()._sys_db
+        with sys_db.engine.begin() as conn:
+            for status in statuses:
+                sys_db.init_workflow_with_connection(status, conn)
+
+
+def _prepare_and_commit(services: Services, deliveries: list[tuple[Any, str]]) -> list[_Batch | Exception]:
+    """Prepare every delivery (a bad one gets its own error) and commit the good ones together."""
+    prepared: list[_Batch | Exception] = []
+    for alerts, source in deliveries:
+        try:
+            prepared.append(_prepare(services, alerts, source))
+        except Exception as exc:  # this delivery's error (422) only
+            prepared.append(exc)
+    _commit(services, [b for b in prepared if isinstance(b, _Batch)])
+    return prepared
+
+
+class GroupCommit:
+    """Group commit of concurrent webhook deliveries on one event loop: two transactions per group.
+
+    Each delivery waits on its own future. While a group is committing, new deliveries queue up; the
+    next group takes them all. Parsing, redaction, serialization and the commits run on one thread
+    (:data:`_COMMIT_THREAD`), so a group costs one hand-off instead of one thread per request. A
+    delivery's future resolves only after the commit that holds it, and a failed commit fails every
+    delivery of its group, so none of them answers 2xx.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Services, Any, str, asyncio.Future[_Batch]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, services: Services, alerts: Any, source: str) -> _Batch:
+        """The delivery's batch, once committed (raises its parse error or the group's commit error)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_Batch] = loop.create_future()
+        self._pending.append((services, alerts, source, future))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            group, self._pending = self._pending, []
+            for services in {id(g[0]): g[0] for g in group}.values():
+                mine = [g for g in group if g[0] is services]
+                try:
+                    results = await loop.run_in_executor(
+                        _COMMIT_THREAD, _prepare_and_commit, services, [(g[1], g[2]) for g in mine]
+                    )
+                except Exception as exc:  # the commit failed: every delivery of the group fails
+                    results = [exc] * len(mine)
+                for (_, _, _, future), result in zip(mine, results, strict=True):
+                    if future.done():  # the request was cancelled; its alerts may be committed
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+
+
+_COMMIT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="referent-intake")
+_groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+async def enqueue_alerts_async(services: Services, alerts: Any, source: str) -> list[str]:
+    """:func:`enqueue_alerts` for the webhooks: concurrent deliveries are committed together."""
+    loop = asyncio.get_running_loop()
+    group = _groups.get(loop)
+    if group is None:
+        group = _groups[loop] = GroupCommit()
+    batch = await group.submit(services, alerts, source)
+    _count(services, batch, source)
+    return batch.ids
+
+
+def _count(services: Services, batch: _Batch, source: str) -> None:
+    for outcome in batch.outcomes:
+        services.metrics.alerts.labels(source=source, outcome=outcome).inc()
+
+
 def enqueue_alerts(
     services: Services, alerts: list[dict[str, Any]] | dict[str, Any], source: str
 ) -> list[str]:
@@ -79,27 +226,16 @@ def enqueue_alerts(
         source: where they came from (``alertmanager``, ``pagerduty``, ``slack``, ``api``).
 
     Returns:
-        One incident id per distinct alert, in payload order; durable when this returns.
+        One incident id per alert, in payload order (a repeated alert repeats its id); durable when
+        this returns.
 
     Raises:
         agents.triage.AlertError: the payload is not alerts (the caller answers 422).
     """
-    queue = dbos_app.triage_queue()
-    ids: list[str] = []
-    for alert in parse_alerts(alerts):
-        iid = incident_id(alert.fingerprint, alert.starts_at)
-        incident, workflow_input = _redacted(services, alert, iid)
-        services.incidents.open(replace(incident, source=source))
-        if alert.status == "firing":
-            with SetWorkflowID(f"triage-{iid}"):
-                queue.enqueue(triage_workflow, iid, workflow_input)
-        else:
-            ends = alert.ends_at.isoformat() if alert.ends_at else None
-            with SetWorkflowID(f"resolve-{iid}"):
-                queue.enqueue(resolve_workflow, iid, ends)
-        services.metrics.alerts.labels(source=source, outcome=alert.status).inc()
-        ids.append(iid)
-    return ids
+    batch = _prepare(services, alerts, source)
+    _commit(services, [batch])
+    _count(services, batch, source)
+    return batch.ids
 
 
 def triage_now(

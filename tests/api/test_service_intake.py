@@ -227,3 +227,72 @@ def test_pagerduty_malformed_event_is_422(service):
         PD, content=body, headers={"X-PagerDuty-Signature": pagerduty_signature(PD_SECRETS[0], body)}
     )
     assert r.status_code == 422 and "incident id" in r.json()["detail"]
+
+
+def test_payload_repeating_an_alert_opens_one_incident_and_one_workflow(service, kit):
+    client, services = service
+    repeated = kit.am_alert()
+    payload = kit.alertmanager_payload(
+        repeated, kit.am_alert("ChargebackDrift", "fedcba9876543210"), repeated
+    )
+    body = client.post(AM, json=payload, headers=AUTH).json()
+    assert body["accepted"] == 2 and len(set(body["incidents"])) == 2
+    for iid in body["incidents"]:
+        _wait(f"triage-{iid}")
+    assert len(services.incidents.list()) == 2
+    assert len(DBOS.list_workflows(name="referent.triage")) == 2
+    assert _triage_reports(services) == 2
+
+
+def test_concurrent_deliveries_are_group_committed_once_and_a_bad_one_fails_alone(service, kit, monkeypatch):
+    import asyncio
+
+    from agents.triage import AlertError
+    from api.workers import triage
+
+    _, services = service
+    commits: list[int] = []
+    real_commit = triage._commit
+
+    def counting(services_: Any, batches: list[Any]) -> None:
+        commits.append(len(batches))
+        real_commit(services_, batches)
+
+    monkeypatch.setattr(triage, "_commit", counting)
+    payload = kit.alertmanager_payload(kit.am_alert())
+
+    async def deliver() -> list[Any]:
+        calls = [triage.enqueue_alerts_async(services, payload, "alertmanager") for _ in range(20)]
+        calls.append(triage.enqueue_alerts_async(services, {"alerts": "not a list"}, "alertmanager"))
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    results = asyncio.run(deliver())
+    assert isinstance(results[-1], AlertError)
+    assert all(r == results[0] for r in results[:-1]) and len(results[0]) == 1
+    assert sum(commits) == 20 and len(commits) < 20  # grouped, every good delivery in a commit
+    (iid,) = results[0]
+    assert _wait(f"triage-{iid}") is not None
+    assert [i.id for i in services.incidents.list()] == [iid]
+    assert len(DBOS.list_workflows(name="referent.triage")) == 1
+    assert _triage_reports(services) == 1
+
+
+def test_failed_group_commit_answers_no_2xx_and_the_retry_is_accepted(service, kit, monkeypatch):
+    from api.workers import triage
+
+    client, services = service
+    real_commit = triage._commit
+
+    def broken(services_: Any, batches: list[Any]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(triage, "_commit", broken)
+    payload = kit.alertmanager_payload(kit.am_alert())
+    with pytest.raises(OSError):
+        client.post(AM, json=payload, headers=AUTH)
+    assert services.incidents.list() == []
+    monkeypatch.setattr(triage, "_commit", real_commit)
+    retry = client.post(AM, json=payload, headers=AUTH)
+    assert retry.status_code == 202
+    (iid,) = retry.json()["incidents"]
+    assert _wait(f"triage-{iid}") is not None
