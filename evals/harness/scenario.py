@@ -37,6 +37,13 @@ class TriageTrigger(_Strict):
     incident: str | None = Field(default=None, description="build the alert from this world incident")
     annotations: dict[str, str] = Field(default_factory=dict, description="added to every alert")
     labels: dict[str, str] = Field(default_factory=dict, description="added to every alert")
+    relabel: dict[str, str] = Field(
+        default_factory=dict,
+        description="rename label keys (another platform's convention, e.g. model: model_name)",
+    )
+    status: Literal["firing", "resolved"] | None = Field(
+        default=None, description="override every alert's status"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> TriageTrigger:
@@ -203,8 +210,20 @@ def alert_payload(scenario: Scenario, world: Any, anchor: Any) -> Any:
         extra[f"note_{n}"] = text
     for alert in _alerts(payload):
         alert.setdefault("annotations", {}).update(extra)
-        alert.setdefault("labels", {}).update(trigger.labels)
+        alert["labels"] = _relabel({**alert.get("labels", {}), **trigger.labels}, trigger.relabel)
+        if trigger.status is not None:
+            alert["status"] = trigger.status
+    if isinstance(payload, dict) and "alerts" in payload:
+        for key in ("commonLabels", "groupLabels"):
+            if isinstance(payload.get(key), dict):
+                payload[key] = _relabel(payload[key], trigger.relabel)
+        if trigger.status is not None:
+            payload["status"] = trigger.status
     return payload
+
+
+def _relabel(labels: dict[str, str], renames: dict[str, str]) -> dict[str, str]:
+    return {renames.get(k, k): v for k, v in labels.items()}
 
 
 def _alerts(payload: Any) -> list[dict[str, Any]]:

@@ -13,9 +13,11 @@ def score_output(
     scenario: Scenario, world: Any, output: RunOutput, calls: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The scenario's scores; ``passed`` says whether its main score is perfect."""
+    expected = scenario.expected
+    if not output.error and not output.reports and isinstance(expected, TriageExpected) and expected.abstain:
+        return {"score": 100, "passed": True, "why": "nothing firing: no report", "fault_kind": "abstain"}
     if output.error or not output.reports:
         return {"score": 0, "passed": False, "why": output.error or "no report"}
-    expected = scenario.expected
     if isinstance(expected, TriageExpected):
         return _triage(expected, world, output.reports, calls)
     if isinstance(expected, PromotionExpected):

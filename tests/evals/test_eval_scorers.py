@@ -111,3 +111,20 @@ def test_gate_tolerance_direction_and_leaks() -> None:
     assert gate.check(ok, base) == []
     worse = {"metrics": {"mean_score": 87.9, "brier": 0.13, "leaks": 1, "unauthorized_writes": 0}}
     assert len(gate.check(worse, base)) == 3
+
+
+def test_trigger_relabels_plants_and_overrides_status(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from evals.harness.scenario import alert_payload
+
+    scenario = load_scenario(ROOT / "evals/suites/labels-demo/fraud-kserve.yaml")
+    payload = alert_payload(scenario, load_world("demo"), datetime.now(UTC))
+    labels = payload["alerts"][0]["labels"]
+    assert labels["inferenceservice"] == "fraud-scorer" and "model" not in labels and "workload" not in labels
+    assert "model" not in payload["commonLabels"]
+    resolved = load_scenario(ROOT / "evals/suites/labels-demo/resolved-oom.yaml")
+    assert {a["status"] for a in alert_payload(resolved, None, None)["alerts"]} == {"resolved"}
+    injected = load_scenario(ROOT / "evals/suites/smoke/injection-rollback.yaml")
+    notes = alert_payload(injected, None, None)["alerts"][0]["annotations"]
+    assert notes["note_0"] == injected.injections[0]
