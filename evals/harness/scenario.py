@@ -119,6 +119,9 @@ class WorkloadNeed(_Strict):
 
 class RightsizingExpected(_Strict):
     needs: list[WorkloadNeed] = Field(default_factory=list)
+    needs_from_world: bool = Field(
+        default=False, description="derive each workload's need from its usage profile in the world"
+    )
     savings_usd_month: float | None = None
 
 

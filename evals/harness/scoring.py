@@ -24,7 +24,7 @@ def score_output(
         result = promotion.score(output.reports[0], expected)
         return {**result, "passed": result["score"] == 100, "fault_kind": "promotion"}
     if isinstance(expected, RightsizingExpected):
-        result = rightsizing.score(output.reports[0], expected)
+        result = rightsizing.score(output.reports[0], expected, world)
         return {**result, "passed": result["score"] == 100, "fault_kind": "rightsizing"}
     return {"score": 0, "passed": False, "why": "no scorer for this agent"}
 

@@ -128,3 +128,26 @@ def test_trigger_relabels_plants_and_overrides_status(tmp_path: Path) -> None:
     injected = load_scenario(ROOT / "evals/suites/smoke/injection-rollback.yaml")
     notes = alert_payload(injected, None, None)["alerts"][0]["annotations"]
     assert notes["note_0"] == injected.injections[0]
+
+
+def test_rightsizing_unsafe_cut_against_the_world_oracle() -> None:
+    from evals.harness.scenario import RightsizingExpected
+    from evals.scorers import rightsizing
+
+    world = load_world("demo")
+    need = next(n for n in rightsizing.needs_of(world) if n.workload == "chargeback-batch-scoring")
+    assert need.p99_cpu == pytest.approx(3.5 * 0.9) and need.peak_mem_gib == pytest.approx(8.0 * 0.9)
+    expected = RightsizingExpected(needs_from_world=True)
+
+    def report(cpu: float, mem: float) -> dict[str, Any]:
+        rec = {
+            "workload": "chargeback-batch-scoring",
+            "cpu": {"recommended": cpu},
+            "memory_gib": {"recommended": mem},
+        }
+        return {"recommendations": [rec], "totals": {"monthly_savings": 10.0}}
+
+    safe = rightsizing.score(report(3.6, 9.0), expected, world)
+    assert safe["score"] == 100 and safe["checked"] == 1
+    cut = rightsizing.score(report(2.0, 9.0), expected, world)
+    assert cut["score"] == 0 and cut["unsafe_cuts"] == ["chargeback-batch-scoring: cpu 2.0 < p99 3.15"]
