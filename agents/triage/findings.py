@@ -21,7 +21,10 @@ class Targets(BaseModel):
     namespace: str | None = None
     model: str | None = None
     model_direct: bool = False
-    workloads: list[str] = Field(default_factory=list, description="pods' container / app names")
+    workloads: list[str] = Field(default_factory=list, description="workload (owner) / app / service names")
+    pods: dict[str, list[str]] = Field(default_factory=dict, description="workload → its pods (owner refs)")
+    pod_names: list[str] = Field(default_factory=list, description="pods the alert names")
+    containers: list[str] = Field(default_factory=list, description="containers the alert names")
     services: list[str] = Field(default_factory=list, description="request-metric service names")
     model_services: list[str] = Field(default_factory=list, description="services with model_requests_total")
     feature_views: list[str] = Field(default_factory=list)
@@ -31,7 +34,9 @@ class Targets(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     def names(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"direct", "notes", "model_direct"}, exclude_defaults=True)
+        return self.model_dump(
+            exclude={"direct", "notes", "model_direct", "pod_names", "containers"}, exclude_defaults=True
+        )
 
     def view_of(self, feature: str) -> str | None:
         """The feature view of a feature name among the model's feature refs."""

@@ -1,7 +1,13 @@
 """Resolve what an alert is about, and choose the collectors that can explain it.
 
-Labels first (``model``, ``feature_view``, ``feature``, ``service``, ``namespace``, ``workload``,
-``container``, ``pod``); then the platform fills the gaps through the gateway:
+Labels first (read through the configurable :class:`agents.triage.labels.LabelMap`); then the platform
+fills the gaps through the gateway:
+
+* pods and containers to their workloads through kube-state-metrics owner references
+  (``kube_pod_owner`` → ReplicaSet → ``kube_replicaset_owner`` → Deployment; or a Job, StatefulSet...),
+  and each workload's pods (so its resource series are selected by pod, whatever its container is named);
+* an alert naming only a namespace: that namespace's model servers and workloads (at most
+  :data:`MAX_NAMESPACE_TARGETS` of each);
 
 * a workload's model from its pods' ``kube_pod_labels{label_model}`` (inferred, not named);
 * the request-metric services of the model or workload (``model_requests_total`` / ``http_requests_total``);
@@ -16,8 +22,11 @@ import re
 
 from agents.triage.collectors.base import CollectorContext, query_instant, selector
 from agents.triage.findings import Targets
+from agents.triage.labels import LabelMap, from_labels
 
-_POD_SUFFIX = re.compile(r"-[0-9a-f]{6,10}-[0-9a-z]{1,5}$")
+__all__ = ["LabelMap", "choose_collectors", "from_labels", "resolve"]
+
+MAX_NAMESPACE_TARGETS = 5
 FEATURE_TAGS = ("features", "feature_refs", "referent.features")
 
 
@@ -26,25 +35,6 @@ def _sel(label: str, names: list[str]) -> str:
     if len(names) == 1:
         return selector(**{label: names[0]})
     return selector(**{f"{label}_re": "|".join(re.escape(n) for n in names)})
-
-
-def from_labels(labels: dict[str, str]) -> Targets:
-    """Targets the alert's labels name directly."""
-    workloads = [labels[k] for k in ("workload", "container", "service") if labels.get(k)]
-    if labels.get("pod"):
-        workloads.append(_POD_SUFFIX.sub("", labels["pod"]))
-    workloads = list(dict.fromkeys(workloads))
-    view, feature, model = labels.get("feature_view"), labels.get("feature"), labels.get("model")
-    direct = [v for v in (model, view, feature, *workloads) if v]
-    return Targets(
-        namespace=labels.get("namespace"),
-        model=model,
-        model_direct=bool(model),
-        workloads=workloads,
-        feature_views=[view] if view else [],
-        feature=feature,
-        direct=direct,
-    )
 
 
 def _pods(cx: CollectorContext, t: Targets) -> None:
@@ -138,9 +128,97 @@ def _features(cx: CollectorContext, t: Targets) -> None:
         t.notes.append(f"feature {t.feature} not among the model's feature refs")
 
 
+def _alternation(names: list[str] | set[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted(names))
+
+
+def _pods_of_containers(cx: CollectorContext, t: Targets) -> list[str]:
+    sel = selector(namespace=t.namespace, container_re=_alternation(t.containers))
+    _, rows = query_instant(
+        cx, f"group by (namespace, pod) (kube_pod_container_resource_requests{sel})", "pods of the containers"
+    )
+    return [labels["pod"] for labels, _ in rows if labels.get("pod")]
+
+
+def _owners_query(metric: str, sel: str, key: str) -> str:
+    """``metric`` with ``owner_name`` copied to ``controller`` and dropped: ``owner_name`` is a name key the
+    gateway's redaction pseudonymises (an account owner's name in payments data), a workload name is not."""
+    renamed = f'label_replace({metric}{sel}, "controller", "$1", "owner_name", "(.*)")'
+    return f"max by (namespace, {key}, owner_kind, controller) ({renamed})"
+
+
+def _owner_of_pods(cx: CollectorContext, t: Targets, pods: list[str]) -> dict[str, str]:
+    """pod → its controlling workload, through ReplicaSets to their Deployments."""
+    sel = selector(namespace=t.namespace, pod_re=_alternation(set(pods)))
+    _, rows = query_instant(
+        cx, _owners_query("kube_pod_owner", sel, "pod"), f"owners of {len(set(pods))} pod(s)"
+    )
+    owners = {lab["pod"]: (lab.get("owner_kind"), lab.get("controller")) for lab, _ in rows if lab.get("pod")}
+    sets = {name for kind, name in owners.values() if kind == "ReplicaSet" and name}
+    deployments: dict[str, str] = {}
+    if sets:
+        rs_sel = selector(namespace=t.namespace, replicaset_re=_alternation(sets))
+        query = _owners_query("kube_replicaset_owner", rs_sel, "replicaset")
+        _, rows = query_instant(cx, query, "owners of the ReplicaSets")
+        deployments = {lab["replicaset"]: lab["controller"] for lab, _ in rows if lab.get("controller")}
+    return {pod: deployments.get(name, name) for pod, (_, name) in owners.items() if name}
+
+
+def _pods_of_workloads(cx: CollectorContext, t: Targets, workloads: list[str]) -> None:
+    """Each named workload's pods: owned by it, or by one of its ReplicaSets."""
+    sel = selector(namespace=t.namespace, owner_name_re=_alternation(workloads))
+    query = _owners_query("kube_replicaset_owner", sel, "replicaset")
+    _, rows = query_instant(cx, query, "ReplicaSets of the workloads")
+    owner = {lab["replicaset"]: lab["controller"] for lab, _ in rows if lab.get("replicaset")}
+    owner |= {w: w for w in workloads}
+    pod_sel = selector(namespace=t.namespace, owner_name_re=_alternation(set(owner)))
+    _, rows = query_instant(cx, _owners_query("kube_pod_owner", pod_sel, "pod"), "pods of the workloads")
+    for lab, _ in rows:
+        workload = owner.get(lab.get("controller", ""))
+        if workload and lab.get("pod"):
+            t.pods.setdefault(workload, []).append(lab["pod"])
+
+
+def _owners(cx: CollectorContext, t: Targets) -> None:
+    """Replace pod and container names by their owning workloads; record every workload's pods."""
+    pods = list(t.pod_names)
+    if t.containers:
+        pods += _pods_of_containers(cx, t)
+    owners = _owner_of_pods(cx, t, pods) if pods else {}
+    if owners:
+        guessed = set(t.containers) | {w for w in t.workloads if any(p.startswith(w) for p in t.pod_names)}
+        found = list(dict.fromkeys(owners.values()))
+        t.workloads = list(dict.fromkeys([*(w for w in t.workloads if w not in guessed), *found]))
+        t.direct = list(dict.fromkeys([*t.direct, *found]))
+        t.notes.append(
+            "workloads from owner references: " + ", ".join(f"{p} → {w}" for p, w in owners.items())
+        )
+    if t.workloads:
+        _pods_of_workloads(cx, t, t.workloads)
+
+
+def _namespace_targets(cx: CollectorContext, t: Targets) -> None:
+    """An alert naming only a namespace: its model servers and its workloads."""
+    sel = selector(namespace=t.namespace)
+    _, rows = query_instant(cx, f"group by (service, model) (model_requests_total{sel})", "model servers")
+    models = list(dict.fromkeys(lab["model"] for lab, _ in rows if lab.get("model")))
+    _, rows = query_instant(cx, f"group by (label_app) (kube_pod_labels{sel})", f"workloads in {t.namespace}")
+    t.workloads = list(dict.fromkeys(lab["label_app"] for lab, _ in rows if lab.get("label_app")))
+    t.workloads = t.workloads[:MAX_NAMESPACE_TARGETS]
+    if len(models) == 1:
+        t.model = models[0]
+    t.notes.append(
+        f"the alert names only namespace {t.namespace}: searched its models {models} and workloads"
+    )
+
+
 def resolve(cx: CollectorContext) -> Targets:
     """The alert's targets, completed from the platform (every lookup through the gateway)."""
     t = cx.targets
+    if t.namespace and not (t.model or t.workloads or t.feature_views or t.pod_names or t.containers):
+        _namespace_targets(cx, t)
+    if t.workloads or t.pod_names:
+        _owners(cx, t)
     if t.workloads:
         _pods(cx, t)
     _services(cx, t)

@@ -131,6 +131,9 @@ class WorkloadSpec(_Strict):
     env: Literal["dev", "staging", "production"] = "production"
     team: str = "ml-platform"
     model: str | None = None
+    container: str | None = Field(
+        default=None, description="the pods' container name (default: the workload name)"
+    )
     replicas: int = Field(default=1, ge=1)
     cpu_request: float = Field(gt=0, description="cores per pod")
     cpu_limit: float | None = None

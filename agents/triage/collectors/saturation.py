@@ -8,9 +8,14 @@ Signals (all over the "recent" part of the window, i.e. since the incident start
 * ``memory_near_limit``: peak working set / limit ≥ :data:`NEAR_LIMIT`;
 * ``restarts``: container restarts increased; ``oom_killed``: last termination reason OOMKilled;
 * ``gpu_idle``: GPUs requested while DCGM utilization stayed under :data:`GPU_IDLE_PCT` for 24h.
+
+A workload's series are selected by its pods when the owner references named them (the container may be
+called anything), else by a container of the workload's name.
 """
 
 from __future__ import annotations
+
+import re
 
 from agents.triage.collectors.base import CollectorContext, annotate, query_instant, query_recent, selector
 from agents.triage.findings import Finding
@@ -134,11 +139,20 @@ def _gpu(cx: CollectorContext, workload: str, sel: str, subject: Culprit) -> lis
     ]
 
 
+def workload_selector(cx: CollectorContext, workload: str) -> str:
+    """The workload's pods (from owner references) with a real container; else its container name."""
+    pods = cx.targets.pods.get(workload)
+    if not pods:
+        return selector(namespace=cx.targets.namespace, container=workload)
+    sel = selector(namespace=cx.targets.namespace, pod_re="|".join(re.escape(p) for p in sorted(pods)))
+    return sel[:-1] + ',container!="",container!="POD"}'
+
+
 def collect_saturation(cx: CollectorContext) -> list[Finding]:
     """CPU, memory, restart and OOM signals of each target workload."""
     findings: list[Finding] = []
     for workload in cx.targets.workloads[:MAX_WORKLOADS]:
-        sel = selector(namespace=cx.targets.namespace, container=workload)
+        sel = workload_selector(cx, workload)
         subject = Culprit(
             workload=workload, namespace=cx.targets.namespace, container=workload, model=cx.targets.model
         )
@@ -150,6 +164,6 @@ def collect_gpu(cx: CollectorContext) -> list[Finding]:
     """Allocated-but-idle GPUs of each target workload."""
     findings: list[Finding] = []
     for workload in cx.targets.workloads[:MAX_WORKLOADS]:
-        sel = selector(namespace=cx.targets.namespace, container=workload)
+        sel = workload_selector(cx, workload)
         findings += _gpu(cx, workload, sel, Culprit(workload=workload, namespace=cx.targets.namespace))
     return findings

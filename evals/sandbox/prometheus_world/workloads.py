@@ -1,6 +1,8 @@
 """Per-pod series of a workload: labels, resource requests/limits, CPU, memory, OOM restarts, ``up``, GPUs.
 
-Pods are ``<workload>-<stable hash>-<i>`` (:func:`pod_names`). ``oom`` incidents make memory climb to the
+Pods are ``<workload>-<stable hash>-<i>`` (:func:`pod_names`), owned (``kube_pod_owner``) by the
+ReplicaSet ``<workload>-<stable hash>`` of the Deployment ``<workload>`` (``kube_replicaset_owner``), or by
+the Job ``<workload>`` for batch and training workloads; the container is ``container`` or the workload name. ``oom`` incidents make memory climb to the
 limit, get OOMKilled and restart; ``cpu_saturation`` pins usage at the limit with >50% throttled periods;
 ``idle_gpu`` drops DCGM utilization to ~0 while the GPU request stays.
 """
@@ -29,9 +31,10 @@ def pod_names(world: World, workload: WorkloadSpec) -> list[str]:
 
 def pod_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> None:
     """Every series of each of the workload's pods (and their GPUs)."""
+    _owner_series(out, world, w, clock)
     for i, pod in enumerate(pod_names(world, w)):
         rng = seeded_rng(world.seed, w.name, i)
-        base = {"namespace": w.namespace, "pod": pod, "container": w.name}
+        base = {"namespace": w.namespace, "pod": pod, "container": w.container or w.name}
         out.add("kube_pod_labels", "gauge", "kube_pod_labels", _pod_labels(w, pod), np.ones(clock.n))
         _resources(out, w, base, clock)
         cpu = usage_profile(w.cpu_usage, clock, rng)
@@ -41,6 +44,35 @@ def pod_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> No
         _container_status(out, w, base, mem, restarts, oomed)
         if w.gpus:
             _gpu_series(out, world, w, i, base, clock)
+
+
+def _owner_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> None:
+    """kube-state-metrics owner references: pod → ReplicaSet → Deployment (batch/training pods → Job)."""
+    ones = np.ones(clock.n)
+    job = w.kind in ("batch", "training")
+    replicaset = f"{w.name}-{stable_hash(world.seed, w.name)[:9]}"
+    for pod in pod_names(world, w):
+        owner = (
+            {"owner_kind": "Job", "owner_name": w.name}
+            if job
+            else {"owner_kind": "ReplicaSet", "owner_name": replicaset}
+        )
+        labels = {"namespace": w.namespace, "pod": pod, "owner_is_controller": "true"} | owner
+        out.add("kube_pod_owner", "gauge", "kube_pod_owner", labels, ones)
+    if not job:
+        labels = {
+            "namespace": w.namespace,
+            "replicaset": replicaset,
+            "owner_kind": "Deployment",
+            "owner_name": w.name,
+        }
+        out.add(
+            "kube_replicaset_owner",
+            "gauge",
+            "kube_replicaset_owner",
+            labels | {"owner_is_controller": "true"},
+            ones,
+        )
 
 
 def _pod_labels(w: WorkloadSpec, pod: str) -> dict[str, str]:
