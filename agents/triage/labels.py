@@ -79,7 +79,7 @@ def from_labels(labels: dict[str, str], label_map: LabelMap | None = None) -> Ta
     return Targets(
         namespace=_first(labels, m.namespace),
         model=model or (servers[0] if servers else None),
-        model_direct=bool(model),
+        model_direct=bool(model or servers),  # a KServe/Seldon server is named after its model
         workloads=workloads,
         pod_names=list(dict.fromkeys(pods)),
         containers=list(dict.fromkeys(containers)),
