@@ -77,13 +77,14 @@ llm-check: system-deps venv
 	$(PY) -m evals.llm_check $(LLM_CHECK_ARGS)
 
 # Every eval suite on the real sandbox (worlds kept up between suites, stopped at the end), gated on the
-# committed baseline; reports in eval-reports/<suite>/ (results.json, report.md, report.html).
+# committed baseline; reports in $(EVAL_REPORTS)/<suite>/ (results.json, report.md, report.html).
 EVAL_SUITES ?= $(sort $(notdir $(wildcard evals/suites/*)))
 EVAL_DIR ?= .sandbox-eval
+EVAL_REPORTS ?= eval-reports
 eval: system-deps venv
 	@rc=0; for s in $(EVAL_SUITES); do \
 	  $(VENV)/bin/referent eval run --suite evals/suites/$$s --sandbox-dir $(EVAL_DIR) --keep-up \
-	    --baseline evals/baseline.json --report eval-reports/$$s || rc=1; \
+	    --baseline evals/baseline.json --report $(EVAL_REPORTS)/$$s || rc=1; \
 	done; \
 	for w in $(EVAL_DIR)/*/; do $(VENV)/bin/referent sandbox down --dir $$w >/dev/null 2>&1 || true; done; \
 	exit $$rc
