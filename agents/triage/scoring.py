@@ -9,7 +9,9 @@ keys, titles and symptom words are declared per cause kind in :mod:`agents.triag
 * a *supporting* rule (positive weight) or an *opposing* one (negative weight) only adjusts existing
   hypotheses whose culprit agrees with the finding's subject on the rule's ``match`` fields.
 
-Two alert-level terms follow: :data:`SYMPTOM_WEIGHT` when the alert's own symptom (its name, expression
+A finding with a change point (``at``) counts by its distance from the alert's start
+(:func:`nearness`: full within :data:`NEAR`, down to :data:`FAR_FLOOR` at :data:`FAR` and beyond), whatever
+its signal. Two alert-level terms follow: :data:`SYMPTOM_WEIGHT` when the alert's own symptom (its name, expression
 and annotations) is one this kind of cause produces, and :data:`DIRECT_WEIGHT` when the culprit is an
 entity the alert's labels name. Confidence is ``sigmoid(log-odds)``, capped at :data:`MAX_CONFIDENCE`
 (the model's independence assumption overstates agreement between correlated signals). Weights are set so that one strong
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from agents.triage.alert import NormalizedAlert
 from agents.triage.findings import Finding, Targets
@@ -33,6 +36,9 @@ SYMPTOM_WEIGHT = 1.0
 DIRECT_WEIGHT = 0.5
 UNKNOWN_CAP = 0.45
 MAX_CONFIDENCE = 0.99
+NEAR = timedelta(hours=1)
+FAR = timedelta(hours=6)
+FAR_FLOOR = 0.5
 
 KEYS: dict[str, tuple[str, ...]] = {k.name: k.key for k in KINDS.values()}
 TITLES: dict[str, str] = {k.name: k.title for k in KINDS.values()}
@@ -42,6 +48,18 @@ def symptom_kinds(alert: NormalizedAlert, expression: str = "") -> set[str]:
     """The cause kinds whose symptoms the alert's name, expression and annotations describe."""
     text = " ".join([alert.alertname, expression, *alert.annotations.values()]).lower()
     return {k.name for k in KINDS.values() if any(w in text for w in k.symptoms)}
+
+
+def nearness(at: datetime | None, start: datetime | None) -> float:
+    """How much a change point at ``at`` counts for an incident starting at ``start``: 1 within
+    :data:`NEAR` of it, falling linearly to :data:`FAR_FLOOR` at :data:`FAR`; 1 when either is unknown."""
+    if at is None or start is None:
+        return 1.0
+    hours = abs((start - at).total_seconds()) / 3600
+    near, far = NEAR.total_seconds() / 3600, FAR.total_seconds() / 3600
+    if hours <= near:
+        return 1.0
+    return max(FAR_FLOOR, 1 - (1 - FAR_FLOOR) * (hours - near) / (far - near))
 
 
 def sigmoid(x: float) -> float:
@@ -85,6 +103,7 @@ def score(
     """Hypotheses ranked by confidence (highest first), from the findings of every collector."""
     drafts: dict[tuple[str, ...], _Draft] = {}
     table = rules()
+    findings = [_timed(f, alert.starts_at) for f in findings]
     for finding in findings:
         for kind, rule in table:
             key = _key(kind, finding.subject)
@@ -108,6 +127,20 @@ def score(
             draft.add("named_by_alert", DIRECT_WEIGHT, None)
     hypotheses = [_hypothesis(d) for d in drafts.values()]
     return sorted(hypotheses, key=lambda h: (-h.confidence, h.kind))
+
+
+def _timed(finding: Finding, start: datetime | None) -> Finding:
+    """The finding with its strength scaled by its change point's distance from the alert's start."""
+    factor = nearness(finding.at, start)
+    if factor == 1.0:
+        return finding
+    hours = abs((start - finding.at).total_seconds()) / 3600 if start and finding.at else 0.0
+    return finding.model_copy(
+        update={
+            "strength": finding.strength * factor,
+            "detail": f"{finding.detail} ({hours:.1f} h from the alert's start: ×{factor:.2f})",
+        }
+    )
 
 
 def _hypothesis(draft: _Draft) -> Hypothesis:

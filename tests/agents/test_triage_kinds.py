@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -12,7 +14,7 @@ from agents.triage.kinds import KINDS, PRIMARY_SIGNALS, Signal, rules
 from agents.triage.models import HYPOTHESIS_KINDS, Culprit, Hypothesis
 from agents.triage.reasoner import MARGIN, conclude
 from agents.triage.resolve import from_labels
-from agents.triage.scoring import BAR, score, title_of
+from agents.triage.scoring import BAR, nearness, score, title_of
 
 DRIFT_ALERT = {"alertname": "ModelInputDrift", "labels": {"model": "loan-pd", "feature": "income"}}
 
@@ -111,3 +113,23 @@ def test_a_clear_leader_is_not_competing() -> None:
     far = Hypothesis(kind="input_drift", title="c", confidence=0.9 - MARGIN - 0.01)
     _, abstained, _, _, _ = conclude([leader, same_kind, far], [], from_labels({}), [])
     assert not abstained
+
+
+def test_change_points_count_by_their_distance_from_the_alert_start() -> None:
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert nearness(start - timedelta(minutes=30), start) == 1.0
+    assert nearness(start - timedelta(hours=6), start) == pytest.approx(0.5)
+    assert nearness(start - timedelta(hours=20), start) == pytest.approx(0.5)
+    assert nearness(None, start) == 1.0 and nearness(start, None) == 1.0
+    assert 0.5 < nearness(start - timedelta(hours=3), start) < 1.0
+    alert = normalize_alert({**DRIFT_ALERT, "startsAt": start.isoformat()})
+    targets = from_labels(alert.labels)
+
+    def drift_at(at: datetime) -> Hypothesis:
+        f = _finding(Signal.FEATURE_PSI_HIGH, "E1", model="loan-pd", feature="income")
+        return score([f.model_copy(update={"at": at})], alert, targets)[0]
+
+    near, far = drift_at(start - timedelta(minutes=20)), drift_at(start - timedelta(hours=5))
+    assert near.confidence > far.confidence  # any signal, not only alias moves
+    assert "h from the alert's start" in far.contributions[0].detail
+    assert far.contributions[0].weight == pytest.approx(2.5 * nearness(start - timedelta(hours=5), start))

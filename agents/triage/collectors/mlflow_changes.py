@@ -1,12 +1,13 @@
 """MLflow collector: production alias moves near the incident start, and what changed in that version.
 
 A move of a production alias (``champion``, ``production``, ``prod``) within :data:`BEFORE` before the
-incident start (or :data:`AFTER` after it) is the ``alias_moved`` signal; its strength falls from 1 (at
-most one hour apart) to 0.5 (six hours apart). For the moved-to version the collector compares the
-logged signature with the previous version's (``signature_changed``, or ``signature_same``: evidence
-against) and checks the ``approval`` tag (``approval_missing``, or ``approval_present``: evidence against). On a stock registry without the alias
-history tag, the deploy events come from :mod:`agents.triage.collectors.rollout` (a new version taking
-traffic, or a new version holding a production alias) and get the same checks.
+incident start (or :data:`AFTER` after it) is the ``alias_moved`` signal (the scoring weighs it, like
+every change point, by its distance from the alert's start). For the moved-to version the collector
+compares the logged signature with the previous version's (``signature_changed``, or ``signature_same``:
+evidence against) and checks the ``approval`` tag (``approval_missing``, or ``approval_present``:
+evidence against). On a stock registry without the alias history tag, the deploy events come from
+:mod:`agents.triage.collectors.rollout` (a new version taking traffic, or a new version holding a
+production alias) and get the same checks.
 """
 
 from __future__ import annotations
@@ -24,12 +25,6 @@ from agents.triage.models import Culprit
 PRODUCTION_ALIASES = frozenset({"champion", "production", "prod"})
 BEFORE = timedelta(hours=6)
 AFTER = timedelta(minutes=30)
-
-
-def proximity(moved_at: datetime, start: datetime) -> float:
-    """1 within an hour of the start, falling linearly to 0.5 at six hours."""
-    hours = abs((start - moved_at).total_seconds()) / 3600
-    return 1.0 if hours <= 1 else max(0.5, 1 - 0.1 * (hours - 1))
 
 
 def _when(move: dict[str, Any]) -> datetime:
@@ -169,7 +164,6 @@ def collect_mlflow(cx: CollectorContext) -> list[Finding]:
             Finding(
                 signal=signal,
                 subject=culprit,
-                strength=proximity(at, start),
                 evidence=[move["evidence"]],
                 at=at,
                 value=f"v{previous} -> v{version}",
