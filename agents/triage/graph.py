@@ -30,6 +30,7 @@ from agents.triage.collectors.context import collect_alert_expression, collect_c
 from agents.triage.collectors.drift import collect_drift
 from agents.triage.collectors.features import collect_feast, collect_freshness_metric
 from agents.triage.collectors.golden import collect_golden
+from agents.triage.collectors.jobs import collect_jobs
 from agents.triage.collectors.mlflow_changes import collect_mlflow
 from agents.triage.collectors.saturation import collect_gpu, collect_saturation
 from agents.triage.findings import CollectorOutput, Finding, Targets
@@ -43,6 +44,7 @@ COLLECTORS: dict[str, Callable[[CollectorContext], list[Finding]]] = {
     "golden_signals": collect_golden,
     "saturation": collect_saturation,
     "gpu": collect_gpu,
+    "jobs": collect_jobs,
     "cost": collect_cost,
     "mlflow": collect_mlflow,
     "drift": collect_drift,

@@ -2,8 +2,8 @@
 
 Real alert rules carry the conventions of whatever serves the model: plain ``model`` / ``model_name``,
 KServe ``inferenceservice`` / ``predictor``, Seldon ``seldon_deployment``, Kubernetes ``deployment``,
-``app``, ``app.kubernetes.io/name`` (``app_kubernetes_io_name`` once Prometheus sanitized it), the scrape
-``job``, and ``namespace`` / ``pod`` / ``container``. :func:`from_labels` reads them in the map's order.
+``app``, ``app.kubernetes.io/name`` (``app_kubernetes_io_name`` once Prometheus sanitized it),
+kube-state-metrics ``job_name``, the scrape ``job`` (only when nothing else names a workload), and ``namespace`` / ``pod`` / ``container``. :func:`from_labels` reads them in the map's order.
 Pods and containers are not workloads: :mod:`agents.triage.resolve` maps them to their owners through
 kube-state-metrics owner references.
 """
@@ -36,6 +36,7 @@ class LabelMap(BaseSettings):
         default=[
             "workload",
             "deployment",
+            "job_name",
             "predictor",
             "app_kubernetes_io_name",
             "app.kubernetes.io/name",

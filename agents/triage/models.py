@@ -17,6 +17,7 @@ HypothesisKind = Literal[
     "oom",
     "cpu_saturation",
     "idle_gpu",
+    "failed_job",
     "unknown",
 ]
 HYPOTHESIS_KINDS: tuple[str, ...] = HypothesisKind.__args__  # type: ignore[attr-defined]

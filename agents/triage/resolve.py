@@ -233,7 +233,7 @@ def choose_collectors(t: Targets, has_runbooks: bool) -> list[str]:
     if t.services:
         chosen.append("golden_signals")
     if t.workloads:
-        chosen += ["saturation", "gpu", "cost"]
+        chosen += ["saturation", "gpu", "jobs", "cost"]
     if t.model:
         chosen.append("mlflow")
     if serving:

@@ -159,6 +159,7 @@ IncidentKind = Literal[
     "oom",
     "cpu_saturation",
     "idle_gpu",
+    "failed_job",
 ]
 
 

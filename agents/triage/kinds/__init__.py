@@ -10,6 +10,7 @@ from __future__ import annotations
 from agents.triage.kinds import (
     bad_model_version,
     cpu_saturation,
+    failed_job,
     idle_gpu,
     input_drift,
     online_offline_skew,
@@ -29,6 +30,7 @@ KINDS: dict[str, CauseKind] = {
         oom.KIND,
         cpu_saturation.KIND,
         idle_gpu.KIND,
+        failed_job.KIND,
     )
 }
 

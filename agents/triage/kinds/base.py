@@ -51,6 +51,8 @@ class Signal(StrEnum):
     CPU_AT_LIMIT = "cpu_at_limit"
     GPU_IDLE = "gpu_idle"
     GPU_COST = "gpu_cost"
+    # Kubernetes Jobs (collector: jobs)
+    JOB_FAILED = "job_failed"
 
 
 @dataclass(frozen=True)

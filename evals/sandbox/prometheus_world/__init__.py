@@ -9,6 +9,7 @@ Metric catalogue (agents and rules rely on these exact names and labels)::
 
   kube_pod_labels{namespace,pod,label_app,label_team,label_env[,label_model]}            1
   kube_pod_owner{namespace,pod,owner_kind,owner_name} / kube_replicaset_owner{namespace,replicaset,owner_kind,owner_name}  1
+  kube_job_status_failed / kube_job_status_succeeded{namespace,job_name}                    0/1 (batch, training, feature-pipeline)
   kube_pod_container_resource_requests{namespace,pod,container,resource,unit}            cpu/core, memory/byte,
   kube_pod_container_resource_limits{namespace,pod,container,resource,unit}                nvidia_com_gpu/integer
   container_cpu_usage_seconds_total{namespace,pod,container}                             counter

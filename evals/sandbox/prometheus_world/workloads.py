@@ -4,7 +4,8 @@ Pods are ``<workload>-<stable hash>-<i>`` (:func:`pod_names`), owned (``kube_pod
 ReplicaSet ``<workload>-<stable hash>`` of the Deployment ``<workload>`` (``kube_replicaset_owner``), or by
 the Job ``<workload>`` for batch and training workloads; the container is ``container`` or the workload name. ``oom`` incidents make memory climb to the
 limit, get OOMKilled and restart; ``cpu_saturation`` pins usage at the limit with >50% throttled periods;
-``idle_gpu`` drops DCGM utilization to ~0 while the GPU request stays.
+``idle_gpu`` drops DCGM utilization to ~0 while the GPU request stays; ``failed_job`` sets
+``kube_job_status_failed`` of a batch, training or feature-pipeline Job to 1.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def pod_names(world: World, workload: WorkloadSpec) -> list[str]:
 def pod_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> None:
     """Every series of each of the workload's pods (and their GPUs)."""
     _owner_series(out, world, w, clock)
+    if w.kind in ("batch", "training", "feature-pipeline"):
+        _job_series(out, world, w, clock)
     for i, pod in enumerate(pod_names(world, w)):
         rng = seeded_rng(world.seed, w.name, i)
         base = {"namespace": w.namespace, "pod": pod, "container": w.container or w.name}
@@ -73,6 +76,16 @@ def _owner_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) ->
             labels | {"owner_is_controller": "true"},
             ones,
         )
+
+
+def _job_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> None:
+    """kube-state-metrics Job status: ``failed`` is 1 inside a ``failed_job`` incident, ``succeeded`` outside."""
+    failed = np.zeros(clock.n)
+    for inc in matching_incidents(world, "failed_job", workload=w.name):
+        failed = np.where(clock.window(inc), 1.0, failed)
+    labels = {"namespace": w.namespace, "job_name": w.name}
+    out.add("kube_job_status_failed", "gauge", "kube_job_status_failed", labels, failed)
+    out.add("kube_job_status_succeeded", "gauge", "kube_job_status_succeeded", labels, 1.0 - failed)
 
 
 def _pod_labels(w: WorkloadSpec, pod: str) -> dict[str, str]:
