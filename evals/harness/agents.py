@@ -19,6 +19,7 @@ class RunOutput:
     reports: list[dict[str, Any]] = field(default_factory=list)
     slack: list[Any] = field(default_factory=list)
     error: str = ""
+    anchor: datetime | None = None  # the world's anchor (scorers that derive expectations from time)
 
 
 def _deps(rt: Any, scenario: Scenario, run_id: str, chat: Any) -> Any:
@@ -49,7 +50,9 @@ def run_agent(scenario: Scenario, rt: Any, run_id: str, chat: Any, world: Any, a
         t = scenario.trigger
         assert isinstance(t, PromotionTrigger)
         report = run_promotion(deps, t.model, t.version, t.target, dry_run=t.dry_run)
-        return RunOutput(reports=[json.loads(report.model_dump_json())], slack=[promo_blocks(report)])
+        return RunOutput(
+            reports=[json.loads(report.model_dump_json())], slack=[promo_blocks(report)], anchor=anchor
+        )
     if scenario.agent == "rightsizing":
         from agents.rightsizing.graph import run_rightsizing
 

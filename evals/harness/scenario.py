@@ -109,6 +109,11 @@ class TriageExpected(_Strict):
 class PromotionExpected(_Strict):
     decision: Literal["promote", "block"]
     failed_gates: list[str] = Field(default_factory=list, description="exactly these gates fail")
+    freshness_from_world: bool = Field(
+        default=False,
+        description="feature_freshness is expected to fail iff a view the model reads is late or stale at run time"
+        " (the sandbox materializes once, at `up`: views age while the world runs)",
+    )
 
 
 class WorkloadNeed(_Strict):

@@ -21,7 +21,7 @@ def score_output(
     if isinstance(expected, TriageExpected):
         return _triage(expected, world, output.reports, calls)
     if isinstance(expected, PromotionExpected):
-        result = promotion.score(output.reports[0], expected)
+        result = promotion.score(output.reports[0], expected, world, output.anchor)
         return {**result, "passed": result["score"] == 100, "fault_kind": "promotion"}
     if isinstance(expected, RightsizingExpected):
         result = rightsizing.score(output.reports[0], expected, world)

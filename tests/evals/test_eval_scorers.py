@@ -151,3 +151,29 @@ def test_rightsizing_unsafe_cut_against_the_world_oracle() -> None:
     assert safe["score"] == 100 and safe["checked"] == 1
     cut = rightsizing.score(report(2.0, 9.0), expected, world)
     assert cut["score"] == 0 and cut["unsafe_cuts"] == ["chargeback-batch-scoring: cpu 2.0 < p99 3.15"]
+
+
+def test_promotion_freshness_expectation_follows_the_world_clock() -> None:
+    """The sandbox materializes once: fraud-scorer's txn_velocity (every 15m, 8m old at the anchor) is
+    late 22 minutes after the anchor, and the expected failing gates follow."""
+    from datetime import UTC, datetime, timedelta
+
+    from evals.harness.scenario import PromotionExpected
+    from evals.scorers import promotion
+
+    world = load_world("demo")
+    anchor = datetime(2026, 12, 1, tzinfo=UTC)
+    assert promotion.stale_views(world, "fraud-scorer", anchor, anchor + timedelta(minutes=20)) == []
+    assert promotion.stale_views(world, "fraud-scorer", anchor, anchor + timedelta(minutes=25)) == [
+        "txn_velocity"
+    ]
+    assert promotion.stale_views(world, "payout-anomaly", anchor, anchor) == ["payout_stats"]
+    expected = PromotionExpected(decision="block", failed_gates=["tags"], freshness_from_world=True)
+    report = {
+        "model": "payout-anomaly",
+        "decision": "block",
+        "gates": [{"gate": "tags", "status": "fail"}, {"gate": "feature_freshness", "status": "fail"}],
+    }
+    assert promotion.score(report, expected, world, anchor)["score"] == 100
+    report["model"] = "fraud-scorer"  # fresh right after the anchor: a freshness failure is then wrong
+    assert promotion.score(report, expected, world, datetime.now(UTC))["gates_ok"] is False
