@@ -69,3 +69,9 @@ def test_scenario_payload_triaged_from_the_cli(
     assert body["hypotheses"][0]["kind"] == "cpu_saturation" and body["report_id"].startswith("triage-")
     markdown = CliRunner().invoke(app, ["triage", "--alert", str(SCENARIOS / "idle-gpu.json")])
     assert markdown.exit_code == 0 and "# Triage: GpuIdleAllocated" in markdown.output
+    failed = CliRunner().invoke(
+        app, ["triage", "--alert", str(SCENARIOS / "card-profile-job-failed.json"), "--json"]
+    )
+    assert failed.exit_code == 0, failed.output
+    top = json.loads(failed.output)["hypotheses"][0]
+    assert (top["kind"], top["culprit"]["workload"]) == ("failed_job", "fp-card-profile")

@@ -48,6 +48,7 @@ def culprit_named(report: TriageReport, incident: IncidentSpec) -> None:
         "oom": {"workload": incident.workload},
         "cpu_saturation": {"workload": incident.workload},
         "idle_gpu": {"workload": incident.workload},
+        "failed_job": {"workload": incident.workload},
     }[incident.kind]
     assert {k: getattr(c, k) for k in expected} == expected
 
