@@ -131,10 +131,19 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
             TRIAGE_QUEUE, worker_concurrency=services.settings.triage_concurrency, polling_interval_sec=0.2
         )
         if role != "api":  # schedules: create-or-replace, the same on every replica; a bad cron refuses start
-            from api.workers import audit_checkpoints, finops
+            try:
+                _install_schedules(services)
+            except BaseException:  # a refused start leaves nothing launched behind
+                DBOS.destroy(destroy_registry=False)
+                _services, _role, _queue, _users = None, None, None, _users - 1
+                raise
 
-            finops.install_schedule(services)
-            audit_checkpoints.install_schedule(services)
+
+def _install_schedules(services: Services) -> None:
+    from api.workers import audit_checkpoints, finops
+
+    finops.install_schedule(services)
+    audit_checkpoints.install_schedule(services)
 
 
 def shutdown() -> None:

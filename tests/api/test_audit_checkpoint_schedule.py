@@ -38,3 +38,15 @@ def test_a_bad_cron_refuses_to_start(service_factory: Callable[..., tuple[Any, A
 
     with pytest.raises(ValueError, match="REFERENT_AUDIT_CHECKPOINT_CRON"):
         service_factory(audit_checkpoint_cron="every tuesday")
+
+
+def test_a_refused_start_leaves_nothing_launched(service_factory: Callable[..., tuple[Any, Any]]) -> None:
+    import pytest
+
+    from api.workers import dbos_app
+
+    with pytest.raises(ValueError):
+        service_factory(finops_cron="not a cron")
+    assert not dbos_app.launched()
+    _client, services = service_factory()  # the next start gets its own services, not the refused ones
+    assert dbos_app.services() is services

@@ -52,6 +52,7 @@ INVOCATIONS: dict[str, list[str]] = {
     "approvals approve": ["ap-0123456789"],
     "approvals deny": ["ap-0123456789"],
     "policy check": ["--principal", "agent:triage", "--tool", "mlflow.get_model"],
+    "eval run": ["--suite", "no-such-suite"],  # refused before any world starts
 }
 SKIPPED = {"demo": "starts the sandbox servers (covered by `make demo`)"}
 
