@@ -133,3 +133,16 @@ def test_change_points_count_by_their_distance_from_the_alert_start() -> None:
     assert near.confidence > far.confidence  # any signal, not only alias moves
     assert "h from the alert's start" in far.contributions[0].detail
     assert far.contributions[0].weight == pytest.approx(2.5 * nearness(start - timedelta(hours=5), start))
+
+
+def test_stock_registry_fallback_uses_creation_time_and_current_alias() -> None:
+    from agents.triage.collectors.rollout import registry_rollouts
+
+    versions = [
+        {"version": 5, "aliases": ["champion"], "registered_at": "2026-11-27T10:40:00+00:00"},
+        {"version": 6, "aliases": ["challenger"], "registered_at": "2026-11-27T11:00:00+00:00"},
+    ]
+    events = registry_rollouts(versions, "E3")
+    assert [(e["version"], e["alias"], e["previous_version"]) for e in events] == [(5, "champion", 4)]
+    assert events[0]["signal"] is Signal.NEW_PRODUCTION_VERSION and events[0]["evidence"] == "E3"
+    assert registry_rollouts([versions[1]], "E3") == []  # a challenger is not a production deploy
