@@ -53,6 +53,7 @@ INVOCATIONS: dict[str, list[str]] = {
     "approvals deny": ["ap-0123456789"],
     "policy check": ["--principal", "agent:triage", "--tool", "mlflow.get_model"],
     "eval run": ["--suite", "no-such-suite"],  # refused before any world starts
+    "eval worlds generate": ["--seed", "3"],
 }
 SKIPPED = {"demo": "starts the sandbox servers (covered by `make demo`)"}
 
