@@ -23,7 +23,17 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from api.commands import demo, eval_cmds, gateway_cmds, promote, rightsize, runbook, sandbox_cmds, serve, triage
+from api.commands import (
+    demo,
+    eval_cmds,
+    gateway_cmds,
+    promote,
+    rightsize,
+    runbook,
+    sandbox_cmds,
+    serve,
+    triage,
+)
 from api.commands.common import CLISettings, describe_error, describe_validation
 
 
