@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from agents.deps import AgentDeps
 from agents.triage import run_triage
-from evals.worlds.schema import World, anchor_now
 from guardrails.gateway import CallContext
 
 pytestmark = pytest.mark.integration
@@ -36,37 +32,13 @@ WORLD: dict[str, Any] = {
 }  # fmt: skip
 
 
-@dataclass
-class Env:
-    runtime: Any
-    world: World
-    anchor: datetime
-
-
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    from evals.sandbox import processes
-    from evals.sandbox.prometheus_world import start_prometheus
-    from guardrails.factory import build_runtime
-    from guardrails.settings import GuardrailSettings
-    from tools.settings import PlatformSettings
-
-    directory = tmp_path_factory.mktemp("fault-kinds-world")
-    world = World.model_validate(WORLD)
-    anchor = anchor_now(world.step)
-    prom = start_prometheus(world, anchor, directory)
-    runtime = build_runtime(
-        GuardrailSettings(state_dir=directory / "state", pseudonym_key=SecretStr("k" * 32)),
-        PlatformSettings(prometheus_url=f"http://127.0.0.1:{prom.port}"),
-    )
-    try:
-        yield Env(runtime, world, anchor)
-    finally:
-        runtime.close()
-        processes.stop(prom)
+def env(tmp_path_factory: pytest.TempPathFactory, running_world: Any) -> Iterator[Any]:
+    with running_world(WORLD, tmp_path_factory.mktemp("fault-kinds-world")) as running:
+        yield running
 
 
-def _triage(env: Env, alertname: str, labels: dict[str, str], start_ago_h: float = 2) -> Any:
+def _triage(env: Any, alertname: str, labels: dict[str, str], start_ago_h: float = 2) -> Any:
     from datetime import timedelta
 
     ctx = CallContext("agent:triage", run_id=f"fk-{uuid.uuid4().hex[:8]}")
@@ -78,7 +50,7 @@ def _triage(env: Env, alertname: str, labels: dict[str, str], start_ago_h: float
     return run_triage(AgentDeps(gateway=env.runtime.gateway, ctx=ctx), alert)
 
 
-def test_a_failed_pipeline_job_is_the_cause(env: Env) -> None:
+def test_a_failed_pipeline_job_is_the_cause(env: Any) -> None:
     report = _triage(env, "KubeJobFailed", {"namespace": "features", "job_name": "fp-applicant"})
     top = report.top
     assert top is not None, report.abstain_reason
@@ -91,12 +63,12 @@ def test_a_failed_pipeline_job_is_the_cause(env: Env) -> None:
     assert any(a.command and "job/fp-applicant" in a.command for a in report.next_actions)
 
 
-def test_a_healthy_job_is_not_blamed(env: Env) -> None:
+def test_a_healthy_job_is_not_blamed(env: Any) -> None:
     report = _triage(env, "KubeJobFailed", {"namespace": "features", "job_name": "nightly-batch"})
     assert report.abstained and not any(h.kind == "failed_job" for h in report.hypotheses)
 
 
-def test_a_namespace_alert_finds_the_failed_job(env: Env) -> None:
+def test_a_namespace_alert_finds_the_failed_job(env: Any) -> None:
     report = _triage(env, "FeaturePipelineFailing", {"namespace": "features"})
     top = report.top
     assert top is not None and (top.kind, top.culprit.workload) == ("failed_job", "fp-applicant")

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from agents.deps import AgentDeps
 from agents.triage import run_triage
@@ -24,7 +21,6 @@ from agents.triage.findings import Targets
 from agents.triage.graph import make_window
 from agents.triage.labels import LabelMap, from_labels
 from agents.triage.resolve import resolve
-from evals.worlds.schema import World, anchor_now
 from guardrails.gateway import CallContext
 
 
@@ -80,43 +76,19 @@ WORLD: dict[str, Any] = {
 }  # fmt: skip
 
 
-@dataclass
-class Env:
-    runtime: Any
-    world: World
-    anchor: datetime
-
-
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    from evals.sandbox import processes
-    from evals.sandbox.prometheus_world import start_prometheus
-    from guardrails.factory import build_runtime
-    from guardrails.settings import GuardrailSettings
-    from tools.settings import PlatformSettings
-
-    directory = tmp_path_factory.mktemp("labels-world")
-    world = World.model_validate(WORLD)
-    anchor = anchor_now(world.step)
-    prom = start_prometheus(world, anchor, directory)
-    runtime = build_runtime(
-        GuardrailSettings(state_dir=directory / "state", pseudonym_key=SecretStr("k" * 32)),
-        PlatformSettings(prometheus_url=f"http://127.0.0.1:{prom.port}"),
-    )
-    try:
-        yield Env(runtime, world, anchor)
-    finally:
-        runtime.close()
-        processes.stop(prom)
+def env(tmp_path_factory: pytest.TempPathFactory, running_world: Any) -> Iterator[Any]:
+    with running_world(WORLD, tmp_path_factory.mktemp("labels-world")) as running:
+        yield running
 
 
-def _deps(env: Env) -> AgentDeps:
+def _deps(env: Any) -> AgentDeps:
     return AgentDeps(
         gateway=env.runtime.gateway, ctx=CallContext("agent:triage", run_id=f"lbl-{uuid.uuid4().hex[:8]}")
     )
 
 
-def _resolve(env: Env, labels: dict[str, str]) -> Targets:
+def _resolve(env: Any, labels: dict[str, str]) -> Targets:
     alert = normalize_alert({"alertname": "X", "labels": labels, "startsAt": env.anchor.isoformat()})
     cx = CollectorContext(
         _deps(env), alert, from_labels(alert.labels), make_window(env.anchor, alert.starts_at)
@@ -124,21 +96,21 @@ def _resolve(env: Env, labels: dict[str, str]) -> Targets:
     return resolve(cx)
 
 
-def _pods(env: Env, workload: str) -> list[str]:
+def _pods(env: Any, workload: str) -> list[str]:
     from evals.sandbox.prometheus_world.workloads import pod_names
 
     return pod_names(env.world, env.world.workload(workload))
 
 
 @pytest.mark.integration
-def test_a_pod_resolves_to_its_deployment_through_the_replicaset(env: Env) -> None:
+def test_a_pod_resolves_to_its_deployment_through_the_replicaset(env: Any) -> None:
     t = _resolve(env, {"pod": _pods(env, "scorer")[1], "namespace": "risk"})
     assert t.workloads == ["scorer"] and sorted(t.pods["scorer"]) == sorted(_pods(env, "scorer"))
     assert t.model == "risk-score" and t.model_services == ["scorer"]
 
 
 @pytest.mark.integration
-def test_a_container_is_not_assumed_to_be_the_workload(env: Env) -> None:
+def test_a_container_is_not_assumed_to_be_the_workload(env: Any) -> None:
     t = _resolve(env, {"container": "server", "namespace": "risk"})
     assert t.workloads == ["scorer"] and "server" not in t.workloads
     job = _resolve(env, {"container": "main", "namespace": "risk"})
@@ -146,7 +118,7 @@ def test_a_container_is_not_assumed_to_be_the_workload(env: Env) -> None:
 
 
 @pytest.mark.integration
-def test_kserve_and_deployment_labels(env: Env) -> None:
+def test_kserve_and_deployment_labels(env: Any) -> None:
     t = _resolve(env, {"inferenceservice": "risk-score", "namespace": "risk"})
     assert t.model == "risk-score" and "scorer" in t.services
     d = _resolve(env, {"deployment": "scorer", "namespace": "risk"})
@@ -154,14 +126,14 @@ def test_kserve_and_deployment_labels(env: Env) -> None:
 
 
 @pytest.mark.integration
-def test_a_namespace_only_alert_searches_its_models_and_workloads(env: Env) -> None:
+def test_a_namespace_only_alert_searches_its_models_and_workloads(env: Any) -> None:
     t = _resolve(env, {"namespace": "risk"})
     assert set(t.workloads) == {"scorer", "nightly"} and t.model == "risk-score"
     assert any("names only namespace risk" in n for n in t.notes)
 
 
 @pytest.mark.integration
-def test_oom_found_by_pod_when_the_container_is_named_otherwise(env: Env) -> None:
+def test_oom_found_by_pod_when_the_container_is_named_otherwise(env: Any) -> None:
     pod = _pods(env, "nightly")[0]
     alert = {
         "labels": {

@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from agents.deps import AgentDeps
 from agents.triage import TriageReport, run_triage
-from evals.worlds.schema import World, anchor_now
 from guardrails.gateway import CallContext
 
 pytestmark = pytest.mark.integration
@@ -90,45 +86,13 @@ WORLD: dict[str, Any] = {
 }  # fmt: skip
 
 
-@dataclass
-class Env:
-    runtime: Any
-    world: World
-    anchor: datetime
-    mlflow_uri: str
-
-
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    from evals.sandbox import mlflow_world, processes
-    from evals.sandbox.prometheus_world import start_prometheus
-    from guardrails.factory import build_runtime
-    from guardrails.settings import GuardrailSettings
-    from tools.settings import PlatformSettings
-
-    directory = tmp_path_factory.mktemp("stock-world")
-    world = World.model_validate(WORLD)
-    anchor = anchor_now(world.step)
-    ml_proc, ml_uri = mlflow_world.start_mlflow(directory / "mlflow")
-    prom = None
-    try:
-        prom = start_prometheus(world, anchor, directory)
-        mlflow_world.load_models(world, anchor, ml_uri)
-        runtime = build_runtime(
-            GuardrailSettings(state_dir=directory / "state", pseudonym_key=SecretStr("k" * 32)),
-            PlatformSettings(prometheus_url=f"http://127.0.0.1:{prom.port}", mlflow_tracking_uri=ml_uri),
-        )
-        try:
-            yield Env(runtime, world, anchor, ml_uri)
-        finally:
-            runtime.close()
-    finally:
-        if prom is not None:
-            processes.stop(prom)
-        processes.stop(ml_proc)
+def env(tmp_path_factory: pytest.TempPathFactory, running_world: Any) -> Iterator[Any]:
+    with running_world(WORLD, tmp_path_factory.mktemp("stock-world"), mlflow=True) as running:
+        yield running
 
 
-def _triage(env: Env, incident_id: str, alertname: str, labels: dict[str, str]) -> TriageReport:
+def _triage(env: Any, incident_id: str, alertname: str, labels: dict[str, str]) -> TriageReport:
     incident = next(i for i in env.world.incidents if i.id == incident_id)
     ctx = CallContext(principal="agent:triage", run_id=f"stock-{uuid.uuid4().hex[:8]}")
     alert = {
@@ -140,7 +104,7 @@ def _triage(env: Env, incident_id: str, alertname: str, labels: dict[str, str]) 
     return run_triage(AgentDeps(gateway=env.runtime.gateway, ctx=ctx), alert)
 
 
-def test_the_registry_has_no_alias_history(env: Env) -> None:
+def test_the_registry_has_no_alias_history(env: Any) -> None:
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=env.mlflow_uri, registry_uri=env.mlflow_uri)
@@ -149,7 +113,7 @@ def test_the_registry_has_no_alias_history(env: Env) -> None:
     assert model.aliases == {"champion": "2"}
 
 
-def test_bad_version_found_without_the_alias_history_tag(env: Env) -> None:
+def test_bad_version_found_without_the_alias_history_tag(env: Any) -> None:
     report = _triage(
         env, "fraud-v2", "ModelServingErrorRateHigh", {"model": "card-fraud", "namespace": "risk"}
     )
@@ -163,7 +127,7 @@ def test_bad_version_found_without_the_alias_history_tag(env: Env) -> None:
     assert any(a.tool == "mlflow.set_alias" and a.arguments["version"] == 1 for a in report.next_actions)
 
 
-def test_harmless_deploy_before_a_drift_alert_ranks_drift_first(env: Env) -> None:
+def test_harmless_deploy_before_a_drift_alert_ranks_drift_first(env: Any) -> None:
     report = _triage(env, "income-drift", "ModelInputDrift", {"model": "loan-pd", "feature": "income"})
     top = report.top
     assert top is not None, report.abstain_reason

@@ -123,3 +123,50 @@ def kit() -> Any:
     import sys
 
     return sys.modules[__name__]
+
+
+PROMOTION_TAGS = {"owner": "fraud-ml", "training_data_version": "txn-2026-11-01", "approval": "approved"}
+FRESH_INPUTS = [
+    {"name": "txn_count_1h", "type": "long"},
+    {"name": "txn_amount_sum_24h", "type": "double"},
+    {"name": "card_age_days", "type": "long"},
+]
+
+
+def _model_version(n: int, ago: str, auc: float) -> dict[str, Any]:
+    return {"version": n, "created_ago": ago, "metrics": {"auc": auc, "log_loss": 0.08}, "tags": PROMOTION_TAGS,
+            "inputs": FRESH_INPUTS, "outputs": [{"name": "score", "type": "double"}]}  # fmt: skip
+
+
+@pytest.fixture
+def promotable_model(demo_sandbox: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Callable[[str], str]:
+    """``promotable_model(prefix)``: a fresh model in the sandbox's MLflow — v1 champion, v2 (better) last
+    held staging — that serves no traffic, so canary evidence is waived for it as an operator would."""
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from evals.sandbox import mlflow_world
+    from evals.worlds.schema import World
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        world = {
+            "name": f"{prefix}-world",
+            "models": [
+                {
+                    "name": name,
+                    "tags": {"owner": "fraud-ml"},
+                    "versions": [_model_version(1, "10d", 0.90), _model_version(2, "3d", 0.91)],
+                    "alias_history": [
+                        {"alias": "champion", "version": 1, "ago": "9d"},
+                        {"alias": "staging", "version": 2, "ago": "2d"},
+                    ],
+                }
+            ],
+        }
+        mlflow_world.load_models(World.model_validate(world), datetime.now(UTC), demo_sandbox["mlflow_uri"])
+        monkeypatch.setenv("REFERENT_PROMOTION_CANARY_WAIVED_MODELS", json.dumps([f"{prefix}-*"]))
+        return name
+
+    return make

@@ -4,10 +4,7 @@ token starts a production promotion, the run pauses on its approval, an approver
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,43 +15,10 @@ from tools.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
 
-TAGS = {"owner": "fraud-ml", "training_data_version": "txn-2026-11-01", "approval": "approved"}
-FRESH = [
-    {"name": "txn_count_1h", "type": "long"},
-    {"name": "txn_amount_sum_24h", "type": "double"},
-    {"name": "card_age_days", "type": "long"},
-]
-
-
-def _version(n: int, ago: str, auc: float) -> dict[str, Any]:
-    return {"version": n, "created_ago": ago, "metrics": {"auc": auc, "log_loss": 0.08}, "tags": TAGS,
-            "inputs": FRESH, "outputs": [{"name": "score", "type": "double"}]}  # fmt: skip
-
 
 @pytest.fixture
-def model(demo_sandbox: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh model: v1 champion, v2 (better) last held staging; it serves no traffic (canary waived)."""
-    from evals.sandbox import mlflow_world
-    from evals.worlds.schema import World
-
-    name = f"fraud-rest-{uuid.uuid4().hex[:6]}"
-    world = {
-        "name": "rest-promotions",
-        "models": [
-            {
-                "name": name,
-                "tags": {"owner": "fraud-ml"},
-                "versions": [_version(1, "10d", 0.90), _version(2, "3d", 0.91)],
-                "alias_history": [
-                    {"alias": "champion", "version": 1, "ago": "9d"},
-                    {"alias": "staging", "version": 2, "ago": "2d"},
-                ],
-            }
-        ],
-    }
-    mlflow_world.load_models(World.model_validate(world), datetime.now(UTC), demo_sandbox["mlflow_uri"])
-    monkeypatch.setenv("REFERENT_PROMOTION_CANARY_WAIVED_MODELS", json.dumps(["fraud-rest-*"]))
-    return name
+def model(promotable_model: Callable[[str], str]) -> str:
+    return promotable_model("fraud-rest")
 
 
 def _champion(mlflow_uri: str, name: str) -> str:

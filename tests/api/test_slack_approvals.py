@@ -15,7 +15,6 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -30,50 +29,11 @@ pytestmark = pytest.mark.integration
 SECRET = "slack-signing-secret-0123456789abcdef"
 BOT = "xoxb-recorder-token"
 REQUESTER, APPROVER, ONCALL = "U0APPROVER1", "U0APPROVER2", "U0ONCALL1"
-FRESH = [
-    {"name": "txn_count_1h", "type": "long"},
-    {"name": "txn_amount_sum_24h", "type": "double"},
-    {"name": "card_age_days", "type": "long"},
-]
-TAGS = {"owner": "fraud-ml", "training_data_version": "txn-2026-11-01", "approval": "approved"}
-
-
-def _version(n: int, ago: str, auc: float) -> dict[str, Any]:
-    return {
-        "version": n,
-        "created_ago": ago,
-        "metrics": {"auc": auc, "log_loss": 0.08},
-        "tags": TAGS,
-        "inputs": FRESH,
-        "outputs": [{"name": "score", "type": "double"}],
-    }
 
 
 @pytest.fixture
-def model(demo_sandbox: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh model in the sandbox's MLflow: v1 champion, v2 (better) last held staging."""
-    from evals.sandbox import mlflow_world
-    from evals.worlds.schema import World
-
-    name = f"fraud-slack-{uuid.uuid4().hex[:6]}"
-    world = {
-        "name": "slack-approvals",
-        "models": [
-            {
-                "name": name,
-                "tags": {"owner": "fraud-ml"},
-                "versions": [_version(1, "10d", 0.90), _version(2, "3d", 0.91)],
-                "alias_history": [
-                    {"alias": "champion", "version": 1, "ago": "9d"},
-                    {"alias": "staging", "version": 2, "ago": "2d"},
-                ],
-            }
-        ],
-    }
-    mlflow_world.load_models(World.model_validate(world), datetime.now(UTC), demo_sandbox["mlflow_uri"])
-    # the test model serves no traffic: canary evidence is waived for it, as an operator would
-    monkeypatch.setenv("REFERENT_PROMOTION_CANARY_WAIVED_MODELS", json.dumps(["fraud-slack-*"]))
-    return name
+def model(promotable_model: Callable[[str], str]) -> str:
+    return promotable_model("fraud-slack")
 
 
 @pytest.fixture
