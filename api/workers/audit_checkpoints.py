@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
-from dbos._error import DBOSException
 
 from api.workers import dbos_app
 
@@ -49,17 +48,9 @@ def install_schedule(services: Any) -> None:
     Raises:
         ValueError: the cron expression is not valid.
     """
-    cron = services.settings.audit_checkpoint_cron
-    try:
-        DBOS.apply_schedules(
-            [
-                {
-                    "schedule_name": SCHEDULE_NAME,
-                    "workflow_fn": scheduled_checkpoint,  # type: ignore[typeddict-item]
-                    "schedule": cron,
-                    "context": None,
-                }
-            ]
-        )
-    except DBOSException as exc:
-        raise ValueError(f"REFERENT_AUDIT_CHECKPOINT_CRON {cron!r}: {exc}") from None
+    dbos_app.apply_schedule(
+        SCHEDULE_NAME,
+        scheduled_checkpoint,
+        services.settings.audit_checkpoint_cron,
+        "REFERENT_AUDIT_CHECKPOINT_CRON",
+    )

@@ -139,6 +139,22 @@ def launch(services: Services, *, role: Role = "both", executor_id: str | None =
                 raise
 
 
+def apply_schedule(name: str, workflow: Any, cron: str, setting: str) -> None:
+    """Create or replace the cron schedule ``name`` running ``workflow`` (after launch; the same on every
+    replica, and DBOS starts each tick once: workflow id = schedule + tick time).
+
+    Raises:
+        ValueError: ``cron`` is not a valid expression (named by its ``setting``).
+    """
+    from dbos._error import DBOSException
+
+    schedule = {"schedule_name": name, "workflow_fn": workflow, "schedule": cron, "context": None}
+    try:
+        DBOS.apply_schedules([schedule])  # type: ignore[list-item]
+    except DBOSException as exc:
+        raise ValueError(f"{setting} {cron!r}: {exc}") from None
+
+
 def _install_schedules(services: Services) -> None:
     from api.workers import audit_checkpoints, finops
 

@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
-from dbos._error import DBOSException
 
 from api.workers import dbos_app
 
@@ -83,17 +82,6 @@ def install_schedule(services: Any) -> None:
     Raises:
         ValueError: the cron expression is not valid.
     """
-    cron = services.settings.finops_cron
-    try:
-        DBOS.apply_schedules(
-            [
-                {
-                    "schedule_name": SCHEDULE_NAME,
-                    "workflow_fn": scheduled_report,  # type: ignore[typeddict-item]  # its outcome is kept
-                    "schedule": cron,
-                    "context": None,
-                }
-            ]
-        )
-    except DBOSException as exc:
-        raise ValueError(f"REFERENT_FINOPS_CRON {cron!r}: {exc}") from None
+    dbos_app.apply_schedule(
+        SCHEDULE_NAME, scheduled_report, services.settings.finops_cron, "REFERENT_FINOPS_CRON"
+    )
