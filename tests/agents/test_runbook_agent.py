@@ -28,7 +28,8 @@ SECTIONS = ("## Meaning", "## Impact", "## Diagnosis", "## Mitigation")
 def deps(tmp_path):
     rt = build_runtime(
         GuardrailSettings(state_dir=tmp_path, pseudonym_key=SecretStr("k" * 24), redaction_nlp=False),
-        PlatformSettings(runbooks_dir=tmp_path / "library"),
+        # correctness, not speed: promtool's batch over 954 rules gets room on a loaded 2-core machine
+        PlatformSettings(runbooks_dir=tmp_path / "library", tool_timeout_s=60),
     )
     yield AgentDeps(gateway=rt.gateway, ctx=CallContext("agent:runbook", f"rb-{uuid.uuid4().hex[:8]}"))
     rt.close()
