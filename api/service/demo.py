@@ -147,10 +147,19 @@ def service_walkthrough(endpoints: dict[str, Any], echo: Callable[[str], None] =
             )
             headers = {"Authorization": f"Bearer {viewer}"}
 
+            sent = alert[0]["labels"]["alertname"]
+
             def posted() -> dict[str, Any] | None:
+                """Our alert's incident once triaged and threaded in Slack (the sandbox's Prometheus may
+                fire other real alerts meanwhile: those are triaged too, but not shown here)."""
                 listed = httpx.get(f"{url}/v1/incidents", headers=headers, timeout=10).json()["incidents"]
-                done = [i for i in listed if i["slack_ts"] and i["status"] != "triaging"]
-                if not done or len(recorder.requests("chat.postMessage")) < 2:
+                done = [
+                    i
+                    for i in listed
+                    if i["alertname"] == sent and i["slack_ts"] and i["status"] != "triaging"
+                ]
+                threads = {p["body"].get("thread_ts") for p in recorder.requests("chat.postMessage")}
+                if not done or done[0]["slack_ts"] not in threads:
                     return None
                 return dict(
                     httpx.get(f"{url}/v1/incidents/{done[0]['id']}", headers=headers, timeout=10).json()
