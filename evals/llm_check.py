@@ -133,16 +133,6 @@ def demo_world() -> Iterator[Path]:
             sandbox.down(directory)
 
 
-def _alert(incident: Any, anchor: datetime) -> dict[str, Any]:
-    a = incident.alert
-    return {
-        "status": "firing",
-        "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
-        "annotations": {"summary": a.summary},
-        "startsAt": (anchor - incident.start_ago).isoformat(),
-    }
-
-
 def _expected(incident: Any) -> dict[str, Any]:
     """The culprit fields a right answer names (the workload only when no model is named)."""
     fields = (
@@ -180,7 +170,7 @@ def triage_both(directory: Path, incidents: list[Any], anchor: datetime, llm: An
         rt = build_runtime(GuardrailSettings(state_dir=Path(state)), PlatformSettings(sandbox_dir=directory))
         try:
             for incident in incidents:
-                alert, expected = _alert(incident, anchor), _expected(incident)
+                alert, expected = incident.firing_alert(anchor), _expected(incident)
                 plain = run_triage(AgentDeps(rt.gateway, CallContext("agent:triage", _run_id())), alert)
                 deps = AgentDeps(
                     rt.gateway, CallContext("agent:triage", _run_id()), make_chat_model(llm), llm

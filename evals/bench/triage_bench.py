@@ -37,16 +37,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def _alert(incident: Any, anchor: datetime) -> dict[str, Any]:
-    a = incident.alert
-    return {
-        "status": "firing",
-        "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
-        "annotations": {"summary": a.summary},
-        "startsAt": (anchor - incident.start_ago).isoformat(),
-    }
-
-
 def bench(directory: Path, repeats: int) -> dict[str, Any]:
     """Run the benchmark against the sandbox in ``directory`` (started if needed)."""
     from evals.sandbox import world as sandbox
@@ -90,7 +80,7 @@ def _triage_once(gateway: Gateway, incident: Any, anchor: datetime) -> tuple[flo
 
     ctx = CallContext(principal="agent:triage", run_id=f"bench-{uuid.uuid4().hex[:10]}")
     started = time.perf_counter()
-    report = run_triage(AgentDeps(gateway=gateway, ctx=ctx), _alert(incident, anchor))
+    report = run_triage(AgentDeps(gateway=gateway, ctx=ctx), incident.firing_alert(anchor))
     return time.perf_counter() - started, report
 
 

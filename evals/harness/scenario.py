@@ -252,12 +252,6 @@ def find_incident(world: Any, incident_id: str) -> Any:
 
 def _incident_alert(world: Any, incident_id: str, anchor: Any) -> dict[str, Any]:
     incident = find_incident(world, incident_id)
-    a = incident.alert
-    if a is None:
+    if incident.alert is None:
         raise ScenarioError(f"incident {incident_id} of world {world.name} has no alert")
-    return {
-        "status": "firing",
-        "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
-        "annotations": {"summary": a.summary},
-        "startsAt": (anchor - incident.start_ago).isoformat(),
-    }
+    return dict(incident.firing_alert(anchor))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -192,6 +192,22 @@ class IncidentSpec(_Strict):
     magnitude: float = 1.0
     description: str = ""
     alert: AlertSpec | None = None
+
+    def firing_alert(self, anchor: datetime) -> dict[str, Any]:
+        """The Alertmanager alert this incident fires, starting when the incident started.
+
+        Raises:
+            ValueError: the incident declares no alert.
+        """
+        if self.alert is None:
+            raise ValueError(f"incident {self.id} has no alert")
+        a = self.alert
+        return {
+            "status": "firing",
+            "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
+            "annotations": {"summary": a.summary},
+            "startsAt": (anchor - self.start_ago).isoformat(),
+        }
 
 
 # --- Billing --------------------------------------------------------------------------------------

@@ -27,14 +27,7 @@ TEST_KEY = "test-pseudonym-key-0123456789abcdef"
 
 def incident_alert(incident: IncidentSpec, anchor: datetime) -> dict[str, Any]:
     """The Alertmanager alert the incident fires, starting when the incident started."""
-    assert incident.alert is not None
-    a = incident.alert
-    return {
-        "status": "firing",
-        "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
-        "annotations": {"summary": a.summary},
-        "startsAt": (anchor - incident.start_ago).isoformat(),
-    }
+    return incident.firing_alert(anchor)
 
 
 def culprit_named(report: TriageReport, incident: IncidentSpec) -> None:
