@@ -170,3 +170,15 @@ def promotable_model(demo_sandbox: dict[str, Any], monkeypatch: pytest.MonkeyPat
         return name
 
     return make
+
+
+SLACK_BOT = "xoxb-recorder-token"  # the bot token the Slack tests configure (the recorder checks it)
+
+
+@pytest.fixture
+def recorder() -> Iterator[Any]:
+    """A local Slack Web API recorder (Slack's API cannot be reached here)."""
+    from evals.sandbox.slack_recorder import SlackRecorder
+
+    with SlackRecorder(token=SLACK_BOT) as rec:
+        yield rec

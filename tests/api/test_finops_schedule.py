@@ -4,7 +4,7 @@ the same function as ``referent finops report``, stored, served as a page and po
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,12 +17,6 @@ from tools.settings import PlatformSettings
 
 BOT = "xoxb-recorder-token"
 PUBLIC = "http://referent.test"
-
-
-@pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder(token=BOT) as rec:
-        yield rec
 
 
 def _wait_for(check: Callable[[], Any], timeout: float = 90.0) -> Any:

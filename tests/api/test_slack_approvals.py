@@ -14,7 +14,7 @@ import json
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,12 +34,6 @@ REQUESTER, APPROVER, ONCALL = "U0APPROVER1", "U0APPROVER2", "U0ONCALL1"
 @pytest.fixture
 def model(promotable_model: Callable[[str], str]) -> str:
     return promotable_model("fraud-slack")
-
-
-@pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder(token=BOT) as rec:
-        yield rec
 
 
 @pytest.fixture

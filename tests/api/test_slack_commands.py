@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,12 +25,6 @@ SECRET = "slack-signing-secret-0123456789abcdef"
 BOT = "xoxb-recorder-token"
 APPROVER, ONCALL = "U0APPROVER1", "U0ONCALL1"
 PUBLIC = "http://referent.test"
-
-
-@pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder(token=BOT) as rec:
-        yield rec
 
 
 @pytest.fixture

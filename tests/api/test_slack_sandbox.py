@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.integration
 SECRET = "slack-signing-secret-0123456789abcdef"
 BOT = "xoxb-recorder-token"
 ONCALL = "U0ONCALL1"
-
-
-@pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder(token=BOT) as rec:
-        yield rec
 
 
 @pytest.fixture

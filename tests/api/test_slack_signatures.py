@@ -31,12 +31,6 @@ RANDOM, APPROVER, ONCALL = "U0RANDOM1", "U0APPROVER1", "U0ONCALL1"
 
 
 @pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder(token=BOT) as rec:
-        yield rec
-
-
-@pytest.fixture
 def services(tmp_path: Path, recorder: SlackRecorder) -> Iterator[Any]:
     from api.service.services import build_services
     from api.settings import ServiceSettings
