@@ -14,7 +14,7 @@ Errors::
     ValueError (pydantic ValidationError at load)
     ├── placeholder or short secret in production
     ├── malformed REFERENT_API_TOKENS (role unknown, name missing)
-    └── malformed routes (channel missing)
+    └── malformed routes (see guardrails.routing: bad matcher, bad regex, channel missing)
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ import hashlib
 import hmac
 import re
 from enum import IntEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from guardrails.routing import Route, first_channel
+
+if TYPE_CHECKING:
+    from guardrails.policy import Policy
 
 PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "password", "xxx", "todo", "placeholder"}
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -54,19 +59,6 @@ class ApiToken(BaseModel):
     @property
     def level(self) -> Role:
         return Role[self.role]
-
-
-class Route(BaseModel):
-    """A routing rule: every ``match`` label equals the alert's (``match_re`` full-matches) → ``channel``."""
-
-    match: dict[str, str] = Field(default_factory=dict)
-    match_re: dict[str, str] = Field(default_factory=dict)
-    channel: str = Field(min_length=1)
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        if any(labels.get(k) != v for k, v in self.match.items()):
-            return False
-        return all(re.fullmatch(p, labels.get(k, "")) for k, p in self.match_re.items())
 
 
 def token_digest(token: str) -> str:
@@ -98,7 +90,11 @@ class ServiceSettings(BaseSettings):
     api_tokens: dict[str, ApiToken] = Field(
         default_factory=dict, description='JSON {"<sha256 hex of token, or token>": {"name", "role"}}'
     )
-    routes: list[Route] = Field(default_factory=list, description="JSON list of routing rules")
+    routes: list[Route] = Field(
+        default_factory=list,
+        description='JSON list of routing rules {"matchers": ["team=~\\"fraud.*\\""], "channel": "C…"}, '
+        "read before the policy file's routes",
+    )
     slack_channel: str = Field(default="#referent", description="channel when no route matches")
     public_url: str = Field(default="http://127.0.0.1:8080", description="Referent's public URL")
     triage_concurrency: int = Field(default=4, ge=1, description="triage runs at once per worker")
@@ -149,9 +145,8 @@ class ServiceSettings(BaseSettings):
             return False
         return hmac.compare_digest(presented.encode(), self.alertmanager_token.get_secret_value().encode())
 
-    def channel_for(self, labels: dict[str, str]) -> str:
-        """The first matching route's channel, else the default channel."""
-        for route in self.routes:
-            if route.matches(labels):
-                return route.channel
-        return self.slack_channel
+    def channel_for(self, labels: dict[str, str], policy: Policy | None = None) -> str:
+        """The channel of the first matching rule — ``REFERENT_ROUTES`` first, then the policy file's
+        ``routes`` (when ``policy`` is given) — else ``REFERENT_SLACK_CHANNEL``."""
+        policy_routes = policy.spec.routes if policy is not None else ()
+        return first_channel(labels, self.routes, policy_routes, default=self.slack_channel)

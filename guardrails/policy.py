@@ -14,7 +14,9 @@ cannot approve and cannot reveal.
 
 The file also holds the two maps the rest of the code reads from one place: ``cli_users`` (OS account
 → principal, how the CLI authenticates a human) and ``environments.aliases`` (model alias →
-environment). An alias the map does not know is ``production``, the strictest environment.
+environment). An alias the map does not know is ``production``, the strictest environment. Its
+``routes`` section (Alertmanager-style label matchers → Slack channel, :mod:`guardrails.routing`) says
+where alert reports go; ``REFERENT_ROUTES`` rules are read before it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guardrails.identity import check_principal, is_principal
+from guardrails.routing import Route
 
 DEFAULT_POLICY = Path(__file__).parent / "default_policy.yaml"
 ENVIRONMENTS = ("dev", "staging", "production")
@@ -94,6 +97,10 @@ class PolicyFile(BaseModel):
     vault_reveal: list[str] = Field(default_factory=list, description="principals allowed to reveal")
     cli_users: dict[str, str] = Field(default_factory=dict, description="OS account -> principal (CLI)")
     environments: Environments = Field(default_factory=Environments)
+    routes: list[Route] = Field(
+        default_factory=list,
+        description="Slack routing rules (label matchers → channel), after REFERENT_ROUTES",
+    )
 
     @field_validator("cli_users")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.commands.common import fail
+from api.commands.common import describe_validation, fail
 
 
 def _services() -> Any:
@@ -25,6 +25,11 @@ def _services() -> Any:
     try:
         return build_services()
     except ValidationError as exc:
+        if exc.title == "PolicyFile":
+            from guardrails.settings import GuardrailSettings
+
+            where = GuardrailSettings().policy_file or "(shipped default)"
+            fail(f"policy file {where}: {describe_validation(exc)}")
         first = exc.errors()[0]
         fail(f"invalid configuration: {'.'.join(str(p) for p in first['loc']) or 'settings'}: {first['msg']}")
     except (StoreError, ValueError) as exc:

@@ -309,7 +309,7 @@ def post_report_step(iid: str, report_id: str, labels: dict[str, str]) -> str | 
             iid,
             "slack.post_message",
             {
-                "channel": services.settings.channel_for(labels),
+                "channel": services.settings.channel_for(labels, services.runtime.policy),
                 "text": f"{head} <{_incident_url(services, iid)}|report>",
             },
         )
