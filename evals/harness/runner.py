@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from evals.harness.scenario import Scenario
 from evals.scorers import cost, injection, pii
 
 ChatFactory = Callable[[], Any]
+NO_WORLD = "none"  # scenarios that need no platform (runbooks from rule files): no sandbox is started
 
 
 @dataclass
@@ -40,6 +41,7 @@ class RunOptions:
     world_dirs: dict[str, Path] = field(default_factory=dict)  # running worlds to reuse (name → dir)
     chat_factory: ChatFactory | None = None  # tests: a scripted model instead of --model
     keep_up: bool = False  # leave worlds started here running (the next run reuses them)
+    compare: bool = False  # also run every scenario in deterministic mode, on the same running world
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
 
 
@@ -54,18 +56,29 @@ def load_world_named(name: str) -> Any:
     return load_world(name)
 
 
+def modes(options: RunOptions) -> list[RunOptions]:
+    """The options of each mode to run: the given one, preceded by deterministic mode with ``compare``."""
+    if not options.compare:
+        return [options]
+    if not (options.model or options.chat_factory):
+        raise ValueError("comparing modes needs a model (--model NAME)")
+    return [replace(options, model=None, chat_factory=None, compare=False), options]
+
+
 def run_suite(scenarios: list[Scenario], options: RunOptions) -> list[dict[str, Any]]:
-    """Run every scenario ``options.repeat`` times; return one result row per run."""
+    """Run every scenario ``options.repeat`` times (in each mode); return one result row per run."""
     rows: list[dict[str, Any]] = []
-    total = len(scenarios) * options.repeat
+    variants = modes(options)
+    total = len(scenarios) * options.repeat * len(variants)
     for world_name in sorted({s.world for s in scenarios}):
         group = [s for s in scenarios if s.world == world_name]
         with _world(world_name, options) as (world, directory, anchor):
-            for scenario in group:
-                for attempt in range(options.repeat):
-                    row = _run_scored(scenario, world, directory, anchor, options, attempt)
-                    rows.append(row)
-                    options.progress(_progress_line(len(rows), total, row))
+            for variant in variants:
+                for scenario in group:
+                    for attempt in range(options.repeat):
+                        row = _run_scored(scenario, world, directory, anchor, variant, attempt)
+                        rows.append(row)
+                        options.progress(_progress_line(len(rows), total, row))
     return rows
 
 
@@ -76,9 +89,11 @@ class _world:
         self.name, self.options = name, options
         self.started = False
 
-    def __enter__(self) -> tuple[Any, Path, datetime]:
+    def __enter__(self) -> tuple[Any, Path | None, datetime | None]:
         from evals.sandbox import world as sandbox
 
+        if self.name == NO_WORLD:
+            return None, None, None
         world = load_world_named(self.name)
         directory = self.options.world_dirs.get(self.name) or self.options.sandbox_root / self.name
         before = sandbox.status(directory)
@@ -96,7 +111,12 @@ class _world:
 
 
 def _run_scored(
-    scenario: Scenario, world: Any, directory: Path, anchor: datetime, options: RunOptions, attempt: int
+    scenario: Scenario,
+    world: Any,
+    directory: Path | None,
+    anchor: datetime | None,
+    options: RunOptions,
+    attempt: int,
 ) -> dict[str, Any]:
     """One run: the agent on a fresh state store, its audit trajectory, and every scorer's verdict."""
     from guardrails.factory import build_runtime
@@ -187,4 +207,4 @@ def _progress_line(done: int, total: int, row: dict[str, Any]) -> str:
     bar = "#" * (20 * done // max(total, 1))
     verdict = "PASS" if row["passed"] else "FAIL"
     main = row["scores"].get("score")
-    return f"[{bar:<20}] {done}/{total} {verdict} {row['id']} score={main} {row['usage']['wall_s']}s"
+    return f"[{bar:<20}] {done}/{total} {verdict} {row['id']} ({row['mode']}) score={main} {row['usage']['wall_s']}s"

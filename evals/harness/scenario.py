@@ -66,8 +66,14 @@ class RightsizingTrigger(_Strict):
 
 
 class RunbookTrigger(_Strict):
-    rule_file: str
-    rule: str | None = None
+    """Prometheus alerting rules: a rule file or a directory of them (every ``*.yml``/``*.yaml`` under it)."""
+
+    rule_file: str = Field(description="relative to the scenario file, or absolute; a file or a directory")
+    rule: str | None = Field(default=None, description="only this alert (default: every alerting rule)")
+
+    def resolve(self, scenario_path: str) -> Path:
+        """The rule file or directory, relative to the scenario file's directory."""
+        return Path(scenario_path).parent / self.rule_file
 
 
 class Culprit(_Strict):
@@ -131,7 +137,14 @@ class RightsizingExpected(_Strict):
 
 
 class RunbookExpected(_Strict):
-    sections: list[str] = Field(default_factory=list)
+    """What every rule's runbook must hold; any rule that falls short is a failure named by its alert."""
+
+    rules: int | None = Field(default=None, description="how many alerting rules the trigger holds")
+    sections: list[str] = Field(
+        default_factory=lambda: ["Meaning", "Impact", "Diagnosis", "Mitigation"],
+        description="level-2 headings every runbook has, in this order",
+    )
+    min_queries: int = Field(default=1, ge=0, description="diagnosis PromQL blocks per runbook, at least")
 
 
 class Scenario(_Strict):
@@ -140,7 +153,7 @@ class Scenario(_Strict):
     id: str
     agent: Agent
     description: str = ""
-    world: str = "demo"
+    world: str = Field(default="demo", description="a world name, a world YAML path, gen-<seed>, or none")
     fault_kind: str | None = Field(default=None, description="grouping in reports (default: expected kind)")
     trigger: TriageTrigger | PromotionTrigger | RightsizingTrigger | RunbookTrigger
     expected: TriageExpected | PromotionExpected | RightsizingExpected | RunbookExpected

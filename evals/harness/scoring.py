@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from evals.harness.agents import RunOutput
-from evals.harness.scenario import PromotionExpected, RightsizingExpected, Scenario, TriageExpected
-from evals.scorers import evidence, promotion, rightsizing, root_cause
+from evals.harness.scenario import (
+    PromotionExpected,
+    RightsizingExpected,
+    RunbookExpected,
+    Scenario,
+    TriageExpected,
+)
+from evals.scorers import evidence, promotion, rightsizing, root_cause, runbook
 
 
 def score_output(
@@ -26,6 +32,11 @@ def score_output(
     if isinstance(expected, RightsizingExpected):
         result = rightsizing.score(output.reports[0], expected, world)
         return {**result, "passed": result["score"] == 100, "fault_kind": "rightsizing"}
+    if isinstance(expected, RunbookExpected):
+        e = expected
+        result = runbook.score(output.reports[0], e.sections, e.min_queries, e.rules, output.prometheus_url)
+        complete = e.rules is None or result["runbook"]["rules"] == e.rules
+        return {**result, "passed": result["score"] == 100 and complete, "fault_kind": "runbook"}
     return {"score": 0, "passed": False, "why": "no scorer for this agent"}
 
 

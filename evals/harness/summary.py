@@ -31,10 +31,11 @@ def _group(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
 
 
 def pass_at_k(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per scenario: pass@k (any of the k attempts passed), pass^k (all passed) and score variance."""
+    """Per scenario (and mode): pass@k (any of the k attempts passed), pass^k (all passed), score variance."""
     by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    modes = {row["mode"] for row in rows}
     for row in rows:
-        by_id[row["id"]].append(row)
+        by_id[row["id"] if len(modes) == 1 else f"{row['id']} [{row['mode']}]"].append(row)
     k = max((len(v) for v in by_id.values()), default=1)
     per = {
         sid: {
@@ -51,7 +52,49 @@ def pass_at_k(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "k": k,
         "pass_at_k": _mean([float(v["pass_at_k"]) for v in per.values()]),
         "pass_all_k": _mean([float(v["pass_all_k"]) for v in per.values()]),
+        "mean_score_variance": _mean([v["score_variance"] for v in per.values()]),
         "scenarios": per,
+    }
+
+
+_RUNBOOK_COUNTS = (
+    "rules",
+    "runbooks",
+    "four_sections",
+    "with_queries",
+    "queries",
+    "queries_ok",
+    "queries_failing",
+    "rejected_candidates",
+)
+
+
+def runbooks(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Runbook runs: the counts summed, by exporter, every failing rule by name, total and per-rule time."""
+    done = [r for r in rows if r["agent"] == "runbook" and "runbook" in r["scores"]]
+    if not done:
+        return None
+    counts = {k: sum(int(r["scores"]["runbook"][k]) for r in done) for k in _RUNBOOK_COUNTS}
+    by_exporter: dict[str, dict[str, int]] = {}
+    for row in done:
+        for name, c in row["scores"]["runbook"]["by_exporter"].items():
+            into = by_exporter.setdefault(name, dict.fromkeys(c, 0))
+            for k, v in c.items():
+                into[k] += v
+    wall = sum(r["usage"]["wall_s"] for r in done)
+    check = sum(r["scores"]["runbook"]["check_s"] for r in done)
+    return {
+        **counts,
+        "wall_s": round(wall, 3),
+        "per_rule_ms": round(1000 * wall / max(counts["rules"], 1), 2),
+        "check_s": round(check, 3),
+        "parsers": sorted({p for r in done for p in r["scores"]["runbook"]["parsers"]}),
+        "by_exporter": dict(sorted(by_exporter.items())),
+        "failures": [
+            {"scenario": r["id"], "attempt": r["attempt"], **f}
+            for r in done
+            for f in r["scores"]["runbook"]["failures"]
+        ],
     }
 
 
@@ -92,6 +135,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "table": calibration.reliability(pairs),
         },
         "pass_at_k": pass_at_k(rows),
+        "runbooks": runbooks(rows),
         "usage": {
             "tokens": sum(r["usage"]["tokens"] for r in rows),
             "cost_usd": round(sum(r["usage"]["cost_usd"] for r in rows), 6),
