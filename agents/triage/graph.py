@@ -27,12 +27,15 @@ from agents.evidence import EvidenceLedger
 from agents.triage.alert import NormalizedAlert
 from agents.triage.collectors.base import CollectorContext, Window
 from agents.triage.collectors.context import collect_alert_expression, collect_cost, collect_runbook
+from agents.triage.collectors.dependencies import collect_dependencies
 from agents.triage.collectors.drift import collect_drift
 from agents.triage.collectors.features import collect_feast, collect_freshness_metric
 from agents.triage.collectors.golden import collect_golden
 from agents.triage.collectors.jobs import collect_jobs
+from agents.triage.collectors.kube_rollout import collect_kube_rollout
 from agents.triage.collectors.mlflow_changes import collect_mlflow
 from agents.triage.collectors.saturation import collect_gpu, collect_saturation
+from agents.triage.collectors.traffic import collect_traffic
 from agents.triage.findings import CollectorOutput, Finding, Targets
 from agents.triage.resolve import choose_collectors, from_labels, resolve
 
@@ -42,9 +45,12 @@ STEP_S = 300
 
 COLLECTORS: dict[str, Callable[[CollectorContext], list[Finding]]] = {
     "golden_signals": collect_golden,
+    "traffic": collect_traffic,
+    "dependencies": collect_dependencies,
     "saturation": collect_saturation,
     "gpu": collect_gpu,
     "jobs": collect_jobs,
+    "kube_rollout": collect_kube_rollout,
     "cost": collect_cost,
     "mlflow": collect_mlflow,
     "drift": collect_drift,

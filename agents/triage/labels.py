@@ -5,7 +5,10 @@ KServe ``inferenceservice`` / ``predictor``, Seldon ``seldon_deployment``, Kuber
 ``app``, ``app.kubernetes.io/name`` (``app_kubernetes_io_name`` once Prometheus sanitized it),
 kube-state-metrics ``job_name``, the scrape ``job`` (only when nothing else names a workload), and ``namespace`` / ``pod`` / ``container``. :func:`from_labels` reads them in the map's order.
 Pods and containers are not workloads: :mod:`agents.triage.resolve` maps them to their owners through
-kube-state-metrics owner references.
+kube-state-metrics owner references. The ``dependency*`` fields say how client-side metrics of a
+workload's calls to its dependencies (feature store, downstream services) name the dependency, the
+caller and the call's outcome: the defaults cover a plain ``dependency``/``upstream``/``target`` label and
+OpenTelemetry's ``http_client_request_duration_seconds{server_address, http_response_status_code}``.
 """
 
 from __future__ import annotations
@@ -53,6 +56,31 @@ class LabelMap(BaseSettings):
     container: list[str] = Field(default=["container"])
     feature_view: list[str] = Field(default=["feature_view"])
     feature: list[str] = Field(default=["feature"])
+    # client-side metrics of the calls a workload makes to its dependencies (collector: dependencies)
+    dependency: list[str] = Field(
+        default=["dependency", "upstream", "target", "server_address", "peer_service", "grpc_service"],
+        description="labels naming the called dependency on client-side metrics (first set wins)",
+    )
+    dependency_caller: list[str] = Field(
+        default=["service", "service_name", "job"],
+        description="labels naming the calling service on client-side dependency metrics",
+    )
+    dependency_status: list[str] = Field(
+        default=["code", "status_code", "http_response_status_code", "outcome"],
+        description="labels holding the outcome of a dependency call",
+    )
+    dependency_error_values: str = Field(
+        default="5..|error|failure|timeout|UNAVAILABLE|DEADLINE_EXCEEDED",
+        description="regex of the status values that count as a failed call",
+    )
+    dependency_histograms: list[str] = Field(
+        default=[
+            "dependency_request_duration_seconds",
+            "http_client_request_duration_seconds",
+            "feast_online_features_request_duration_seconds",
+        ],
+        description="client-side latency histograms of dependency calls (base names, without _bucket)",
+    )
 
 
 def _first(labels: dict[str, str], keys: list[str]) -> str | None:

@@ -18,6 +18,9 @@ HypothesisKind = Literal[
     "cpu_saturation",
     "idle_gpu",
     "failed_job",
+    "traffic_surge",
+    "degraded_dependency",
+    "crash_loop_after_rollout",
     "unknown",
 ]
 HYPOTHESIS_KINDS: tuple[str, ...] = HypothesisKind.__args__  # type: ignore[attr-defined]
@@ -35,6 +38,9 @@ class Culprit(BaseModel):
     container: str | None = None
     feature_view: str | None = None
     feature: str | None = None
+    dependency: str | None = Field(
+        default=None, description="a service or store the workload calls (feature store, downstream API)"
+    )
 
     def describe(self) -> str:
         parts = []
@@ -46,6 +52,8 @@ class Culprit(BaseModel):
             parts.append(f"feature {self.feature}")
         if self.workload:
             parts.append(f"workload {self.namespace + '/' if self.namespace else ''}{self.workload}")
+        if self.dependency:
+            parts.append(f"dependency {self.dependency}")
         return ", ".join(parts) or "unidentified"
 
 

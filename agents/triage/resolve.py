@@ -231,9 +231,9 @@ def choose_collectors(t: Targets, has_runbooks: bool) -> list[str]:
     chosen = ["alert_expression"]
     serving = bool(t.model and (t.model_direct or t.model_services))
     if t.services:
-        chosen.append("golden_signals")
+        chosen += ["golden_signals", "traffic", "dependencies"]
     if t.workloads:
-        chosen += ["saturation", "gpu", "jobs", "cost"]
+        chosen += ["saturation", "gpu", "jobs", "kube_rollout", "cost"]
     if t.model:
         chosen.append("mlflow")
     if serving:

@@ -172,17 +172,6 @@ def unknown_hypothesis(findings: list[Finding]) -> Hypothesis | None:
     )
 
 
-TITLES = {
-    "bad_model_version": "Bad model version {model} v{version} promoted",
-    "stale_feature_view": "Feature view {feature_view} is stale",
-    "online_offline_skew": "Online/offline skew in {feature_view}:{feature}",
-    "input_drift": "Input drift on {model} feature {feature}",
-    "oom": "{workload} is OOMKilled (memory at its limit)",
-    "cpu_saturation": "{workload} CPU saturated and throttled",
-    "idle_gpu": "GPU allocated to {workload} is idle",
-}
-
-
 def title_of(kind: str, culprit: Culprit) -> str:
     return TITLES.get(kind, "Unexplained anomaly").format(
         **{k: v or "?" for k, v in culprit.model_dump().items()}

@@ -147,6 +147,17 @@ class WorkloadSpec(_Strict):
     traffic_rps: float = Field(default=0.0, ge=0, description="serving only: requests/s per workload")
     latency_p99_ms: float = 0.0
     error_rate: float = Field(default=0.0, ge=0, le=1)
+    dependencies: list[str] = Field(
+        default_factory=list,
+        description="services or stores this workload calls (online feature store, downstream APIs); "
+        "its client-side metrics time each call",
+    )
+    client_metrics: Literal["dependency", "opentelemetry"] = Field(
+        default="dependency",
+        description="label convention of those client-side metrics: dependency_request_duration_seconds"
+        "{service,dependency,code} or OpenTelemetry http_client_request_duration_seconds"
+        "{job,server_address,http_response_status_code}",
+    )
 
 
 # --- Incidents ----------------------------------------------------------------------------------
@@ -160,6 +171,9 @@ IncidentKind = Literal[
     "cpu_saturation",
     "idle_gpu",
     "failed_job",
+    "traffic_surge",
+    "degraded_dependency",
+    "crash_loop_after_rollout",
 ]
 
 
@@ -170,6 +184,9 @@ class AlertSpec(_Strict):
     severity: Literal["info", "warning", "critical"] = "warning"
     labels: dict[str, str] = Field(default_factory=dict)
     summary: str = ""
+    lag: Duration = Field(
+        default=timedelta(0), description="the alert starts firing this long after the fault"
+    )
 
 
 class IncidentSpec(_Strict):
@@ -177,7 +194,10 @@ class IncidentSpec(_Strict):
 
     ``model`` / ``workload`` / ``feature_view`` / ``feature`` name what it hits; ``version`` is the bad
     version for ``bad_model_version``; ``magnitude`` scales the effect (error-rate multiplier, PSI,
-    skew offset in feature standard deviations, ...).
+    skew offset in feature standard deviations, request-rate multiplier of a ``traffic_surge``, ...).
+    A ``degraded_dependency`` names the calling ``workload`` and the ``dependency`` (one of its
+    ``dependencies``) that got slow and failing; a ``crash_loop_after_rollout`` names the Deployment
+    (``workload``) whose rollout at ``start_ago`` crash-loops.
     """
 
     id: str
@@ -189,12 +209,13 @@ class IncidentSpec(_Strict):
     workload: str | None = None
     feature_view: str | None = None
     feature: str | None = None
+    dependency: str | None = None
     magnitude: float = 1.0
     description: str = ""
     alert: AlertSpec | None = None
 
     def firing_alert(self, anchor: datetime) -> dict[str, Any]:
-        """The Alertmanager alert this incident fires, starting when the incident started.
+        """The Alertmanager alert this incident fires, starting ``alert.lag`` after the incident started.
 
         Raises:
             ValueError: the incident declares no alert.
@@ -206,7 +227,7 @@ class IncidentSpec(_Strict):
             "status": "firing",
             "labels": {"alertname": a.alertname, "severity": a.severity, **a.labels},
             "annotations": {"summary": a.summary},
-            "startsAt": (anchor - self.start_ago).isoformat(),
+            "startsAt": (anchor - self.start_ago + a.lag).isoformat(),
         }
 
 
@@ -234,6 +255,10 @@ class World(_Strict):
     future: Duration = Field(default=timedelta(hours=12), description="series continue past the anchor")
     step: Duration = Field(default=timedelta(minutes=5))
     seed: int = 7
+    sources_down: list[Literal["prometheus", "mlflow", "feast"]] = Field(
+        default_factory=list,
+        description="sources the sandbox loads but advertises at an unreachable endpoint (an outage)",
+    )
     alias_history_tag: bool = Field(
         default=True,
         description="write the referent.alias_history tag to MLflow (False: a stock registry, aliases only)",
@@ -273,9 +298,26 @@ class World(_Strict):
                 errors.append(f"incident {inc.id}: unknown workload {inc.workload}")
             if inc.feature_view and inc.feature_view not in views:
                 errors.append(f"incident {inc.id}: unknown feature view {inc.feature_view}")
+            errors += self._kind_errors(inc)
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def _kind_errors(self, inc: IncidentSpec) -> list[str]:
+        """What an incident of one of the workload kinds needs: its workload, and what it acts on."""
+        needs_workload = ("traffic_surge", "degraded_dependency", "crash_loop_after_rollout")
+        if inc.kind not in needs_workload:
+            return []
+        w = next((w for w in self.workloads if w.name == inc.workload), None)
+        if w is None:
+            return [f"incident {inc.id}: {inc.kind} needs a workload"]
+        if inc.kind == "traffic_surge" and w.traffic_rps <= 0:
+            return [f"incident {inc.id}: {w.name} has no traffic to surge"]
+        if inc.kind == "degraded_dependency" and inc.dependency not in w.dependencies:
+            return [f"incident {inc.id}: {inc.dependency!r} is not one of {w.name}'s dependencies"]
+        if inc.kind == "crash_loop_after_rollout" and w.kind in ("batch", "training"):
+            return [f"incident {inc.id}: {w.name} is a Job, not a Deployment"]
+        return []
 
     def model(self, name: str) -> ModelSpec:
         return next(m for m in self.models if m.name == name)

@@ -6,8 +6,8 @@ others use ``http_requests_total``. A change point in the error ratio (up by at 
 (up by at least :data:`LATENCY_JUMP`) ``serving_latency_up``. For model servers, the version whose error
 ratio is at least twice every other version's over the window is ``version_errors_higher``; when no
 version stands out, each version erring at most :data:`SAME_FACTOR` × the best other one is
-``version_errors_same``, and a model server whose errors and latency did not rise is ``serving_steady``
-(both evidence against a bad deploy).
+``version_errors_same``, and a service whose errors and latency did not rise is ``serving_steady``
+(evidence against a bad deploy of its model, or against a slow dependency having hurt it).
 """
 
 from __future__ import annotations
@@ -121,8 +121,9 @@ def _versions(cx: CollectorContext, service: str, sel: str, err_sel: str) -> lis
 
 
 def _steady(cx: CollectorContext, service: str, seen: list[str]) -> list[Finding]:
-    """``serving_steady``: a model server whose errors and latency did not rise (evidence against a deploy)."""
-    if not (seen and cx.targets.model and service in cx.targets.model_services):
+    """``serving_steady``: a service whose errors and latency did not rise (evidence against a deploy of
+    its model, or a dependency's trouble being its cause)."""
+    if not seen:
         return []
     return [
         Finding(

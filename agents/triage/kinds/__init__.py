@@ -10,12 +10,15 @@ from __future__ import annotations
 from agents.triage.kinds import (
     bad_model_version,
     cpu_saturation,
+    crash_loop_after_rollout,
+    degraded_dependency,
     failed_job,
     idle_gpu,
     input_drift,
     online_offline_skew,
     oom,
     stale_feature_view,
+    traffic_surge,
 )
 from agents.triage.kinds.base import CauseKind, Rule, Signal
 from agents.triage.models import HYPOTHESIS_KINDS
@@ -31,6 +34,9 @@ KINDS: dict[str, CauseKind] = {
         cpu_saturation.KIND,
         idle_gpu.KIND,
         failed_job.KIND,
+        traffic_surge.KIND,
+        degraded_dependency.KIND,
+        crash_loop_after_rollout.KIND,
     )
 }
 

@@ -1,7 +1,8 @@
 """A bad model version: a production alias moved (or a new version took traffic) shortly before the symptoms.
 
 Evidence against: the version's errors match the other versions', its inputs (signature) are unchanged,
-it carries an approval, and the serving errors and latency stayed flat — then the deploy was harmless.
+it carries an approval, and the serving errors and latency stayed flat — then the deploy was harmless;
+a request rate far above its baseline or a slow dependency explains the symptoms otherwise.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ KIND = CauseKind(
         Rule(S.SIGNATURE_SAME, -0.6, match=MV),
         Rule(S.APPROVAL_PRESENT, -0.5, match=MV),
         Rule(S.SERVING_STEADY, -1.0, match=("model",)),
+        # the symptoms have another explanation: a surge of requests, a slow dependency
+        Rule(S.TRAFFIC_ABOVE_BASELINE, -1.0, match=("model",)),
+        Rule(S.DEPENDENCY_LATENCY_UP, -0.8, match=("model",)),
     ),
     symptoms=(
         "psi",

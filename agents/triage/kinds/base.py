@@ -53,6 +53,17 @@ class Signal(StrEnum):
     GPU_COST = "gpu_cost"
     # Kubernetes Jobs (collector: jobs)
     JOB_FAILED = "job_failed"
+    # request rate against its seasonal baseline (collector: traffic)
+    TRAFFIC_ABOVE_BASELINE = "traffic_above_baseline"
+    TRAFFIC_RISE = "traffic_rise"
+    TRAFFIC_AT_BASELINE = "traffic_at_baseline"
+    # client-side calls to dependencies: feature store, downstream services (collector: dependencies)
+    DEPENDENCY_LATENCY_UP = "dependency_latency_up"
+    DEPENDENCY_ERRORS_UP = "dependency_errors_up"
+    # Kubernetes Deployments and pod states (collector: kube_rollout)
+    CRASH_LOOP_BACKOFF = "crash_loop_backoff"
+    DEPLOYMENT_ROLLED_OUT = "deployment_rolled_out"
+    DEPLOYMENT_UNCHANGED = "deployment_unchanged"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@
 switches the version label, multiplies the 5xx ratio by ``magnitude``, doubles latency and raises prediction
 PSI; ``cpu_saturation`` triples latency; ``input_drift``, ``stale_feature_view`` and ``online_offline_skew``
 raise feature / prediction PSI; a ``stale_feature_view`` freezes its view's last materialization.
+A ``traffic_surge`` multiplies the request rate by ``magnitude`` (errors per version unchanged) and slows
+answers with the load; each of a workload's ``dependencies`` gets client-side call latency histograms
+(labelled by its ``client_metrics`` convention), and a ``degraded_dependency`` makes one of them ~10x
+slower with timeouts, which slows the caller.
 """
 
 from __future__ import annotations
@@ -55,7 +59,14 @@ def traffic_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -
             slow = np.where(clock.window(inc), 2.0, slow)
     for inc in matching_incidents(world, "cpu_saturation", workload=w.name):
         slow = np.where(clock.window(inc), 3.0 * max(1.0, inc.magnitude), slow)
+    for inc in matching_incidents(world, "traffic_surge", workload=w.name):
+        requests = np.where(clock.window(inc), requests * inc.magnitude, requests)
+        slow = np.where(clock.window(inc), np.maximum(slow, min(4.0, 1 + 0.3 * (inc.magnitude - 1))), slow)
+    for inc in matching_incidents(world, "degraded_dependency", workload=w.name):
+        slow = np.where(clock.window(inc), np.maximum(slow, 1 + 2 * inc.magnitude), slow)
     mu = math.log(max(w.latency_p99_ms, 1.0) / 1000) - _Z99 * _SIGMA + np.log(slow)
+    for dependency in w.dependencies:
+        dependency_series(out, world, w, dependency, requests, clock)
     labels = {"namespace": w.namespace, "service": w.name}
     if model is None:
         _request_families(out, "http", labels, requests, err, mu, None)
@@ -109,6 +120,57 @@ def _request_families(
     out.add(family, "histogram", f"{family}_bucket", labels | {"le": "+Inf"}, np.cumsum(total), mask)
     out.add(family, "histogram", f"{family}_sum", labels, np.cumsum(total * np.exp(mu + _SIGMA**2 / 2)), mask)
     out.add(family, "histogram", f"{family}_count", labels, np.cumsum(total), mask)
+
+
+def dependency_series(
+    out: Families, world: World, w: WorkloadSpec, dependency: str, requests: np.ndarray, clock: Clock
+) -> None:
+    """Client-side latency histogram of the calls ``w`` makes to ``dependency`` (one per request), split
+    by outcome; ~10x slower with ~3% x magnitude timeouts inside a ``degraded_dependency`` incident."""
+    rng = seeded_rng(world.seed, w.name, "dependency", dependency)
+    err = np.clip(0.001 * rng.normal(1, 0.1, clock.n), 0, 1)
+    slow = np.ones(clock.n)
+    for inc in matching_incidents(world, "degraded_dependency", workload=w.name, dependency=dependency):
+        slow = np.where(clock.window(inc), 1 + 9 * inc.magnitude, slow)
+        err = np.where(clock.window(inc), np.clip(0.03 * inc.magnitude, 0, 1), err)
+    p99_s = max(0.005, 0.25 * w.latency_p99_ms / 1000)
+    mu = math.log(p99_s) - _Z99 * _SIGMA + np.log(slow)
+    if w.client_metrics == "opentelemetry":
+        family, caller, target, status = (
+            "http_client_request_duration_seconds",
+            "job",
+            "server_address",
+            "http_response_status_code",
+        )
+        codes = ("200", "504")
+    else:
+        family, caller, target, status = (
+            "dependency_request_duration_seconds",
+            "service",
+            "dependency",
+            "code",
+        )
+        codes = ("200", "500")
+    labels = {"namespace": w.namespace, caller: w.name, target: dependency}
+    errors = np.round(requests * err)
+    for code, count in ((codes[0], np.round(requests) - errors), (codes[1], errors)):
+        _histogram(out, family, labels | {status: code}, count, mu)
+
+
+def _histogram(out: Families, family: str, labels: dict[str, str], count: np.ndarray, mu: np.ndarray) -> None:
+    """A log-normal latency histogram of ``count`` observations per sample (cumulated)."""
+    for le in BUCKETS:
+        share = _normal_cdf((math.log(le) - mu) / _SIGMA)
+        out.add(
+            family,
+            "histogram",
+            f"{family}_bucket",
+            labels | {"le": str(le)},
+            np.cumsum(np.round(count * share)),
+        )
+    out.add(family, "histogram", f"{family}_bucket", labels | {"le": "+Inf"}, np.cumsum(count))
+    out.add(family, "histogram", f"{family}_sum", labels, np.cumsum(count * np.exp(mu + _SIGMA**2 / 2)))
+    out.add(family, "histogram", f"{family}_count", labels, np.cumsum(count))
 
 
 def drift_series(out: Families, world: World, model: ModelSpec, clock: Clock) -> None:

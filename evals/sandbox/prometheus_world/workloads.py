@@ -5,7 +5,11 @@ ReplicaSet ``<workload>-<stable hash>`` of the Deployment ``<workload>`` (``kube
 the Job ``<workload>`` for batch and training workloads; the container is ``container`` or the workload name. ``oom`` incidents make memory climb to the
 limit, get OOMKilled and restart; ``cpu_saturation`` pins usage at the limit with >50% throttled periods;
 ``idle_gpu`` drops DCGM utilization to ~0 while the GPU request stays; ``failed_job`` sets
-``kube_job_status_failed`` of a batch, training or feature-pipeline Job to 1.
+``kube_job_status_failed`` of a batch, training or feature-pipeline Job to 1; a ``traffic_surge``
+multiplies CPU usage by its magnitude (throttled at the limit). Deployments carry
+``kube_deployment_metadata_generation`` / ``kube_deployment_status_observed_generation``; a
+``crash_loop_after_rollout`` bumps both at its start, and the new ReplicaSet's pod restarts every 10
+minutes, waiting in ``CrashLoopBackOff`` in between (the old pods keep running: the rollout stalls).
 """
 
 from __future__ import annotations
@@ -30,11 +34,18 @@ def pod_names(world: World, workload: WorkloadSpec) -> list[str]:
     ]
 
 
+def rollout_pod_name(world: World, workload: str, rollout: str) -> str:
+    """The pod of the new ReplicaSet a ``crash_loop_after_rollout`` incident (id ``rollout``) creates."""
+    return f"{workload}-{stable_hash(world.seed, workload, rollout)[:9]}-0"
+
+
 def pod_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> None:
     """Every series of each of the workload's pods (and their GPUs)."""
     _owner_series(out, world, w, clock)
     if w.kind in ("batch", "training", "feature-pipeline"):
         _job_series(out, world, w, clock)
+    if w.kind not in ("batch", "training"):
+        _deployment_series(out, world, w, clock)
     for i, pod in enumerate(pod_names(world, w)):
         rng = seeded_rng(world.seed, w.name, i)
         base = {"namespace": w.namespace, "pod": pod, "container": w.container or w.name}
@@ -43,6 +54,7 @@ def pod_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> No
         cpu = usage_profile(w.cpu_usage, clock, rng)
         mem, restarts, oomed = _memory(world, w, clock, rng)
         cpu, throttled = _cpu_saturation(world, w, clock, cpu, rng)
+        cpu, throttled = _surge(world, w, clock, cpu, throttled, rng)
         _cpu_series(out, w, base, clock, cpu, throttled)
         _container_status(out, w, base, mem, restarts, oomed)
         if w.gpus:
@@ -86,6 +98,82 @@ def _job_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> N
     labels = {"namespace": w.namespace, "job_name": w.name}
     out.add("kube_job_status_failed", "gauge", "kube_job_status_failed", labels, failed)
     out.add("kube_job_status_succeeded", "gauge", "kube_job_status_succeeded", labels, 1.0 - failed)
+
+
+def _deployment_series(out: Families, world: World, w: WorkloadSpec, clock: Clock) -> None:
+    """The Deployment's generation (spec changes), bumped by each rollout; its crash-looping new pods."""
+    generation = np.full(clock.n, 1.0 + int(stable_hash(world.seed, w.name, "generation")[:4], 16) % 40)
+    for inc in matching_incidents(world, "crash_loop_after_rollout", workload=w.name):
+        win = clock.window(inc)
+        generation = generation + (clock.ts >= clock.ts[win][0] if win.any() else 0)
+        _crash_looping_pod(out, world, w, inc.id, win, clock)
+    labels = {"namespace": w.namespace, "deployment": w.name}
+    for name in ("kube_deployment_metadata_generation", "kube_deployment_status_observed_generation"):
+        out.add(name, "gauge", name, labels, generation)
+
+
+def _crash_looping_pod(
+    out: Families, world: World, w: WorkloadSpec, rollout: str, win: np.ndarray, clock: Clock
+) -> None:
+    """The rollout's new ReplicaSet and its pod, restarting every 2 steps and in CrashLoopBackOff."""
+    pod = rollout_pod_name(world, w.name, rollout)
+    replicaset = pod.rsplit("-", 1)[0]
+    ones = np.ones(clock.n)
+    rs_labels = {
+        "namespace": w.namespace,
+        "replicaset": replicaset,
+        "owner_kind": "Deployment",
+        "owner_name": w.name,
+    }
+    out.add(
+        "kube_replicaset_owner",
+        "gauge",
+        "kube_replicaset_owner",
+        rs_labels | {"owner_is_controller": "true"},
+        ones,
+        win,
+    )
+    owner = {
+        "namespace": w.namespace,
+        "pod": pod,
+        "owner_is_controller": "true",
+        "owner_kind": "ReplicaSet",
+        "owner_name": replicaset,
+    }
+    out.add("kube_pod_owner", "gauge", "kube_pod_owner", owner, ones, win)
+    out.add("kube_pod_labels", "gauge", "kube_pod_labels", _pod_labels(w, pod), ones, win)
+    base = {"namespace": w.namespace, "pod": pod, "container": w.container or w.name}
+    restarts = np.cumsum(win & (np.cumsum(win) % 2 == 0))
+    out.add(
+        "kube_pod_container_status_restarts",
+        "counter",
+        "kube_pod_container_status_restarts_total",
+        base,
+        restarts.astype(float),
+        win,
+    )
+    reason = "kube_pod_container_status_waiting_reason"
+    out.add(reason, "gauge", reason, base | {"reason": "CrashLoopBackOff"}, ones, win)
+    last = "kube_pod_container_status_last_terminated_reason"
+    out.add(last, "gauge", last, base | {"reason": "Error"}, ones, win)
+
+
+def _surge(
+    world: World,
+    w: WorkloadSpec,
+    clock: Clock,
+    cpu: np.ndarray,
+    throttled: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """CPU usage scaled by a ``traffic_surge``'s magnitude; throttled when that reaches the limit."""
+    for inc in matching_incidents(world, "traffic_surge", workload=w.name):
+        win = clock.window(inc)
+        cpu = np.where(win, cpu * inc.magnitude, cpu)
+        if w.cpu_limit:
+            hot = win & (cpu >= 0.9 * w.cpu_limit)
+            throttled = np.where(hot, rng.uniform(0.3, 0.5, clock.n), throttled)
+    return cpu, throttled
 
 
 def _pod_labels(w: WorkloadSpec, pod: str) -> dict[str, str]:
