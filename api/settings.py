@@ -13,6 +13,7 @@ Errors::
 
     ValueError (pydantic ValidationError at load)
     ├── placeholder or short secret in production
+    ├── a Slack app token that is not app-level (xapp-…), or Socket Mode asked without one
     ├── malformed REFERENT_API_TOKENS (role unknown, name missing)
     └── malformed routes (see guardrails.routing: bad matcher, bad regex, channel missing)
 """
@@ -82,6 +83,13 @@ class ServiceSettings(BaseSettings):
         default_factory=list, description="PagerDuty v3 webhook secrets, comma-separated, newest first"
     )
     slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret")
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="Slack app-level token (xapp-…, scope connections:write) for Socket Mode"
+    )
+    slack_mode: Literal["http", "socket"] | None = Field(
+        default=None,
+        description="http (POST /slack/events) or socket; default socket when an app token is set",
+    )
     finops_cron: str = Field(default="0 8 * * 1", description="FinOps report schedule (cron, UTC)")
     audit_checkpoint_cron: str = Field(
         default="*/15 * * * *", description="signed audit checkpoint schedule (cron, UTC)"
@@ -115,6 +123,29 @@ class ServiceSettings(BaseSettings):
     def _hash_tokens(cls, v: dict[str, ApiToken]) -> dict[str, ApiToken]:
         return {k if _HEX64.match(k) else token_digest(k): t for k, t in v.items()}
 
+    @field_validator("slack_app_token", mode="after")
+    @classmethod
+    def _app_level_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or v.get_secret_value().startswith("xapp-"):
+            return v
+        raw = v.get_secret_value()
+        kind = f"a {raw[:4]}… token" if re.match(r"^xox[a-z]-", raw) else "not a Slack app-level token"
+        raise ValueError(
+            f"REFERENT_SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → "
+            f"App-Level Tokens, scope connections:write); this one is {kind}"
+        )
+
+    @model_validator(mode="after")
+    def _socket_mode_has_a_token(self) -> ServiceSettings:
+        if self.slack_mode == "socket" and self.slack_app_token is None:
+            raise ValueError("REFERENT_SLACK_MODE=socket needs REFERENT_SLACK_APP_TOKEN (xapp-…)")
+        return self
+
+    @property
+    def slack_socket_mode(self) -> bool:
+        """Whether the Slack app connects over Socket Mode (an app token set, unless the mode says http)."""
+        return self.slack_app_token is not None and self.slack_mode != "http"
+
     @model_validator(mode="after")
     def _production_secrets(self) -> ServiceSettings:
         if self.env != "production":
@@ -122,6 +153,8 @@ class ServiceSettings(BaseSettings):
         named = {"REFERENT_ALERTMANAGER_TOKEN": self.alertmanager_token}
         if self.slack_signing_secret is not None:
             named["REFERENT_SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        if self.slack_app_token is not None:
+            named["REFERENT_SLACK_APP_TOKEN"] = self.slack_app_token
         bad = [name for name, value in named.items() if _is_placeholder(value)]
         bad += (
             ["REFERENT_PAGERDUTY_SECRETS"] if any(_is_placeholder(s) for s in self.pagerduty_secrets) else []

@@ -12,7 +12,9 @@ from evidence the caller cannot make up:
   mapped to a principal by the policy's ``cli_users`` section; an unmapped account has no identity;
 - :func:`token_identity` — an API token whose SHA-256 digest is configured (``token:<name>``);
 - :func:`slack_identity` — the user of a Slack request whose v0 signature verifies with the signing
-  secret within the 5-minute replay window (``slack:<user id>``, read from the signed body).
+  secret within the 5-minute replay window (``slack:<user id>``, read from the signed body);
+- :func:`slack_socket_identity` — the user of a Slack envelope received over the Socket Mode WebSocket
+  that Slack opened for the app-level token (the connection is authenticated, not each envelope).
 
 Decisions that need a human (approve, deny) take an :class:`Identity`, so an unauthenticated string
 cannot reach them by accident.
@@ -179,3 +181,21 @@ def slack_identity(
     except (KeyError, IndexError, TypeError, ValueError):
         raise NotAuthenticated("signed Slack request names no user") from None
     return _mint(f"slack:{user_id}", "slack")
+
+
+def slack_socket_identity(payload: Mapping[str, object]) -> Identity:
+    """``slack:<user id>`` of a Socket Mode envelope's payload (slash command or interaction).
+
+    In Socket Mode Slack authenticates the connection instead of each request: the WebSocket URL comes
+    from ``apps.connections.open`` called with the app-level token (``xapp-…``), and what arrives on it
+    carries no signature. Only the Socket Mode receiver (``api.slack.socket_mode``) calls this, with
+    the payload as it came off that connection; an HTTP request never does (bolt marks it ``http`` and
+    :func:`slack_identity` checks its signature).
+    """
+    user = payload.get("user_id")
+    nested = payload.get("user")
+    if user is None and isinstance(nested, Mapping):
+        user = nested.get("id")
+    if not isinstance(user, str) or not user:
+        raise NotAuthenticated("Socket Mode envelope names no user")
+    return _mint(f"slack:{user}", "slack-socket")

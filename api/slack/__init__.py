@@ -1,4 +1,4 @@
-"""The Slack app (slack-bolt, HTTP mode): ``POST /slack/events`` for commands and interactions.
+"""The Slack app (slack-bolt): ``POST /slack/events`` (HTTP mode) or Socket Mode, one set of listeners.
 
 :func:`build_router` wires a bolt ``App`` whose signing secret is ``REFERENT_SLACK_SIGNING_SECRET``
 and whose client points at ``REFERENT_SLACK_API_URL`` with ``REFERENT_SLACK_BOT_TOKEN``; it registers
@@ -6,11 +6,18 @@ the ``referent.*`` command tools on the gateway (once per gateway). Bolt verifie
 HMAC over ``v0:{timestamp}:{body}``, 5-minute window): a bad or stale signature gets 401 and runs
 nothing. Requests go through bolt's Starlette/FastAPI adapter conversion, dispatched in a worker
 thread so the event loop never waits for a listener. Without a signing secret or bot token the route answers 503.
+
+With ``REFERENT_SLACK_APP_TOKEN`` (``xapp-…``) the router also carries a lifespan that opens this
+process's Socket Mode connection (:mod:`api.slack.socket_mode`) to a second bolt app with the same
+listeners; it needs the bot token but no signing secret (``POST /slack/events`` then answers 503 unless
+a signing secret is set as well). ``REFERENT_SLACK_MODE=http`` keeps the token unused.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -38,10 +45,14 @@ def register_command_tools(services: Any) -> None:
         gateway.register_all(commands.specs(services.runtime.approvals.pending))
 
 
-def build_bolt_app(services: Any) -> App:
-    """The bolt app with its listeners; raises ``ValueError`` without a signing secret or bot token."""
+def build_bolt_app(services: Any, *, socket_mode: bool = False) -> App:
+    """The bolt app with its listeners (the same for both modes).
+
+    Raises:
+        ValueError: no bot token; in HTTP mode, no signing secret either.
+    """
     secret = services.settings.slack_signing_secret
-    if secret is None:
+    if secret is None and not socket_mode:
         raise ValueError("REFERENT_SLACK_SIGNING_SECRET is not set")
     platform = services.runtime.platform
     if platform.slack_bot_token is None:
@@ -49,21 +60,41 @@ def build_bolt_app(services: Any) -> App:
     token = platform.slack_bot_token.get_secret_value()
     app = App(
         client=WebClient(token=token, base_url=platform.slack_api_url),  # bolt takes the token from it
-        signing_secret=secret.get_secret_value(),
+        signing_secret=secret.get_secret_value() if secret is not None else "",  # Socket Mode: unused
         token_verification_enabled=False,  # no auth.test call at start
     )
     register(app, services)
     return app
 
 
+def _socket_mode_lifespan(services: Any) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan that holds this process's Socket Mode connection while the app runs."""
+    from api.slack.socket_mode import build_runner
+
+    runner = build_runner(services, build_bolt_app(services, socket_mode=True))
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        await run_in_threadpool(runner.start)
+        services.extra["slack_socket"] = runner
+        try:
+            yield
+        finally:
+            services.extra.pop("slack_socket", None)
+            await run_in_threadpool(runner.stop)
+
+    return lifespan
+
+
 def build_router(services: Any) -> APIRouter:
-    """``POST /slack/events``: commands and interactions of the Slack app."""
-    router = APIRouter(tags=["slack"])
+    """``POST /slack/events`` (HTTP mode) and, with an app token, the Socket Mode connection (lifespan)."""
+    socket_mode = services.settings.slack_socket_mode
+    router = APIRouter(tags=["slack"], lifespan=_socket_mode_lifespan(services) if socket_mode else None)
     register_command_tools(services)
     try:
         bolt = build_bolt_app(services)
     except ValueError as exc:
-        reason = str(exc)
+        reason = str(exc) + (" (the app is in Socket Mode)" if socket_mode else "")
 
         @router.post(EVENTS_PATH, include_in_schema=False)
         async def slack_not_configured() -> Response:

@@ -1,8 +1,10 @@
 """What the Slack app does with a verified request: ``/referent`` commands and Approve / Deny clicks.
 
-Bolt has checked the v0 signature and its 5-minute window before a listener runs. The listener then
-takes the user from the signed body (:func:`guardrails.identity.slack_identity`, ``slack:<user id>``),
-and:
+The same listeners serve both modes. Over HTTP, bolt has checked the v0 signature and its 5-minute
+window before a listener runs, and the listener takes the user from the signed body
+(:func:`guardrails.identity.slack_identity`, ``slack:<user id>``); over Socket Mode the envelope came
+through the connection Slack opened for the app-level token (:func:`guardrails.identity.slack_socket_identity`).
+Then:
 
 - a command is a gateway call of ``referent.<command>`` with that principal (the policy decides and the
   audit records it); what the work receives is the gateway's (redacted) copy of the arguments, so a
@@ -20,6 +22,7 @@ Refusals are answered politely (ephemeral) and audited by the gateway.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Any
 
@@ -29,7 +32,7 @@ from agents.promotion.render import APPROVE_ACTION, DENY_ACTION
 from api.slack import commands as cmds
 from guardrails.errors import ApprovalRequired, GatewayError, InvalidArguments, PolicyDenied
 from guardrails.gateway import CallContext
-from guardrails.identity import IdentityError, slack_identity
+from guardrails.identity import IdentityError, slack_identity, slack_socket_identity
 
 log = logging.getLogger("referent.slack")
 
@@ -40,8 +43,13 @@ def _header(request: BoltRequest, name: str) -> str:
 
 
 def identity_of(services: Any, request: BoltRequest) -> Any:
-    """The authenticated ``slack:<user id>`` of a request (its signature checked again, user from the body)."""
+    """The authenticated ``slack:<user id>`` of a request: over HTTP its signature is checked again (user
+    from the signed body); over Socket Mode the connection opened with the app token vouches for it."""
+    if request.mode == "socket_mode":
+        return slack_socket_identity(request.body)
     secret = services.settings.slack_signing_secret
+    if secret is None:
+        raise IdentityError("Slack signing secret is not set")
     return slack_identity(
         signing_secret=secret,
         timestamp=_header(request, "x-slack-request-timestamp"),
@@ -51,8 +59,12 @@ def identity_of(services: Any, request: BoltRequest) -> Any:
 
 
 def request_key(request: BoltRequest) -> str:
-    """A key of the signed request: the same delivery twice gives the same key."""
-    signed = _header(request, "x-slack-request-timestamp") + _header(request, "x-slack-signature")
+    """A key of the request: the same delivery twice gives the same key (over HTTP its signature, over
+    Socket Mode its payload, whose ``trigger_id`` differs between two invocations)."""
+    if request.mode == "socket_mode":
+        signed = json.dumps(request.body, sort_keys=True, default=str)
+    else:
+        signed = _header(request, "x-slack-request-timestamp") + _header(request, "x-slack-signature")
     return hashlib.sha256(signed.encode()).hexdigest()[:32]
 
 

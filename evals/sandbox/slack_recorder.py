@@ -10,6 +10,13 @@ file is given, appended to it as JSON lines; ``GET /_recorded`` returns them (``
 With a ``token`` set, Web API calls without ``Authorization: Bearer <token>`` get ``invalid_auth``;
 ``fail_with`` makes a method answer ``{"ok": false, "error": ...}`` (how Slack reports failures).
 
+It also stands in for Slack's Socket Mode: ``apps.connections.open`` (with ``app_token`` set, only that
+app-level token is accepted; a bot token gets ``not_allowed_token_type``) returns a ``ws://`` URL on this
+server, where a minimal RFC 6455 endpoint (text, ping/pong and close frames) greets the client with
+``hello`` like Slack. :meth:`SlackRecorder.socket_send` pushes an envelope (``slash_commands``,
+``interactive``…) and returns the client's acknowledgement; :meth:`SlackRecorder.socket_refresh` sends
+``disconnect`` (``refresh_requested``), after which a Slack client opens a new connection.
+
 :func:`signed_headers` signs a request the way Slack signs what it sends to an app (slash commands,
 interactions), for tests and the demo.
 
@@ -19,20 +26,74 @@ Run it alone with ``python -m evals.sandbox.slack_recorder --port 0`` (prints it
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import hmac
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 API_PREFIX = "/api/"
+SOCKET_PREFIX = "/_socket/"
+_WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class _WebSocket:
+    """The server side of one WebSocket connection (unmasked frames out, masked frames in)."""
+
+    def __init__(self, conn: socket.socket, reader: Any, number: int) -> None:
+        self.conn, self.reader, self.number = conn, reader, number
+        self.lock = threading.Lock()
+        self.open = True
+
+    def send(self, opcode: int, data: bytes = b"") -> None:
+        size = len(data)
+        if size < 126:
+            head = struct.pack("!BB", 0x80 | opcode, size)
+        elif size < 1 << 16:
+            head = struct.pack("!BBH", 0x80 | opcode, 126, size)
+        else:
+            head = struct.pack("!BBQ", 0x80 | opcode, 127, size)
+        with self.lock:
+            if self.open:
+                self.conn.sendall(head + data)
+
+    def send_json(self, message: dict[str, Any]) -> None:
+        self.send(0x1, json.dumps(message).encode())
+
+    def receive(self) -> tuple[int, bytes] | None:
+        """The next frame's opcode and (unmasked) payload; None when the peer is gone."""
+        head = self.reader.read(2)
+        if len(head) < 2:
+            return None
+        opcode, size, masked = head[0] & 0x0F, head[1] & 0x7F, head[1] & 0x80
+        if size == 126:
+            size = struct.unpack("!H", self.reader.read(2))[0]
+        elif size == 127:
+            size = struct.unpack("!Q", self.reader.read(8))[0]
+        mask = self.reader.read(4) if masked else b"\0\0\0\0"
+        data = self.reader.read(size)
+        if len(data) < size:
+            return None
+        return opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.send(0x8, struct.pack("!H", 1000))
+        with self.lock:
+            self.open = False
+        with contextlib.suppress(OSError):
+            self.conn.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass
@@ -43,6 +104,10 @@ class _State:
     failures: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    app_token: str | None = None
+    sockets: list[_WebSocket] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: threading.Condition = field(default_factory=threading.Condition)
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock:
@@ -111,6 +176,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         state = self.server.state
+        if self.path.startswith(SOCKET_PREFIX) and (self.headers.get("Upgrade") or "").lower() == "websocket":
+            self._websocket()
+            return
         if self.path.rstrip("/") == "/_recorded":
             with state.lock:
                 self._send(200, list(state.requests))
@@ -145,16 +213,73 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._send(200, answer)
 
+    def _websocket(self) -> None:
+        """Upgrade to a WebSocket, greet with ``hello``, then record acknowledgements until it closes."""
+        state = self.server.state
+        key = (self.headers.get("Sec-WebSocket-Key") or "").strip().encode()
+        accept = base64.b64encode(hashlib.sha1(key + _WS_GUID, usedforsecurity=False).digest()).decode()
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        ws = _WebSocket(self.connection, self.rfile, next(state.seq))
+        with state.changed:
+            state.sockets.append(ws)
+            state.changed.notify_all()
+        ws.send_json({"type": "hello", "num_connections": len(state.sockets),
+                      "connection_info": {"app_id": "A0REFERENT"}, "debug_info": {"host": "recorder"}})  # fmt: skip
+        try:
+            self._serve_frames(ws)
+        finally:
+            ws.open = False
+            with state.changed:
+                state.sockets.remove(ws)
+                state.changed.notify_all()
+
+    def _serve_frames(self, ws: _WebSocket) -> None:
+        state = self.server.state
+        while (frame := ws.receive()) is not None:
+            opcode, data = frame
+            if opcode == 0x8:  # close: answer it and stop
+                with contextlib.suppress(OSError):
+                    ws.send(0x8, data[:2])
+                return
+            if opcode == 0x9:
+                ws.send(0xA, data)
+            elif opcode == 0x1:
+                message = json.loads(data.decode("utf-8") or "null")
+                if isinstance(message, dict) and message.get("envelope_id"):
+                    state.record({"path": f"{SOCKET_PREFIX}{ws.number}", "method": None, "body": message,
+                                  "authorized": True, "at": time.time(), "response": None})  # fmt: skip
+                    with state.changed:
+                        state.acks[str(message["envelope_id"])] = message
+                        state.changed.notify_all()
+
     def _answer(self, method: str | None, body: Any, auth: str) -> dict[str, Any]:
         state = self.server.state
         if method is None:  # a response_url, an upload: accepted
             return {"ok": True}
+        if method == "apps.connections.open":
+            return self._connections_open(auth)
         if state.token is not None and auth != f"Bearer {state.token}":
             return {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
         if method in state.failures:
             return {"ok": False, "error": state.failures[method]}
         base = f"http://{self.headers.get('Host')}/"
         return _answer(state, method, body if isinstance(body, dict) else {}, base)
+
+    def _connections_open(self, auth: str) -> dict[str, Any]:
+        state = self.server.state
+        if state.app_token is not None and auth != f"Bearer {state.app_token}":
+            if auth.startswith("Bearer xox"):
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
+        if "apps.connections.open" in state.failures:
+            return {"ok": False, "error": state.failures["apps.connections.open"]}
+        return {"ok": True, "url": f"ws://{self.headers.get('Host')}{SOCKET_PREFIX}{uuid.uuid4().hex[:12]}"}
 
 
 class _Server(ThreadingHTTPServer):
@@ -185,6 +310,7 @@ class SlackRecorder:
         host: bind address (loopback by default).
         port: 0 picks a free port.
         token: the bot token Web API calls must carry (None: any or none).
+        app_token: the app-level token ``apps.connections.open`` must carry (None: any or none).
         record_file: also append every request to this file as JSON lines.
     """
 
@@ -194,9 +320,10 @@ class SlackRecorder:
         port: int = 0,
         *,
         token: str | None = None,
+        app_token: str | None = None,
         record_file: Path | None = None,
     ) -> None:
-        self.state = _State(token=token, record_file=record_file)
+        self.state = _State(token=token, record_file=record_file, app_token=app_token)
         self._server = _Server((host, port), self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, name="slack-recorder", daemon=True)
         self._thread.start()
@@ -229,7 +356,53 @@ class SlackRecorder:
         with self.state.lock:
             return [r for r in self.state.requests if method is None or r["method"] == method]
 
+    def wait_socket(self, timeout: float = 10.0, count: int = 1) -> int:
+        """Wait until at least ``count`` Socket Mode connections are open; return how many are."""
+        with self.state.changed:
+            if not self.state.changed.wait_for(lambda: len(self.state.sockets) >= count, timeout):
+                raise TimeoutError(f"fewer than {count} Socket Mode connection(s) after {timeout} s")
+            return len(self.state.sockets)
+
+    def socket_send(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        on: int = -1,
+        timeout: float = 10.0,
+        accepts_response_payload: bool = True,
+    ) -> dict[str, Any]:
+        """Push an envelope of type ``kind`` on connection ``on`` (oldest first; the newest by default) and
+        return the client's acknowledgement (``{"envelope_id": …, "payload": {…}}``, no payload when empty).
+        """
+        self.wait_socket(timeout, count=on + 1 if on >= 0 else 1)
+        envelope_id = str(uuid.uuid4())
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                    "accepts_response_payload": accepts_response_payload, "retry_attempt": 0, "retry_reason": ""}  # fmt: skip
+        with self.state.changed:
+            socket_ = self.state.sockets[on]
+        socket_.send_json(envelope)
+        with self.state.changed:
+            if not self.state.changed.wait_for(lambda: envelope_id in self.state.acks, timeout):
+                raise TimeoutError(f"envelope {kind} not acknowledged within {timeout} s")
+            return self.state.acks[envelope_id]
+
+    def socket_refresh(self) -> None:
+        """Ask every connected client to reconnect (Slack's ``disconnect`` / ``refresh_requested``)."""
+        with self.state.changed:
+            sockets = list(self.state.sockets)
+        for socket_ in sockets:
+            socket_.send_json({"type": "disconnect", "reason": "refresh_requested", "debug_info": {}})
+
+    def connections_opened(self) -> int:
+        """How many WebSocket URLs ``apps.connections.open`` has handed out successfully."""
+        return sum(1 for r in self.requests("apps.connections.open") if r["response"].get("ok"))
+
     def stop(self) -> None:
+        with self.state.changed:
+            sockets = list(self.state.sockets)
+        for socket_ in sockets:
+            socket_.close()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
