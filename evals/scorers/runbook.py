@@ -89,6 +89,34 @@ def _problems(
     return problems
 
 
+def _per_rule(
+    report: dict[str, Any], sections: list[str], min_queries: int, errors: dict[str, str]
+) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]], int]:
+    """Counts by exporter, the failing rules (with the agent's own error for a rule it dropped), and how
+    many runbooks have every section."""
+    runbooks = {str(rb["alert"]): rb for rb in report.get("runbooks", [])}
+    agent_errors = {str(e).split(":", 1)[0]: str(e) for e in report.get("errors", [])}
+    by_exporter: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"rules": 0, "ok": 0, "queries": 0, "queries_failing": 0}
+    )
+    failures, four = [], 0
+    for rule in report.get("rules", []):
+        body = runbooks.get(str(rule["alert"]))
+        problems = _problems(body, sections, min_queries, errors)
+        if body is None and rule["alert"] in agent_errors:
+            problems = [f"no runbook ({agent_errors[rule['alert']]})"]
+        queries = queries_of(str(body.get("markdown", ""))) if body else []
+        counts = by_exporter[exporter_of(rule)]
+        counts["rules"] += 1
+        counts["ok"] += not problems
+        counts["queries"] += len(queries)
+        counts["queries_failing"] += sum(q in errors for q in queries)
+        four += body is not None and not any(p.startswith("sections") for p in problems)
+        if problems:
+            failures.append({"rule": rule["alert"], "exporter": exporter_of(rule), "problems": problems})
+    return dict(sorted(by_exporter.items())), failures, four
+
+
 def score(
     report: dict[str, Any],
     sections: list[str],
@@ -97,63 +125,34 @@ def score(
     prometheus_url: str | None = None,
 ) -> dict[str, Any]:
     """Score = 100 × rules with a complete, parseable runbook / rules expected (or loaded)."""
-    runbooks = {str(rb["alert"]): rb for rb in report.get("runbooks", [])}
-    rules = report.get("rules", [])
-    all_queries = [q for rb in runbooks.values() for q in queries_of(str(rb.get("markdown", "")))]
+    markdowns = [str(rb.get("markdown", "")) for rb in report.get("runbooks", [])]
+    all_queries = [q for md in markdowns for q in queries_of(md)]
     started = time.perf_counter()
     errors, parsers = parse_errors(all_queries, prometheus_url)
     check_s = time.perf_counter() - started
-    by_exporter: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"rules": 0, "ok": 0, "queries": 0, "queries_failing": 0}
-    )
-    failures, four = [], 0
-    for rule in rules:
-        body = runbooks.get(str(rule["alert"]))
-        problems = _problems(body, sections, min_queries, errors)
-        queries = queries_of(str(body.get("markdown", ""))) if body else []
-        exporter = by_exporter[exporter_of(rule)]
-        exporter["rules"] += 1
-        exporter["ok"] += not problems
-        exporter["queries"] += len(queries)
-        exporter["queries_failing"] += sum(q in errors for q in queries)
-        four += body is not None and not any(p.startswith("sections") for p in problems)
-        if problems:
-            failures.append(
-                {
-                    "rule": rule["alert"],
-                    "exporter": exporter_of(rule),
-                    "problems": problems,
-                }
-            )
-    ok = len(rules) - len(failures)
-    total = max(expected_rules or 0, len(rules), 1)
-    whys = (
-        []
-        if expected_rules in (None, len(rules))
-        else [f"{len(rules)} rules loaded, {expected_rules} expected"]
-    )
+    by_exporter, failures, four = _per_rule(report, sections, min_queries, errors)
+    loaded = len(report.get("rules", []))
+    ok = loaded - len(failures)
+    whys = [] if expected_rules in (None, loaded) else [f"{loaded} rules loaded, {expected_rules} expected"]
     whys += [f"{f['rule']}: {f['problems'][0]}" for f in failures[:3]]
+    more = f" (+{len(failures) - 3} more)" if len(failures) > 3 else ""
     counts = {
-        "rules": len(rules),
-        "runbooks": len(runbooks),
+        "rules": loaded,
+        "runbooks": len(markdowns),
         "four_sections": four,
-        "with_queries": sum(
-            1
-            for rb in runbooks.values()
-            if len(queries_of(str(rb.get("markdown", "")))) >= max(min_queries, 1)
-        ),
+        "with_queries": sum(len(queries_of(md)) >= max(min_queries, 1) for md in markdowns),
         "queries": len(all_queries),
         "queries_ok": sum(q not in errors for q in all_queries),
         "queries_failing": sum(q in errors for q in all_queries),
         "rejected_candidates": int(report.get("rejected_queries", 0)),
         "parsers": parsers,
         "check_s": round(check_s, 3),
-        "by_exporter": dict(sorted(by_exporter.items())),
+        "by_exporter": by_exporter,
         "failures": failures,
     }
     return {
-        "score": round(100 * ok / total, 2),
-        "why": "; ".join(whys) + (f" (+{len(failures) - 3} more)" if len(failures) > 3 else ""),
+        "score": round(100 * ok / max(expected_rules or 0, loaded, 1), 2),
+        "why": "; ".join(whys) + more,
         "ok_rules": ok,
         "runbook": counts,
     }

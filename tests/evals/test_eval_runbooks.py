@@ -155,6 +155,23 @@ def test_markdown_helpers() -> None:
     ]
 
 
+def test_a_rule_the_agent_dropped_is_named_with_the_agent_s_error() -> None:
+    md = "## Meaning\n\n## Impact\n\n## Diagnosis\n\n```promql\nup == 0\n```\n\n## Mitigation\n"
+    report = {
+        "runbooks": [{"alert": "A", "markdown": md}],
+        "rules": [{"alert": "A", "exporter": "x/a"}, {"alert": "B", "exporter": "x/a"}],
+        "errors": ["B: cannot parse 'rate(x[5m]) >'"],
+    }
+    result = runbook.score(report, ["Meaning", "Impact", "Diagnosis", "Mitigation"], 1, 2)
+    assert result["score"] == 50.0 and result["ok_rules"] == 1
+    assert result["runbook"]["failures"] == [
+        {"rule": "B", "exporter": "x/a", "problems": ["no runbook (B: cannot parse 'rate(x[5m]) >')"]}
+    ]
+    assert result["runbook"]["by_exporter"] == {
+        "x/a": {"rules": 2, "ok": 1, "queries": 1, "queries_failing": 0}
+    }
+
+
 @pytest.mark.integration
 def test_ml_rules_scenario_on_the_demo_world_is_parsed_by_its_prometheus(
     demo_sandbox: dict[str, Any],
