@@ -241,3 +241,20 @@ def test_socket_mode_approval_resumes_the_paused_promotion(
         r for r in services.runtime.audit.tail(2000) if r.tool == "mlflow.set_alias" and r.outcome == "ok"
     ]
     assert moved and moved[-1].approver == f"slack:{APPROVER}"
+
+
+def test_socket_manifest_matches_the_http_one_without_urls() -> None:
+    import yaml
+
+    folder = Path(__file__).resolve().parents[2] / "api/slack"
+    http = yaml.safe_load((folder / "manifest.yaml").read_text())
+    socket = yaml.safe_load((folder / "manifest.socket.yaml").read_text())
+    assert (
+        socket["settings"]["socket_mode_enabled"] is True and http["settings"]["socket_mode_enabled"] is False
+    )
+    assert "https://" not in (folder / "manifest.socket.yaml").read_text().split("display_information:")[1]
+    [command] = http["features"]["slash_commands"]
+    assert socket["features"]["slash_commands"] == [{k: v for k, v in command.items() if k != "url"}]
+    assert socket["oauth_config"] == http["oauth_config"]
+    assert socket["settings"]["interactivity"] == {"is_enabled": True}
+    assert socket["display_information"] == http["display_information"]
