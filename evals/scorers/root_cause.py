@@ -21,6 +21,10 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "oom": ("workload",),
     "cpu_saturation": ("workload",),
     "idle_gpu": ("workload",),
+    "failed_job": ("workload",),
+    "traffic_surge": ("workload",),
+    "degraded_dependency": ("workload",),  # the caller; the report also names the dependency
+    "crash_loop_after_rollout": ("workload",),
 }
 
 

@@ -75,3 +75,12 @@ def test_scenario_payload_triaged_from_the_cli(
     assert failed.exit_code == 0, failed.output
     top = json.loads(failed.output)["hypotheses"][0]
     assert (top["kind"], top["culprit"]["workload"]) == ("failed_job", "fp-card-profile")
+    for scenario, kind, workload in (
+        ("kyc-signup-surge.json", "traffic_surge", "kyc-orchestrator"),
+        ("payout-feature-store-slow.json", "degraded_dependency", "payout-service"),
+        ("explainer-crashloop.json", "crash_loop_after_rollout", "model-explainer-legacy"),
+    ):
+        out = CliRunner().invoke(app, ["triage", "--alert", str(SCENARIOS / scenario), "--json"])
+        assert out.exit_code == 0, out.output
+        top = json.loads(out.output)["hypotheses"][0]
+        assert (top["kind"], top["culprit"]["workload"]) == (kind, workload), scenario

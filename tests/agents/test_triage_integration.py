@@ -42,6 +42,9 @@ def culprit_named(report: TriageReport, incident: IncidentSpec) -> None:
         "cpu_saturation": {"workload": incident.workload},
         "idle_gpu": {"workload": incident.workload},
         "failed_job": {"workload": incident.workload},
+        "traffic_surge": {"workload": incident.workload},
+        "degraded_dependency": {"workload": incident.workload, "dependency": incident.dependency},
+        "crash_loop_after_rollout": {"workload": incident.workload},
     }[incident.kind]
     assert {k: getattr(c, k) for k in expected} == expected
 

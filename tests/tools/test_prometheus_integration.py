@@ -39,6 +39,11 @@ INCIDENT_ALERTS = {
     "KubernetesContainerOomKiller",
     "CpuThrottlingHigh",
     "GpuIdleAllocated",
+    "KubeJobFailed",
+    "ServingRequestRateAboveBaseline",
+    "ServiceLatencyP99High",
+    "DependencyLatencyHigh",
+    "KubePodCrashLooping",
 }
 
 
