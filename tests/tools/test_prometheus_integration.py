@@ -103,7 +103,8 @@ def _wait(predicate: Any, timeout_s: float = 90.0) -> Any:
 
 
 def test_now_and_future_samples_are_served(sandbox: Sandbox) -> None:
-    n_pods = sum(w.replicas for w in sandbox.world.workloads)
+    rollouts = sandbox.world.incidents_of("crash_loop_after_rollout")  # each adds its new ReplicaSet's pod
+    n_pods = sum(w.replicas for w in sandbox.world.workloads) + len(rollouts)
     [now] = sandbox.client.query("count(kube_pod_labels)")
     assert now.value == n_pods
     [later] = sandbox.client.query("count(kube_pod_labels)", at=sandbox.anchor + timedelta(hours=11))
