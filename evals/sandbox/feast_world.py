@@ -112,6 +112,7 @@ def build_feast_repo(world: World, anchor: datetime, directory: Path) -> Path:
         for view in world.feature_views:
             end = anchor - view.last_materialized_ago
             start = pd.Timestamp(frames[view.name]["event_timestamp"].min()).to_pydatetime()
+            start = min(start, end - view.schedule)  # thin history: the view stopped before it began
             store.materialize(start_date=start, end_date=end, feature_views=[view.name])
         for incident in world.incidents_of("online_offline_skew"):
             _inject_online_skew(store, world, incident, frames, anchor)

@@ -124,18 +124,27 @@ def _start_sources(
 def _endpoints(
     world: World, anchor: datetime, directory: Path, ml_uri: str, sources: _Sources, started: float
 ) -> dict[str, Any]:
-    """The endpoints ``up`` returns; ``startup_s`` counts from ``started`` (a monotonic time) to now."""
+    """The endpoints ``up`` returns; ``startup_s`` counts from ``started`` (a monotonic time) to now.
+
+    A source in ``world.sources_down`` is loaded but advertised where nothing answers (an outage)."""
+    down = set(world.sources_down)
     return {
         "world": world.name,
         "anchor": anchor.isoformat(),
         "dir": str(directory),
-        "mlflow_uri": ml_uri,
-        "prometheus_url": f"http://127.0.0.1:{sources.prometheus.port}",
+        "mlflow_uri": _UNREACHABLE if "mlflow" in down else ml_uri,
+        "prometheus_url": _UNREACHABLE
+        if "prometheus" in down
+        else f"http://127.0.0.1:{sources.prometheus.port}",
         "alertmanager_url": f"http://127.0.0.1:{sources.alertmanager.port}",
-        "feast_repo": str(sources.feast_repo),
+        "feast_repo": str(directory / "feast-unreachable") if "feast" in down else str(sources.feast_repo),
         "billing_path": str(sources.billing_path),
+        "sources_down": sorted(down),
         "startup_s": round(time.monotonic() - started, 1),
     }
+
+
+_UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there on a sandbox host
 
 
 def _record(directory: Path, state: dict[str, Any], proc: processes.ServerProcess) -> None:
