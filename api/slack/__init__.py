@@ -51,12 +51,12 @@ def build_bolt_app(services: Any, *, socket_mode: bool = False) -> App:
     Raises:
         ValueError: no bot token; in HTTP mode, no signing secret either.
     """
-    secret = services.settings.slack_signing_secret
-    if secret is None and not socket_mode:
-        raise ValueError("REFERENT_SLACK_SIGNING_SECRET is not set")
     platform = services.runtime.platform
     if platform.slack_bot_token is None:
         raise ValueError("REFERENT_SLACK_BOT_TOKEN is not set")
+    secret = services.settings.slack_signing_secret
+    if secret is None and not socket_mode:
+        raise ValueError("REFERENT_SLACK_SIGNING_SECRET is not set")
     token = platform.slack_bot_token.get_secret_value()
     app = App(
         client=WebClient(token=token, base_url=platform.slack_api_url),  # bolt takes the token from it
@@ -68,14 +68,29 @@ def build_bolt_app(services: Any, *, socket_mode: bool = False) -> App:
 
 
 def _socket_mode_lifespan(services: Any) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """A lifespan that holds this process's Socket Mode connection while the app runs."""
+    """A lifespan that holds this process's Socket Mode connection while the app runs (the client and its
+    threads exist only then). Without a bot token it logs why and connects nothing, as HTTP mode answers 503.
+    """
     from api.slack.socket_mode import build_runner
 
-    runner = build_runner(services, build_bolt_app(services, socket_mode=True))
+    try:
+        bolt = build_bolt_app(services, socket_mode=True)
+    except ValueError as exc:
+        reason = str(exc)
+        bolt = None
 
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
-        await run_in_threadpool(runner.start)
+        if bolt is None:
+            log.error("Slack Socket Mode is not started: %s", reason)
+            yield
+            return
+        runner = build_runner(services, bolt)
+        try:
+            await run_in_threadpool(runner.start)
+        except BaseException:
+            await run_in_threadpool(runner.stop)
+            raise
         services.extra["slack_socket"] = runner
         try:
             yield

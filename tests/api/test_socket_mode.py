@@ -134,6 +134,16 @@ def test_a_token_slack_refuses_stops_the_start(
     assert socket_recorder.connections_opened() == 0
 
 
+def test_without_a_bot_token_nothing_connects_and_the_service_still_runs(
+    service_factory: Callable[..., tuple[Any, Any]], socket_recorder: SlackRecorder
+) -> None:
+    platform = PlatformSettings(slack_api_url=socket_recorder.api_url)
+    client, services = service_factory(platform=platform, slack_app_token=APP)
+    assert client.get("/healthz").status_code == 200
+    assert "slack_socket" not in services.extra and socket_recorder.requests() == []
+    assert "REFERENT_SLACK_BOT_TOKEN" in client.post("/slack/events", content=b"x").json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("env", "why"),
     [
