@@ -56,7 +56,11 @@ class SocketModeRunner:
         return bool(self.handler.client.is_connected())
 
     def _connect_once(self) -> bool:
-        """Try to connect; True when connected. Raises :class:`SocketModeRefused` on a refused token."""
+        """Try to connect; True once the client has its URL (from then on its own monitor reconnects it).
+
+        Raises:
+            SocketModeRefused: Slack refused the app token.
+        """
         try:
             self.handler.connect()
         except SlackApiError as exc:
@@ -71,12 +75,13 @@ class SocketModeRunner:
         except OSError as exc:  # Slack unreachable (URLError is an OSError)
             log.warning("Socket Mode: cannot reach Slack (%s); retrying", type(exc).__name__)
             return False
-        return self.connected
+        if not self.connected:
+            log.warning("Socket Mode: the WebSocket handshake failed; the client keeps reconnecting")
+        return True
 
     def start(self) -> None:
         """Connect now, or keep trying in the background; raise :class:`SocketModeRefused` on a bad token."""
         if self._connect_once():
-            log.info("Socket Mode connected")
             return
         self._retrier = threading.Thread(target=self._retry, name="slack-socket-retry", daemon=True)
         self._retrier.start()
@@ -86,7 +91,6 @@ class SocketModeRunner:
         while not self._stop.wait(delay):
             try:
                 if self._connect_once():
-                    log.info("Socket Mode connected")
                     return
             except SocketModeRefused as exc:  # the token was revoked meanwhile: say so, stop trying
                 log.error("%s", exc)

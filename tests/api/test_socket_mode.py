@@ -134,6 +134,20 @@ def test_a_token_slack_refuses_stops_the_start(
     assert socket_recorder.connections_opened() == 0
 
 
+def test_slack_unavailable_at_start_is_retried_in_the_background(
+    service_factory: Callable[..., tuple[Any, Any]], socket_recorder: SlackRecorder
+) -> None:
+    socket_recorder.fail_with("apps.connections.open", "internal_error")
+    client, _ = start(service_factory, socket_recorder)  # the service starts all the same
+    assert client.get("/healthz").status_code == 200
+    with pytest.raises(TimeoutError):
+        socket_recorder.wait_socket(timeout=1)
+    socket_recorder.fail_with("apps.connections.open", None)
+    socket_recorder.wait_socket(timeout=15)
+    assert socket_recorder.socket_send("slash_commands", command(ONCALL, "help"))["payload"]["text"]
+    assert len(socket_recorder.requests("apps.connections.open")) >= 2
+
+
 def test_without_a_bot_token_nothing_connects_and_the_service_still_runs(
     service_factory: Callable[..., tuple[Any, Any]], socket_recorder: SlackRecorder
 ) -> None:
