@@ -40,7 +40,7 @@ INCIDENT_ALERTS = {
     "CpuThrottlingHigh",
     "GpuIdleAllocated",
     "KubeJobFailed",
-    "ServingRequestRateAboveBaseline",
+    "ServiceRequestRateAboveBaseline",
     "ServiceLatencyP99High",
     "DependencyLatencyHigh",
     "KubePodCrashLooping",
