@@ -10,6 +10,8 @@ Metric catalogue (agents and rules rely on these exact names and labels)::
   kube_pod_labels{namespace,pod,label_app,label_team,label_env[,label_model]}            1
   kube_pod_owner{namespace,pod,owner_kind,owner_name} / kube_replicaset_owner{namespace,replicaset,owner_kind,owner_name}  1
   kube_job_status_failed / kube_job_status_succeeded{namespace,job_name}                    0/1 (batch, training, feature-pipeline)
+  kube_deployment_metadata_generation / kube_deployment_status_observed_generation{namespace,deployment}  +1 per rollout
+  kube_pod_container_status_waiting_reason{namespace,pod,container,reason="CrashLoopBackOff"}  1 (crash-looping pods)
   kube_pod_container_resource_requests{namespace,pod,container,resource,unit}            cpu/core, memory/byte,
   kube_pod_container_resource_limits{namespace,pod,container,resource,unit}                nvidia_com_gpu/integer
   container_cpu_usage_seconds_total{namespace,pod,container}                             counter
@@ -22,6 +24,8 @@ Metric catalogue (agents and rules rely on these exact names and labels)::
   model_request_duration_seconds_bucket|_sum|_count{namespace,service,model,version[,le]}  histogram
   http_requests_total{namespace,service,code}                                            counter (no model)
   http_request_duration_seconds_bucket|_sum|_count{namespace,service[,le]}               histogram
+  dependency_request_duration_seconds_bucket|_sum|_count{namespace,service,dependency,code[,le]}  client-side histogram
+  http_client_request_duration_seconds_bucket|...{namespace,job,server_address,http_response_status_code[,le]}  (OpenTelemetry)
   model_feature_psi{namespace,model,feature_view,feature}                                gauge
   model_prediction_psi{namespace,model}                                                  gauge
   feast_feature_view_last_materialization_timestamp_seconds{feature_view}                unix seconds
@@ -40,7 +44,11 @@ PSI up), ``stale_feature_view`` (freshness frozen, the view's feature PSI rises 
 ``online_offline_skew`` (prediction PSI rises to 0.08 x magnitude, the feature's PSI to 0.12),
 ``input_drift`` (the feature's PSI ramps to magnitude over 1h), ``oom`` (memory climbs to the limit,
 OOMKilled, restarts, repeat), ``cpu_saturation`` (usage at the limit, >50% throttled periods, latency x3),
-``idle_gpu`` (DCGM utilization ~0 while the GPU request stays).
+``idle_gpu`` (DCGM utilization ~0 while the GPU request stays), ``failed_job`` (``kube_job_status_failed``),
+``traffic_surge`` (request rate x magnitude, CPU x magnitude up to the limit and throttled, latency up,
+errors per version unchanged), ``degraded_dependency`` (the caller's client-side calls to one dependency
+~10x slower with timeouts, the caller ~3x slower), ``crash_loop_after_rollout`` (Deployment generation +1,
+a new ReplicaSet whose pod restarts and waits in CrashLoopBackOff).
 
 Modules: ``clock`` (the sample grid), ``families`` (series containers, OpenMetrics writing), ``signals``
 (seeded randomness, usage profiles, incident lookup), ``workloads`` (pod, resource, CPU/memory, OOM and
