@@ -20,7 +20,7 @@ from agents.triage.kinds.base import Signal
 from agents.triage.models import Culprit
 
 AFTER_SLACK = timedelta(minutes=15)
-MAX_WORKLOADS = 3
+MAX_WORKLOADS = 5
 GENERATION = "kube_deployment_status_observed_generation"
 
 
