@@ -7,8 +7,9 @@ kube-state-metrics ``job_name``, the scrape ``job`` (only when nothing else name
 Pods and containers are not workloads: :mod:`agents.triage.resolve` maps them to their owners through
 kube-state-metrics owner references. The ``dependency*`` fields say how client-side metrics of a
 workload's calls to its dependencies (feature store, downstream services) name the dependency, the
-caller and the call's outcome: the defaults cover a plain ``dependency``/``upstream``/``target`` label and
-OpenTelemetry's ``http_client_request_duration_seconds{server_address, http_response_status_code}``.
+caller and the call's outcome: the defaults cover a plain ``dependency``/``upstream``/``target`` label,
+OpenTelemetry's ``http_client_request_duration_seconds{server_address, http_response_status_code}`` and
+go-grpc-prometheus's ``grpc_client_handling_seconds{grpc_service, grpc_code}``.
 """
 
 from __future__ import annotations
@@ -66,18 +67,18 @@ class LabelMap(BaseSettings):
         description="labels naming the calling service on client-side dependency metrics",
     )
     dependency_status: list[str] = Field(
-        default=["code", "status_code", "http_response_status_code", "outcome"],
+        default=["code", "status_code", "http_response_status_code", "grpc_code", "outcome"],
         description="labels holding the outcome of a dependency call",
     )
     dependency_error_values: str = Field(
-        default="5..|error|failure|timeout|UNAVAILABLE|DEADLINE_EXCEEDED",
+        default="5..|error|failure|timeout|Unavailable|DeadlineExceeded|UNAVAILABLE|DEADLINE_EXCEEDED",
         description="regex of the status values that count as a failed call",
     )
     dependency_histograms: list[str] = Field(
         default=[
             "dependency_request_duration_seconds",
             "http_client_request_duration_seconds",
-            "feast_online_features_request_duration_seconds",
+            "grpc_client_handling_seconds",
         ],
         description="client-side latency histograms of dependency calls (base names, without _bucket)",
     )

@@ -3,8 +3,8 @@ store, downstream services): latency p99 and error ratio per dependency.
 
 The metrics are whatever the platform's clients export, named by the label map
 (:class:`agents.triage.labels.LabelMap`): latency histograms ``dependency_histograms`` (by default a plain
-``dependency_request_duration_seconds``, OpenTelemetry's ``http_client_request_duration_seconds`` and a
-Feast online-features client histogram), the dependency in one of the ``dependency`` labels
+``dependency_request_duration_seconds``, OpenTelemetry's ``http_client_request_duration_seconds`` and
+gRPC's ``grpc_client_handling_seconds``), the dependency in one of the ``dependency`` labels
 (``dependency``, ``upstream``, ``target``, ``server_address``...), the caller in one of the
 ``dependency_caller`` labels, the outcome in one of the ``dependency_status`` labels. Signals:
 
