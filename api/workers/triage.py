@@ -37,6 +37,7 @@ from dbos import DBOS
 
 from agents.deps import AgentDeps
 from agents.triage import NormalizedAlert, TriageReport, parse_alerts, run_triage, to_slack_blocks
+from api.service.enqueue import StatusTemplates, insert_enqueued
 from api.service.incidents import Incident, incident_id
 from api.workers import dbos_app
 from guardrails.errors import GatewayError
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("referent.triage")
 
 PRINCIPAL = "agent:triage"
+_TEMPLATES = StatusTemplates()
 
 
 def _redacted(services: Services, alert: NormalizedAlert, iid: str) -> tuple[Incident, dict[str, Any]]:
@@ -73,8 +75,7 @@ def _redacted(services: Services, alert: NormalizedAlert, iid: str) -> tuple[Inc
 
 
 def _prepare(services: Services, alerts: Any, source: str) -> _Batch:
-    """Parse, redact and serialize a delivery's alerts in the request's thread (no database yet)."""
-    from dbos._core import prepare_enqueued_workflow
+    """Parse, redact and serialize a delivery's alerts in the intake's thread (no database yet)."""
     from dbos._dbos import _get_dbos_instance
 
     dbos, queue = _get_dbos_instance(), dbos_app.triage_queue().name
@@ -95,9 +96,7 @@ def _prepare(services: Services, alerts: Any, source: str) -> _Batch:
         else:
             ends = alert.ends_at.isoformat() if alert.ends_at else None
             func, wid, args = resolve_workflow, f"resolve-{iid}", (iid, ends)
-        batch.statuses.append(
-            prepare_enqueued_workflow(dbos, func, args, {}, queue_name=queue, workflow_id=wid)
-        )
+        batch.statuses.append(_TEMPLATES.status(dbos, func, args, queue=queue, workflow_id=wid))
     return batch
 
 
@@ -132,11 +131,7 @@ def _commit(services: Services, batches: list[_Batch]) -> None:
                 seen.add(status["workflow_uuid"])
                 statuses.append(status)
     services.incidents.open_many(incidents)
-    if statuses:
-        sys_db = _get_dbos_instance()._sys_db
-        with sys_db.engine.begin() as conn:
-            for status in statuses:
-                sys_db.init_workflow_with_connection(status, conn)
+    insert_enqueued(_get_dbos_instance()._sys_db, statuses)
 
 
 def _prepare_and_commit(services: Services, deliveries: list[tuple[Any, str]]) -> list[_Batch | Exception]:
