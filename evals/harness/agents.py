@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,10 +83,13 @@ def run_agent(
 
 
 def _runbooks(deps: Any, scenario: Scenario, prometheus_url: str | None) -> RunOutput:
-    """One batch over every alerting rule of the trigger's file or directory (the CLI's code path).
+    """Every alerting rule of the trigger's file or directory, through the agent (the CLI's code path).
 
-    The report is the batch (runbooks, rejected candidate queries, errors) plus each runbook's Markdown
-    and the list of rules loaded, so the scorer can name a rule that got no runbook at all.
+    Whole rule files are batched up to :func:`_batch_size` rules, so one ``promtool.check_queries`` call
+    stays well within the tool deadline on a loaded machine and a large directory stays within the
+    agent's per-run tool-call budget. The report holds every runbook with its Markdown, the rules
+    loaded (so the scorer can name a rule that got no runbook), the agent's errors and rejected
+    candidate count, and each batch's wall time.
     """
     from agents.runbook.graph import run_runbooks
     from agents.runbook.render import to_markdown
@@ -96,14 +100,35 @@ def _runbooks(deps: Any, scenario: Scenario, prometheus_url: str | None) -> RunO
     path = t.resolve(scenario.path)
     files = sorted([*path.rglob("*.yml"), *path.rglob("*.yaml")]) if path.is_dir() else [path]
     loaded = [(r, _exporter(f)) for f in files for r in load_rules(f, allow_empty=True)]
-    rules = pick([r for r, _ in loaded], t.rule)
-    exporters = {r.alert: e for r, e in loaded}
-    batch = run_runbooks(deps, rules, store=False)
-    report = json.loads(batch.model_dump_json())
-    for rb, body in zip(batch.runbooks, report["runbooks"], strict=True):
-        body["markdown"] = to_markdown(rb)
-    report["rules"] = [{"alert": r.alert, "exporter": exporters[r.alert]} for r in rules]
+    chosen = {r.alert for r in pick([r for r, _ in loaded], t.rule)}
+    loaded = [(r, e) for r, e in loaded if r.alert in chosen]
+    report: dict[str, Any] = {"runbooks": [], "rules": [], "errors": [], "rejected_queries": 0, "batch_s": []}
+    for batch_rules in _batches(loaded, _batch_size(len(loaded))):
+        started = time.perf_counter()
+        batch = run_runbooks(deps, [r for r, _ in batch_rules], store=False)
+        report["batch_s"].append(round(time.perf_counter() - started, 3))
+        report["runbooks"] += [
+            {**json.loads(rb.model_dump_json()), "markdown": to_markdown(rb)} for rb in batch.runbooks
+        ]
+        report["rules"] += [{"alert": r.alert, "exporter": e} for r, e in batch_rules]
+        report["errors"] += batch.errors
+        report["rejected_queries"] += batch.rejected_queries
     return RunOutput(reports=[report], prometheus_url=prometheus_url)
+
+
+def _batch_size(rules: int) -> int:
+    """At least 100 rules a batch; at most 25 batches (each is a promtool call, maybe a discovery call)."""
+    return max(100, -(-rules // 25))
+
+
+def _batches(loaded: list[tuple[Any, str]], size: int) -> list[list[tuple[Any, str]]]:
+    """Consecutive whole rule files (same exporter) per batch, each batch closed once it holds ``size``."""
+    batches: list[list[tuple[Any, str]]] = [[]]
+    for n, (rule, exporter) in enumerate(loaded):
+        if len(batches[-1]) >= size and exporter != loaded[n - 1][1]:
+            batches.append([])
+        batches[-1].append((rule, exporter))
+    return [b for b in batches if b]
 
 
 def _exporter(file: Path) -> str:

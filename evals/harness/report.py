@@ -76,7 +76,8 @@ def runbook_section(rb: dict[str, Any]) -> list[str]:
     lines = [
         "## Runbooks",
         "",
-        f"Queries parsed by: {', '.join(rb['parsers']) or '-'}.",
+        f"Queries parsed by: {', '.join(rb['parsers']) or '-'}. The agent ran {rb['batches']} batches of "
+        f"whole rule files (the longest {rb['max_batch_s']} s).",
         "",
         "| rules | runbooks | four sections | with queries | queries | parsed OK | failing "
         "| candidates rejected by the agent | total s | per rule ms | parse check s |",

@@ -66,6 +66,7 @@ _RUNBOOK_COUNTS = (
     "queries_ok",
     "queries_failing",
     "rejected_candidates",
+    "batches",
 )
 
 
@@ -88,6 +89,7 @@ def runbooks(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         "wall_s": round(wall, 3),
         "per_rule_ms": round(1000 * wall / max(counts["rules"], 1), 2),
         "check_s": round(check, 3),
+        "max_batch_s": max(float(r["scores"]["runbook"]["max_batch_s"]) for r in done),
         "parsers": sorted({p for r in done for p in r["scores"]["runbook"]["parsers"]}),
         "by_exporter": dict(sorted(by_exporter.items())),
         "failures": [

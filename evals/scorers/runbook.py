@@ -145,6 +145,8 @@ def score(
         "queries_ok": sum(q not in errors for q in all_queries),
         "queries_failing": sum(q in errors for q in all_queries),
         "rejected_candidates": int(report.get("rejected_queries", 0)),
+        "batches": len(report.get("batch_s", [])),
+        "max_batch_s": max(report.get("batch_s", []), default=0.0),
         "parsers": parsers,
         "check_s": round(check_s, 3),
         "by_exporter": by_exporter,

@@ -187,3 +187,14 @@ def test_ml_rules_scenario_on_the_demo_world_is_parsed_by_its_prometheus(
     # a server that does not answer is dropped from the parsers, not blamed on the queries
     assert runbook.parse_errors([good], "http://127.0.0.1:9") == ({}, ["promtool"])
     assert gate.check(result.summary, {"metrics": {}}) == []
+
+
+def test_rules_are_batched_by_whole_files() -> None:
+    from evals.harness.agents import _batch_size, _batches
+
+    loaded = (
+        [(n, "a/x") for n in range(60)] + [(n, "b/y") for n in range(50)] + [(n, "c/z") for n in range(5)]
+    )
+    assert [len(b) for b in _batches(loaded, 100)] == [110, 5]  # b/y is not split
+    assert [len(b) for b in _batches(loaded, 50)] == [60, 50, 5]
+    assert _batch_size(954) == 100 and _batch_size(10_000) == 400  # ≤ 25 batches: within the tool budget
