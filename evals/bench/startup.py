@@ -103,7 +103,8 @@ def measure(env: dict[str, str], repeats: int) -> list[Timing]:
     ]
 
 
-def _environment(state_dir: Path, sandbox_dir: Path | None) -> dict[str, str]:
+def environment(state_dir: Path, sandbox_dir: Path | None) -> dict[str, str]:
+    """The commands' environment: a fresh state directory, no REFERENT_* of the caller, the sandbox if given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERENT_")}
     env.update(
         REFERENT_STATE_DIR=str(state_dir),
@@ -156,10 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     tables: dict[str, list[Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="referent-startup-") as tmp:
         repeats = max(1, args.repeats)
-        tables["no sources"] = measure(_environment(Path(tmp) / "state", None), repeats)
+        tables["no sources"] = measure(environment(Path(tmp) / "state", None), repeats)
         _print(tables["no sources"], None)
         if sandbox_dir is not None:
-            tables["sandbox"] = measure(_environment(Path(tmp) / "state-sandbox", sandbox_dir), repeats)
+            tables["sandbox"] = measure(environment(Path(tmp) / "state-sandbox", sandbox_dir), repeats)
             print("\nthe same commands making their real calls:")
             _print(tables["sandbox"], sandbox_dir)
     if args.out is not None:
