@@ -31,7 +31,10 @@ def main() -> int:
             "start-up: referent commands cold, next to python -c pass",
             lambda: startup.main(["--dir", ".sandbox", "--up"]),
         ),
-        ("sandbox bring-up + triage wall time", lambda: triage_bench.main(["--down"])),
+        (
+            "triage: p95 in process on the demo incidents; referent triage cold start",
+            lambda: triage_bench.main(["--down"]),
+        ),
     ):
         print(f"\n### {name}", flush=True)
         result = run()
