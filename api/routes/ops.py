@@ -60,6 +60,9 @@ def _checks(services: Services) -> dict[str, str]:
     except Exception as exc:  # readiness reports, it does not raise
         checks["database"] = f"error: {type(exc).__name__}"
     checks["workers"] = "ok" if dbos_app.launched() else "error: DBOS not launched"
+    socket = services.extra.get("slack_socket")
+    if socket is not None:  # Socket Mode: reported, not required (commands wait for the reconnect)
+        checks["slack_socket"] = "connected" if socket.connected else "connecting"
     return {**checks, **_sources(services)}
 
 
@@ -67,7 +70,8 @@ def _checks(services: Services) -> dict[str, str]:
 async def readyz(services: ServicesDep) -> Any:
     """Ready when the state database answers and DBOS is launched; reports each source's health.
 
-    A down source does not make the service unready: triage then reports the source as missing.
+    A down source does not make the service unready: triage then reports the source as missing. With Slack
+    Socket Mode, ``slack_socket`` says whether this replica's connection is up (``connected`` / ``connecting``).
     """
     checks = await run_in_threadpool(_checks, services)
     ready = checks["database"] == "ok" and checks["workers"] == "ok"

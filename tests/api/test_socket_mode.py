@@ -142,8 +142,14 @@ def test_slack_unavailable_at_start_is_retried_in_the_background(
     assert client.get("/healthz").status_code == 200
     with pytest.raises(TimeoutError):
         socket_recorder.wait_socket(timeout=1)
+    ready = client.get("/readyz").json()
+    assert ready["ready"] and ready["checks"]["slack_socket"] == "connecting"
     socket_recorder.fail_with("apps.connections.open", None)
     socket_recorder.wait_socket(timeout=15)
+    deadline = time.monotonic() + 15
+    while client.get("/readyz").json()["checks"]["slack_socket"] != "connected":
+        assert time.monotonic() < deadline, "the socket never showed as connected in /readyz"
+        time.sleep(0.1)
     assert socket_recorder.socket_send("slash_commands", command(ONCALL, "help"))["payload"]["text"]
     assert len(socket_recorder.requests("apps.connections.open")) >= 2
 
