@@ -3,9 +3,12 @@
 Every gateway call (tool or LLM; allowed, denied or failed) appends one record. Record ``n`` stores
 ``prev_hash`` = hash of record ``n-1`` and ``hash`` = sha256 over the canonical JSON of its own fields
 plus ``prev_hash``. A one-row ``audit_head`` table (created by the migrations) holds the last sequence
-and hash; an append first updates it in place (``UPDATE … RETURNING``: a row lock on PostgreSQL, the
-write lock on SQLite), so concurrent writers from several processes still form one chain.
-:meth:`AuditLog.verify` recomputes the chain and names the first bad record: edited (hash mismatch),
+and hash; an append first updates it in place (``UPDATE … RETURNING``: a row lock on PostgreSQL; on
+SQLite inside ``BEGIN IMMEDIATE``, the database write lock), so concurrent writers from several
+processes still form one chain. :meth:`AuditLog.verify` reads the records and the head row in one read
+transaction (one snapshot: ``REPEATABLE READ`` on PostgreSQL, an explicit ``BEGIN`` on SQLite, whose
+driver otherwise runs each ``SELECT`` on its own), so appends committed while it reads are neither seen
+half nor mistaken for a deleted tail. It recomputes the chain and names the first bad record: edited (hash mismatch),
 deleted (sequence gap or broken link) or reordered (broken link), a deleted tail (head does not match
 the last record) and a deleted head row. What SQL access alone can still do — delete the tail *and*
 move the head, wipe everything, recompute every hash from some record on — only an anchor outside the
@@ -17,7 +20,8 @@ Only redacted data is ever passed in: the gateway redacts arguments before calli
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -37,7 +41,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guardrails.canonical import canonical_json, sha256_hex
@@ -103,6 +107,9 @@ class _Compiled:
 
 class _AppendStatements:
     def __init__(self, dialect: Dialect) -> None:
+        # pysqlite would only open a (deferred) transaction before the first write: take the write lock
+        # explicitly, so the head read, the insert and the head move are one transaction under it
+        self.begin = "BEGIN IMMEDIATE" if dialect.name == "sqlite" else None
         self.lock_head = _Compiled(_LOCK_HEAD, dialect)
         self.insert_record = _Compiled(_INSERT_RECORD, dialect)
         self.move_head = _Compiled(_MOVE_HEAD, dialect)
@@ -188,7 +195,7 @@ class VerifyResult:
     last_hash: str = GENESIS  # hash of the last record verified (GENESIS for an empty chain)
 
 
-def _check_record(rec: AuditRecord, expected_seq: int, prev_hash: str, anchors: dict[int, str]) -> str:
+def _check_record(rec: Any, expected_seq: int, prev_hash: str, anchors: dict[int, str]) -> str:
     """What is wrong with ``rec`` at position ``expected_seq`` after ``prev_hash`` ('' when nothing)."""
     if rec.seq != expected_seq:
         return f"record {expected_seq} is missing (next is {rec.seq}): deleted"
@@ -223,6 +230,8 @@ class AuditLog:
             conn = self.db.engine.raw_connection()
             try:
                 cur = conn.cursor()
+                if self._sql.begin:
+                    cur.execute(self._sql.begin)
                 cur.execute(*self._sql.lock_head.bind({}))
                 head = cur.fetchone()
                 if head is None:
@@ -305,6 +314,18 @@ class AuditLog:
         with self.db.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A connection in one read transaction: every query in it sees the same committed state."""
+        dialect = self.db.engine.dialect.name
+        with self.db.engine.connect() as conn:
+            if dialect == "postgresql":  # READ COMMITTED (the default) takes a new snapshot per statement
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                if dialect == "sqlite":  # pysqlite emits no BEGIN before a SELECT: each would be on its own
+                    conn.exec_driver_sql("BEGIN")
+                yield conn
+
     def verify(self, anchors: Mapping[int, str] | None = None) -> VerifyResult:
         """Recompute the chain; report the first record that was edited, deleted or reordered.
 
@@ -313,14 +334,14 @@ class AuditLog:
                 differs, or an anchored sequence past the end of the chain, is a failure.
         """
         pins = {seq: h for seq, h in (anchors or {}).items() if seq > 0}
-        with self.db.session() as session:
+        with self._snapshot() as conn:  # records and head from one snapshot, whatever appends meanwhile
+            head = conn.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).first()
             prev_hash, count = GENESIS, 0
-            for rec in session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars():
+            for rec in conn.execute(select(_RECORDS).order_by(_RECORDS.c.seq)):
                 problem = _check_record(rec, count + 1, prev_hash, pins)
                 if problem:
                     return VerifyResult(False, count, count + 1, problem, prev_hash)
                 prev_hash, count = rec.hash, count + 1
-            head = session.get(AuditHead, 1)
         if pins and max(pins) > count:
             return VerifyResult(
                 False,

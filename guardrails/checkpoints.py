@@ -6,7 +6,8 @@ hash it anchors, the time, and the SHA-256 of the previous checkpoint file, sign
     {"body": {"number": 3, "seq": 812, "hash": "…", "time": "…", "previous": "<sha256 of 00000002.json>"},
      "signature": "<base64 Ed25519 over the canonical JSON of body>"}
 
-Files are named ``00000003.json`` and created with ``O_EXCL``: never overwritten. The public key is
+Files are named ``00000003.json`` and published whole (written to a temporary file, then hard-linked
+to the name, which fails when it exists): never overwritten, never seen half-written. The public key is
 written beside them (``signing-key.pub``) so verifying needs no secret; the private key lives in a
 ``0600`` file (:func:`signing_key`), not in the database.
 
@@ -29,6 +30,10 @@ import base64
 import hashlib
 import json
 import os
+import random
+import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +50,9 @@ from guardrails.settings import GuardrailSettings
 
 PUBLIC_KEY_FILE = "signing-key.pub"
 _PRIVATE_PEM = serialization.PrivateFormat.PKCS8
+_ATTEMPTS = 20  # verify-and-write rounds before giving up to other writers
+_WRITERS: dict[Path, threading.Lock] = {}  # one checkpoint writer per directory in this process
+_WRITERS_LOCK = threading.Lock()
 
 
 class CheckpointError(ValueError):
@@ -100,8 +108,8 @@ def _public_pem(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _create(path: Path, data: bytes) -> bool:
-    """Write ``data`` into a new file; False when it already exists (never overwrite)."""
+def _write_new(path: Path, data: bytes) -> bool:
+    """Write ``data`` into ``path`` created with ``O_EXCL``; False when it already exists."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
@@ -110,6 +118,27 @@ def _create(path: Path, data: bytes) -> bool:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    return True
+
+
+def _create(path: Path, data: bytes) -> bool:
+    """Publish ``data`` as the new file ``path`` in one step; False when it already exists (never overwrite).
+
+    The data goes to a temporary file first, then is hard-linked to ``path`` (atomic, and it fails on
+    an existing name), so a concurrent reader (another replica's checkpoint, ``audit verify``) sees the
+    file whole or not at all. On storage without hard links the file is written in place (``O_EXCL``).
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    if not _write_new(temp, data):
+        raise CheckpointError(f"temporary file {temp} already exists")
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (some network or FUSE file systems)
+        return _write_new(path, data)
+    finally:
+        temp.unlink(missing_ok=True)
     return True
 
 
@@ -158,22 +187,38 @@ def _public_key(directory: Path, expected: Ed25519PublicKey | None) -> Ed25519Pu
 def write_checkpoint(audit_log: AuditLog, directory: Path, key: Ed25519PrivateKey) -> Checkpoint:
     """Verify the chain and append a signed checkpoint of its last record to ``directory``.
 
-    Safe to call from several processes: a number taken by another writer is retried with the next.
+    Safe to call from several processes: the new checkpoint follows exactly the checkpoints the chain
+    was verified against; when another writer added one meanwhile (the number is taken, or the
+    directory changed), it verifies again, so no checkpoint ever anchors an older record than the one
+    before it.
 
     Raises:
         CheckpointError: the chain does not verify against the existing checkpoints, or a file fails.
     """
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     public = _public_key(directory, key.public_key())
-    for _attempt in range(5):
+    with _WRITERS_LOCK:
+        writer = _WRITERS.setdefault(directory.resolve(), threading.Lock())
+    with writer:
+        return _write_checkpoint(audit_log, directory, key, public)
+
+
+def _write_checkpoint(
+    audit_log: AuditLog, directory: Path, key: Ed25519PrivateKey, public: Ed25519PublicKey
+) -> Checkpoint:
+    for attempt in range(_ATTEMPTS):
+        if attempt:  # another process checkpointed meanwhile: let it finish, then verify again
+            time.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
         verdict = verify_with_checkpoints(audit_log, directory, public)
         if not verdict.ok:
             raise CheckpointError(f"refusing to checkpoint a broken chain: {verdict.problem}")
         files = _files(directory)
+        if len(files) != verdict.checkpoints:  # another writer checkpointed after our verification
+            continue
         previous = hashlib.sha256(files[-1].read_bytes()).hexdigest() if files else GENESIS
         assert verdict.chain is not None
         body = {
-            "number": len(files) + 1,
+            "number": verdict.checkpoints + 1,
             "seq": verdict.records,
             "hash": verdict.chain.last_hash,
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
