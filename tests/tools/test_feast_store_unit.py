@@ -37,6 +37,27 @@ def test_import_does_not_import_feast() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_sdk_imported_without_typeguard_instrumentation_which_is_restored_after() -> None:
+    code = (
+        "import typeguard\n"
+        "original = typeguard.typechecked\n"
+        "from tools.feast_store.tool import import_feature_store\n"
+        "store = import_feature_store()\n"
+        "import feast.feature_view as fv\n"
+        "print(store.__name__, typeguard.typechecked is original,"
+        " 'typeguard' in fv.FeatureView.__init__.__code__.co_names)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"FEAST_USAGE": "False", "PATH": ""},
+    )
+    assert out.stdout.split() == ["FeatureStore", "True", "False"]
+
+
 @pytest.mark.parametrize(
     ("age", "ttl", "schedule", "status"),
     [
