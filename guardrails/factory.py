@@ -93,7 +93,7 @@ def _mlflow_registry(platform: PlatformSettings) -> Any:
 
 
 def _tools(name: str) -> Any:
-    """``tools.<name>``, imported when a source's tools are built (billing alone loads Ibis and Arrow)."""
+    """``tools.<name>``, imported when a source's tools are built (billing: Ibis on its first query)."""
     return importlib.import_module(f"tools.{name}")
 
 
@@ -135,7 +135,7 @@ def tool_specs(platform: PlatformSettings, only: Collection[str] | None = None) 
             "billing",
             "REFERENT_BILLING_PATH",
             platform.billing_path,
-            lambda: _tools("billing").BillingTool.from_files(platform.billing_path or ""),
+            lambda: _tools("billing").LazyBillingTool(platform.billing_path or ""),
             lambda client: _tools("billing").specs(client),
         ),
         (

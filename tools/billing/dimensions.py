@@ -6,21 +6,10 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from tools.billing.focus import SOURCE
+from tools.billing.names import DIMENSION_HELP as DIMENSION_HELP  # re-exported
+from tools.billing.names import DIMENSIONS as DIMENSIONS  # re-exported
+from tools.billing.names import SOURCE
 from tools.errors import BadInput
-
-DIMENSIONS: dict[str, str] = {
-    "provider": "ProviderName",
-    "service": "ServiceName",
-    "service_category": "ServiceCategory",
-    "resource": "ResourceId",
-    "sub_account": "SubAccountId",
-    "region": "RegionId",
-    "charge_category": "ChargeCategory",
-    "sku": "SkuId",
-    "day": "ChargePeriodStart",
-}
-DIMENSION_HELP = ", ".join([*DIMENSIONS, "tag:<key>"])
 
 
 def tag_value(t: ir.Table, key: str) -> ir.StringValue:

@@ -8,7 +8,6 @@ that are not FOCUS exports are skipped. CSV files are read as text and normalize
 from __future__ import annotations
 
 import csv
-import glob
 import gzip
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,36 +27,10 @@ from tools.billing.focus import (
     FocusInfo,
     normalize_focus,
 )
+from tools.billing.paths import REMOTE as _REMOTE
+from tools.billing.paths import expand as _expand
+from tools.billing.paths import kind as _kind
 from tools.errors import BadInput, NotFound, SourceUnavailable
-
-_REMOTE = ("s3://", "gs://", "az://", "abfss://", "http://", "https://")
-_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
-
-
-def _kind(path: str) -> str | None:
-    lower = path.lower()
-    return next((k for suffix, k in _SUFFIXES.items() if lower.endswith(suffix)), None)
-
-
-def _expand(item: str | Path) -> tuple[list[str], bool]:
-    """Expand one path, directory (searched recursively) or glob into data files.
-
-    Returns:
-        The files, and whether ``item`` named them explicitly (not by directory or glob).
-    """
-    text = str(item)
-    if text.startswith(_REMOTE):
-        return [text], True
-    if any(ch in text for ch in "*?["):
-        return sorted(p for p in glob.glob(text, recursive=True) if _kind(p)), False
-    path = Path(text)
-    if path.is_dir():
-        return sorted(str(p) for p in path.rglob("*") if p.is_file() and _kind(p.name)), False
-    if not path.exists():
-        raise NotFound(SOURCE, f"no such billing file or directory: {text}")
-    if _kind(text) is None:
-        raise BadInput(SOURCE, f"unsupported billing file type (want .csv, .csv.gz, .parquet): {text}")
-    return [text], True
 
 
 def _header(file: str) -> list[str] | None:

@@ -25,9 +25,9 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from tools.billing.names import SOURCE as SOURCE  # re-exported
 from tools.errors import BadInput
 
-SOURCE = "billing"
 MONEY = dt.Decimal(38, 15)
 UTC_TS = dt.Timestamp(timezone="UTC")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from tools.billing.dimensions import DIMENSION_HELP
+from tools.billing.names import DIMENSION_HELP
 
 _DIM = f"one of {DIMENSION_HELP} (tag:<key> groups by that tag's value; day is the UTC date)"
 _FILTERS = "dimension -> value or list of values every row must match, e.g. {'tag:team': 'fraud-ml'}"

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from tools.base import ActionClass, ToolSpec
-from tools.billing.focus import SOURCE
 from tools.billing.inputs import (
     AnomaliesInput,
     ComputeCostsInput,
@@ -22,9 +21,12 @@ from tools.billing.inputs import (
     TotalsInput,
     UnitPricesInput,
 )
-from tools.billing.tool import BillingTool
+from tools.billing.names import SOURCE
 
-Call = Callable[[BillingTool, Any], Any]
+if TYPE_CHECKING:
+    from tools.billing.tool import BillingTool
+
+Call = Callable[["BillingTool", Any], Any]
 
 _TOOLS: tuple[tuple[str, str, type[BaseModel], Call], ...] = (
     (
