@@ -12,7 +12,9 @@ chain, denied policy check), 2 bad input or configuration.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -93,6 +95,11 @@ def main() -> None:
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    # A command that loaded MLflow, Feast, Dask and Ibis leaves hundreds of thousands of objects; the interpreter's
+    # last garbage collections at exit walk them all (about 1 s of a triage's cold start on two cores).
+    # Frozen at exit, they are skipped: atexit handlers still run and objects are still released by
+    # reference counting; only reference cycles left at exit are not collected (the OS frees them).
+    atexit.register(gc.freeze)
     app()
 
 
