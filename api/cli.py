@@ -95,10 +95,10 @@ def main() -> None:
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    # A command that loaded MLflow, Feast, Dask and Ibis leaves hundreds of thousands of objects; the interpreter's
-    # last garbage collections at exit walk them all (about 1 s of a triage's cold start on two cores).
-    # Frozen at exit, they are skipped: atexit handlers still run and objects are still released by
-    # reference counting; only reference cycles left at exit are not collected (the OS frees them).
+    # A command that loaded MLflow, Feast, Dask and Ibis leaves hundreds of thousands of objects; the
+    # interpreter's last garbage collections at exit walk them all (about 1 s of a triage's cold start
+    # on two cores). Frozen at exit, they are skipped: atexit handlers still run and objects are still
+    # released by reference counting; only reference cycles left at exit are not collected.
     atexit.register(gc.freeze)
     app()
 
