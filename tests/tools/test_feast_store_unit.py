@@ -37,15 +37,15 @@ def test_import_does_not_import_feast() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_sdk_imported_without_typeguard_instrumentation_which_is_restored_after() -> None:
+def test_sdk_imported_without_typeguard_instrumentation_nor_its_warning_filters() -> None:
     code = (
-        "import typeguard\n"
-        "original = typeguard.typechecked\n"
+        "import typeguard, warnings\n"
+        "original, filters = typeguard.typechecked, list(warnings.filters)\n"
         "from tools.feast_store.tool import import_feature_store\n"
         "store = import_feature_store()\n"
         "import feast.feature_view as fv\n"
         "print(store.__name__, typeguard.typechecked is original,"
-        " 'typeguard' in fv.FeatureView.__init__.__code__.co_names)\n"
+        " 'typeguard' in fv.FeatureView.__init__.__code__.co_names, warnings.filters == filters)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -55,7 +55,7 @@ def test_sdk_imported_without_typeguard_instrumentation_which_is_restored_after(
         check=True,
         env={"FEAST_USAGE": "False", "PATH": ""},
     )
-    assert out.stdout.split() == ["FeatureStore", "True", "False"]
+    assert out.stdout.split() == ["FeatureStore", "True", "False", "True"]
 
 
 @pytest.mark.parametrize(

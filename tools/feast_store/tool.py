@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -214,7 +215,8 @@ def import_feature_store() -> Any:
     decorated module's source at import: about two thirds of the SDK's import time (3 of 5 s on two
     cores). While the SDK is imported the decorator is the identity, as under ``python -O`` (where
     typeguard itself turns it off); it is restored right after, so nothing else loses its checks.
-    Feast's behaviour on well-typed calls is unchanged.
+    Feast's behaviour on well-typed calls is unchanged. The warning filters Feast installs at import
+    are undone too (they would print every later library's deprecation warnings on the CLI).
     """
     if "feast" in sys.modules:
         from feast import FeatureStore
@@ -225,7 +227,8 @@ def import_feature_store() -> Any:
     original = typeguard.typechecked
     typeguard.typechecked = _identity_decorator  # type: ignore[assignment]
     try:
-        from feast import FeatureStore
+        with warnings.catch_warnings():  # Feast sets "once" for every DeprecationWarning of the process
+            from feast import FeatureStore
     finally:
         typeguard.typechecked = original
     return FeatureStore
