@@ -54,6 +54,7 @@ INVOCATIONS: dict[str, list[str]] = {
     "policy check": ["--principal", "agent:triage", "--tool", "mlflow.get_model"],
     "eval run": ["--suite", "no-such-suite"],  # refused before any world starts
     "eval worlds generate": ["--seed", "3"],
+    "eval compare": ["{alert}", "{alert}"],  # not a results.json: refused with a message
 }
 SKIPPED = {"demo": "starts the sandbox servers (covered by `make demo`)"}
 
