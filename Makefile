@@ -76,15 +76,17 @@ llm-check: system-deps venv
 	$(PIP) install -q --find-links ../shared/wheels 'llama-cpp-python[server]==0.3.36'
 	$(PY) -m evals.llm_check $(LLM_CHECK_ARGS)
 
-# Every eval suite on the real sandbox (worlds kept up between suites, stopped at the end), gated on the
-# committed baseline; reports in $(EVAL_REPORTS)/<suite>/ (results.json, report.md, report.html).
+# Every eval suite on the real sandbox, gated on the committed baseline; reports in $(EVAL_REPORTS)/<suite>/
+# (results.json, report.md, report.html). The demo world, shared by most suites, is started once here and
+# reused (a suite stops only the worlds it started itself, so generated worlds never pile up); stopped at the end.
 EVAL_SUITES ?= $(sort $(notdir $(wildcard evals/suites/*)))
 EVAL_DIR ?= .sandbox-eval
 EVAL_REPORTS ?= eval-reports
 eval: system-deps venv
-	@rc=0; for s in $(EVAL_SUITES); do \
-	  $(VENV)/bin/referent eval run --suite evals/suites/$$s --sandbox-dir $(EVAL_DIR) --keep-up \
+	@rc=0; $(VENV)/bin/referent sandbox up --world demo --dir $(EVAL_DIR)/demo >/dev/null || rc=1; \
+	if [ $$rc = 0 ]; then for s in $(EVAL_SUITES); do \
+	  $(VENV)/bin/referent eval run --suite evals/suites/$$s --sandbox-dir $(EVAL_DIR) \
 	    --baseline evals/baseline.json --report $(EVAL_REPORTS)/$$s || rc=1; \
-	done; \
+	done; fi; \
 	for w in $(EVAL_DIR)/*/; do $(VENV)/bin/referent sandbox down --dir $$w >/dev/null 2>&1 || true; done; \
 	exit $$rc
