@@ -111,13 +111,17 @@ def score(
                 draft = drafts.setdefault(key, _Draft(kind, finding.subject, PRIOR, [], []))
                 draft.culprit = _merge_culprit(draft.culprit, finding.subject)
                 draft.add(rule.signal.value, rule.weight * finding.strength, finding)
+    refuted = _refuted(findings, drafts, table)
     for finding in findings:
         for kind, rule in table:
             if rule.signal != finding.signal or rule.primary:
                 continue
-            for draft in drafts.values():
+            for key, draft in drafts.items():
                 if draft.kind == kind and _agrees(rule, finding.subject, draft.culprit):
-                    draft.add(rule.signal.value, rule.weight * finding.strength, finding)
+                    if rule.mechanism and key in refuted:
+                        draft.add(rule.signal.value, 0.0, _no_effect(finding))
+                    else:
+                        draft.add(rule.signal.value, rule.weight * finding.strength, finding)
     symptoms = symptom_kinds(alert, expression)
     named = set(targets.direct)
     for draft in drafts.values():
@@ -127,6 +131,26 @@ def score(
             draft.add("named_by_alert", DIRECT_WEIGHT, None)
     hypotheses = [_hypothesis(d) for d in drafts.values()]
     return sorted(hypotheses, key=lambda h: (-h.confidence, h.kind))
+
+
+def _refuted(
+    findings: list[Finding], drafts: dict[tuple[str, ...], _Draft], table: list[tuple[str, Rule]]
+) -> set[tuple[str, ...]]:
+    """Keys of the hypotheses whose kind's every ``refutes_effect`` rule matched a finding (the effects
+    the cause would have are measured and absent: its ``mechanism`` signals then count nothing)."""
+    out = set()
+    for key, draft in drafts.items():
+        wanted = [r for k, r in table if k == draft.kind and r.refutes_effect]
+        if wanted and all(
+            any(f.signal == r.signal and _agrees(r, f.subject, draft.culprit) for f in findings)
+            for r in wanted
+        ):
+            out.add(key)
+    return out
+
+
+def _no_effect(finding: Finding) -> Finding:
+    return finding.model_copy(update={"detail": f"{finding.detail} (no effect measured: not counted)"})
 
 
 def _timed(finding: Finding, start: datetime | None) -> Finding:

@@ -156,6 +156,29 @@ def test_scoring_bad_version_needs_the_alias_move() -> None:
     assert top.confidence > 0.9
 
 
+def test_signature_change_without_effect_is_not_a_fault() -> None:
+    """A deploy whose per-version errors and serving errors/latency stayed flat: the signature change
+    and the missing approval count nothing, and a 5xx alert on that model is not blamed on it."""
+    alert = normalize_alert({"alertname": "ModelServingErrorRateHigh", "labels": {"model": "churn-model"}})
+    targets = from_labels(alert.labels)
+    mv = {"model": "churn-model", "version": "9"}
+    moved = _finding("alias_moved", 1.0, "E1", previous_version="8", alias="prod", **mv)
+    mechanism = [
+        _finding("signature_changed", 1.0, "E2", **mv),
+        _finding("approval_missing", 1.0, "E3", **mv),
+    ]
+    same = _finding("version_errors_same", 1.0, "E4", **mv)
+    steady = _finding("serving_steady", 1.0, "E5", model="churn-model", workload="churn")
+    flat = score([moved, *mechanism, same, steady], alert, targets)[0]
+    assert flat.kind == "bad_model_version" and flat.confidence < BAR
+    weights = {c.signal: c.weight for c in flat.contributions}
+    assert weights["signature_changed"] == weights["approval_missing"] == 0.0
+    # one effect not measured flat (only the per-version errors): the signature change still counts
+    partial = score([moved, *mechanism, same], alert, targets)[0]
+    assert {c.signal: c.weight for c in partial.contributions}["signature_changed"] > 0
+    assert partial.confidence > flat.confidence
+
+
 def test_symptoms_from_alert_text() -> None:
     oom = normalize_alert({"alertname": "KubernetesContainerOomKiller", "labels": {}})
     assert "oom" in symptom_kinds(oom)

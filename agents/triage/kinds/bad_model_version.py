@@ -43,14 +43,16 @@ KIND = CauseKind(
         Rule(S.SERVING_ERRORS_UP, 1.5, match=("model",)),
         Rule(S.SERVING_LATENCY_UP, 0.7, match=("model",)),
         Rule(S.VERSION_ERRORS_HIGHER, 1.0, match=MV),
-        Rule(S.SIGNATURE_CHANGED, 0.8, match=MV),
-        Rule(S.APPROVAL_MISSING, 0.4, match=MV),
+        Rule(S.SIGNATURE_CHANGED, 0.8, match=MV, mechanism=True),
+        Rule(S.APPROVAL_MISSING, 0.4, match=MV, mechanism=True),
         Rule(S.PREDICTION_PSI_UP, 0.3, match=("model",)),
-        # evidence against: a deploy that changed nothing observable is not a cause by itself
-        Rule(S.VERSION_ERRORS_SAME, -1.2, match=MV),
+        # evidence against: a deploy that changed nothing observable is not a cause by itself (with the
+        # per-version errors and the serving errors/latency both flat, a signature change or a missing
+        # approval counts nothing: they are how a version could fail, not signs that it did)
+        Rule(S.VERSION_ERRORS_SAME, -1.2, match=MV, refutes_effect=True),
         Rule(S.SIGNATURE_SAME, -0.6, match=MV),
         Rule(S.APPROVAL_PRESENT, -0.5, match=MV),
-        Rule(S.SERVING_STEADY, -1.0, match=("model",)),
+        Rule(S.SERVING_STEADY, -1.0, match=("model",), refutes_effect=True),
         # the symptoms have another explanation: a surge of requests, a slow dependency
         Rule(S.TRAFFIC_ABOVE_BASELINE, -1.0, match=("model",)),
         Rule(S.DEPENDENCY_LATENCY_UP, -0.8, match=("model",)),

@@ -73,12 +73,18 @@ class Rule:
     A ``primary`` rule may create the hypothesis (keyed by the finding's subject); the others only adjust
     existing hypotheses whose culprit agrees with the finding's subject on the ``match`` fields (a
     negative weight is evidence against).
+
+    ``mechanism``: the signal is a way the cause could act (a signature change), not an observed effect; it
+    counts nothing when every ``refutes_effect`` rule of the kind matched the hypothesis (the effects it would
+    have are measured and absent). ``refutes_effect``: the signal measures the cause's effect as absent.
     """
 
     signal: Signal
     weight: float
     primary: bool = False
     match: tuple[str, ...] = ()
+    mechanism: bool = False
+    refutes_effect: bool = False
 
 
 Mitigation = Callable[[Hypothesis], list[NextAction]]
